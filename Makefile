@@ -1,0 +1,62 @@
+# Guanai: `make run` starts the demo, `make test` runs every check. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+PYTEST_WORKERS ?= 2
+# PostgreSQL server for the second test run (trust auth on this kind of machine);
+# pytest-django creates a fresh database named after this one and drops it after.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/guanai_ci_$(shell date +%s)
+
+.PHONY: run test install install-dev lint typecheck djangocheck test-sqlite test-postgres browser-deps messages clean
+
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.run-deps node_modules/.installed
+
+install-dev: $(VENV)/.dev-deps node_modules/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "关爱 Guanai: http://$(HOST):$(PORT)/  (Ctrl-C 停止 / to stop)"
+	$(VENV)/bin/gunicorn guanai.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --error-logfile -
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy guanai
+
+djangocheck: install-dev
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install-dev
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db
+
+test-postgres: install-dev
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db
+
+test: lint typecheck djangocheck test-sqlite test-postgres
+
+messages: install-dev
+	cd guanai && ../$(PY) ../manage.py makemessages -l en --no-obsolete && ../$(PY) ../manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

@@ -1,0 +1,167 @@
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from guanai.areas.models import AreaLevel
+
+
+class ScopeKind(models.TextChoices):
+    GLOBAL = "global", _("全部")
+    AREA = "area", _("地区")
+    SCHOOL = "school", _("学校")
+
+
+class Role(models.Model):
+    """A role of DESIGN.md §1, kept as data (rows are created by a migration).
+
+    `rank` orders authority: a user may grant only roles whose rank is at most
+    that of the role through which they manage users.
+    """
+
+    code = models.CharField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    name_en = models.CharField(_("英文名称"), max_length=60)
+    rank = models.PositiveSmallIntegerField(_("级别"))
+    scope_kind = models.CharField(_("范围类型"), max_length=10, choices=ScopeKind.choices)
+    # The area level an area-scoped role is bound at; blank means any level.
+    area_level = models.CharField(
+        _("绑定地区级别"), max_length=10, choices=AreaLevel.choices, blank=True
+    )
+    manages_users = models.BooleanField(_("可管理用户"), default=False)
+    manages_schools = models.BooleanField(_("可管理学校"), default=False)
+
+    class Meta:
+        ordering = ["-rank", "code"]
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> "User":
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. What they may see comes from their memberships alone."""
+
+    username = models.CharField(_("用户名"), max_length=60, unique=True)
+    full_name = models.CharField(_("姓名"), max_length=60)
+    is_active = models.BooleanField(_("启用"), default=True)
+    date_joined = models.DateTimeField(_("创建时间"), default=timezone.now)
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """Binds a user to a role at one area (any level) or one school."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户")
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, verbose_name=_("角色"))
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("地区")
+    )
+    school = models.ForeignKey(
+        "areas.School", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("学校")
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("授权人"),
+    )
+    granted_at = models.DateTimeField(_("授权时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["user_id", "-role__rank"]
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(area__isnull=False, school__isnull=False),
+                name="membership_area_or_school",
+            ),
+            # One constraint per shape, since SQLite cannot treat NULLs as equal.
+            models.UniqueConstraint(
+                fields=["user", "role", "area"],
+                condition=models.Q(area__isnull=False),
+                name="membership_unique_area",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "school"],
+                condition=models.Q(school__isnull=False),
+                name="membership_unique_school",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(area__isnull=True, school__isnull=True),
+                name="membership_unique_global",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.school or self.area
+        return f"{self.role} · {place}" if place else str(self.role)
+
+    @property
+    def place(self) -> object:
+        return self.school or self.area
+
+
+class LoginEvent(models.Model):
+    """One login attempt, logout or lockout: who, when, from where, and the outcome."""
+
+    class Kind(models.TextChoices):
+        SUCCESS = "success", _("登录成功")
+        FAILURE = "failure", _("登录失败")
+        LOCKED = "locked", _("账户锁定")
+        LOGOUT = "logout", _("退出")
+        TIMEOUT = "timeout", _("超时退出")
+
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="login_events"
+    )
+    username = models.CharField(_("用户名"), max_length=150)
+    kind = models.CharField(_("结果"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("登录日志")
+        verbose_name_plural = _("登录日志")
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"

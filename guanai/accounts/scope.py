@@ -1,0 +1,138 @@
+"""What a user may see and change: the security boundary for every read.
+
+A user's scope is the union of their memberships. Area-bound memberships give a
+subtree of areas, expressed as code prefixes (the 12-digit statistical codes
+share the prefix of every area above them), so "inside my scope" is a prefix test
+on an indexed column. School-bound memberships give single schools.
+
+Every selector in the project builds its queryset from `scope_for(user)`; nothing
+queries scoped entities without it.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from guanai.accounts.models import Membership, ScopeKind, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    # Area subtrees bound directly to the user (village, township, county, ...).
+    area_prefixes: frozenset[str] = field(default_factory=frozenset)
+    # Schools bound directly to the user (school admin, teacher, counsellor).
+    school_ids: frozenset[int] = field(default_factory=frozenset)
+    # The townships those schools stand in: visible as places, with their villages.
+    school_area_prefixes: frozenset[str] = field(default_factory=frozenset)
+    # Area subtrees in which the user manages users, with the highest rank they
+    # may grant there.
+    manage_ranks: tuple[tuple[str, int], ...] = ()
+    school_manage_prefixes: frozenset[str] = field(default_factory=frozenset)
+    memberships: tuple[Membership, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.area_prefixes or self.school_ids)
+
+    @property
+    def manages_users(self) -> bool:
+        return self.everything or bool(self.manage_ranks)
+
+    @property
+    def manages_schools(self) -> bool:
+        return self.everything or bool(self.school_manage_prefixes)
+
+    def covers_area(self, code: str) -> bool:
+        """Is the area with this code inside the user's visible areas?"""
+        return self.everything or any(
+            code.startswith(p) for p in self.area_prefixes | self.school_area_prefixes
+        )
+
+    def grantable_rank(self, code: str) -> int:
+        """The highest role rank this user may grant at an area with this code; -1 if none."""
+        if self.everything:
+            return 10**6
+        return max((rank for p, rank in self.manage_ranks if code.startswith(p)), default=-1)
+
+
+def prefix_q(lookup: str, prefixes: frozenset[str]) -> Q:
+    q = Q(pk__in=[])
+    for prefix in sorted(prefixes):
+        q |= Q(**{f"{lookup}__startswith": prefix})
+    return q
+
+
+def scope_for(user: User) -> Scope:
+    """The user's scope, computed once per user object (so once per request)."""
+    cached: Scope | None = getattr(user, "_guanai_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._guanai_scope = scope  # type: ignore[attr-defined]
+    return scope
+
+
+def _compute_scope(user: User) -> Scope:
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    memberships = tuple(
+        Membership.objects.filter(user=user).select_related("role", "area", "school__area")
+    )
+    everything = False
+    area_prefixes: set[str] = set()
+    school_ids: set[int] = set()
+    school_area_prefixes: set[str] = set()
+    manage_ranks: dict[str, int] = {}
+    school_manage_prefixes: set[str] = set()
+    for membership in memberships:
+        role = membership.role
+        if role.scope_kind == ScopeKind.GLOBAL:
+            everything = True
+        elif role.scope_kind == ScopeKind.AREA and membership.area is not None:
+            prefix = membership.area.prefix
+            area_prefixes.add(prefix)
+            if role.manages_users:
+                manage_ranks[prefix] = max(manage_ranks.get(prefix, -1), role.rank)
+            if role.manages_schools:
+                school_manage_prefixes.add(prefix)
+        elif role.scope_kind == ScopeKind.SCHOOL and membership.school is not None:
+            school_ids.add(membership.school.pk)
+            school_area_prefixes.add(membership.school.area.prefix)
+    return Scope(
+        everything=everything,
+        area_prefixes=frozenset(area_prefixes),
+        school_ids=frozenset(school_ids),
+        school_area_prefixes=frozenset(school_area_prefixes),
+        manage_ranks=tuple(sorted(manage_ranks.items())),
+        school_manage_prefixes=frozenset(school_manage_prefixes),
+        memberships=memberships,
+    )
+
+
+def area_q(scope: Scope, lookup: str = "code") -> Q | None:
+    """Filter for areas the scope may see; None means no filter (everything)."""
+    if scope.everything:
+        return None
+    return prefix_q(lookup, scope.area_prefixes | scope.school_area_prefixes)
+
+
+def school_q(scope: Scope) -> Q | None:
+    """Filter for schools the scope may see; None means no filter (everything)."""
+    if scope.everything:
+        return None
+    return prefix_q("area_id", scope.area_prefixes) | Q(pk__in=sorted(scope.school_ids))
+
+
+def managed_school_q(scope: Scope) -> Q | None:
+    if scope.everything:
+        return None
+    return prefix_q("area_id", scope.school_manage_prefixes)
+
+
+def managed_membership_q(scope: Scope) -> Q | None:
+    """Filter for memberships that lie where the scope manages users."""
+    if scope.everything:
+        return None
+    prefixes = frozenset(p for p, _rank in scope.manage_ranks)
+    return prefix_q("area_id", prefixes) | prefix_q("school__area_id", prefixes)

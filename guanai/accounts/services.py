@@ -1,0 +1,147 @@
+"""Writes for users, memberships and the login audit log."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from guanai.accounts.models import LoginEvent, Membership, Role, ScopeKind, User
+from guanai.accounts.scope import scope_for
+from guanai.accounts.selectors import membership_get_for_manager, user_get_for_manager
+from guanai.areas.models import Area, School
+from guanai.core.errors import ApplicationError, NotInScope
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # Set by django-axes (through django-ipware) from the configured proxy count.
+    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+def login_event_record(
+    *, request: HttpRequest | None, username: str, user: User | None, kind: str
+) -> LoginEvent:
+    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return LoginEvent.objects.create(
+        user=user,
+        username=username,
+        kind=kind,
+        ip_address=_client_ip(request),
+        user_agent=agent[:300],
+    )
+
+
+def _check_place(*, role: Role, area: Area | None, school: School | None) -> None:
+    if role.scope_kind == ScopeKind.GLOBAL:
+        if area is not None or school is not None:
+            raise ApplicationError(_("%(role)s不绑定地区或学校。") % {"role": role.label})
+    elif role.scope_kind == ScopeKind.AREA:
+        if area is None or school is not None:
+            raise ApplicationError(
+                _("%(role)s须绑定一个地区。") % {"role": role.label}, field="area"
+            )
+        if role.area_level and area.level != role.area_level:
+            raise ApplicationError(
+                _("%(role)s须绑定到%(level)s级地区。")
+                % {"role": role.label, "level": area.get_level_display()},
+                field="area",
+            )
+    elif school is None or area is not None:
+        raise ApplicationError(_("%(role)s须绑定一所学校。") % {"role": role.label}, field="school")
+
+
+def _check_grantable(
+    *, granter: User, role: Role, area: Area | None, school: School | None
+) -> None:
+    """The granter manages users at this place and holds a role at least as high."""
+    scope = scope_for(granter)
+    if scope.everything:
+        return
+    place_code = school.area_id if school is not None else (area.code if area else None)
+    top_rank = scope.grantable_rank(place_code) if place_code else -1
+    if top_rank < 0:
+        raise NotInScope(_("该地区或学校不在您的管辖范围内。"), field="area")
+    if role.rank > top_rank:
+        raise ApplicationError(
+            _("您不能授予比自己更高级别的角色（%(role)s）。") % {"role": role.label},
+            field="role",
+        )
+
+
+def _validated_password(password: str, user: User) -> str:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), field="password") from None
+    return password
+
+
+@transaction.atomic
+def user_create(
+    *,
+    created_by: User,
+    username: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    area: Area | None = None,
+    school: School | None = None,
+) -> User:
+    """Create a user with their first membership; they change the password at first login."""
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError(
+            _("用户名“%(name)s”已被使用。") % {"name": username}, field="username"
+        )
+    _check_place(role=role, area=area, school=school)
+    _check_grantable(granter=created_by, role=role, area=area, school=school)
+    user = User(username=username, full_name=full_name.strip(), must_change_password=True)
+    user.set_password(_validated_password(password, user))
+    user.save()
+    Membership.objects.create(user=user, role=role, area=area, school=school, granted_by=created_by)
+    return user
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    granted_by: User,
+    user_id: int,
+    role: Role,
+    area: Area | None = None,
+    school: School | None = None,
+) -> Membership:
+    user = user_get_for_manager(manager=granted_by, user_id=user_id)
+    _check_place(role=role, area=area, school=school)
+    _check_grantable(granter=granted_by, role=role, area=area, school=school)
+    membership, created = Membership.objects.get_or_create(
+        user=user, role=role, area=area, school=school, defaults={"granted_by": granted_by}
+    )
+    if not created:
+        raise ApplicationError(_("该用户已有这一角色分配。"))
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, revoked_by: User, membership_id: int) -> None:
+    membership = membership_get_for_manager(manager=revoked_by, membership_id=membership_id)
+    _check_grantable(
+        granter=revoked_by, role=membership.role, area=membership.area, school=membership.school
+    )
+    if membership.user_id == revoked_by.pk:
+        raise ApplicationError(_("不能撤销自己的角色。"))
+    membership.delete()
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise ApplicationError(_("原密码不正确。"), field="old_password")
+    if old_password == new_password:
+        raise ApplicationError(_("新密码不能与原密码相同。"), field="new_password")
+    user.set_password(_validated_password(new_password, user))
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])

@@ -1,0 +1,29 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanai.accounts.scope import scope_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu for the user's roles and a one-line description of their scope."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    # (url name, label, icon, prefix of the view names that highlight the item)
+    items = [("core:home", _("工作台"), "bi-house", "core:home")]
+    if not scope.is_empty:
+        items.append(("areas:area_list", _("地区"), "bi-geo-alt", "areas:area"))
+        items.append(("areas:school_list", _("学校"), "bi-building", "areas:school"))
+    if scope.manages_users:
+        items.append(("accounts:user_list", _("用户管理"), "bi-people", "accounts:user"))
+    items.append(("accounts:my_account", _("我的账号"), "bi-person-circle", "accounts:my_"))
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    nav = [
+        {"url": reverse(name), "label": label, "icon": icon, "active": current.startswith(match)}
+        for name, label, icon, match in items
+    ]
+    return {"nav_items": nav, "user_scope": scope}

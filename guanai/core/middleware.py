@@ -1,0 +1,39 @@
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+_LAST_SEEN = "guanai_last_seen"
+# Writing the session on every request would cost a database write per click;
+# refreshing the timestamp once a minute is precise enough for a 15-minute limit.
+_REFRESH_SECONDS = 60
+
+
+class IdleTimeoutMiddleware:
+    """Log out a user who has done nothing for SESSION_IDLE_TIMEOUT."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(_LAST_SEEN)
+            limit = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            if last_seen is not None and now - last_seen > limit:
+                logout(request)
+                messages.info(
+                    request, _("您已超过15分钟未操作，为保护儿童信息已自动退出，请重新登录。")
+                )
+                response = redirect(settings.LOGIN_URL)
+                if getattr(request, "htmx", False):
+                    response["HX-Redirect"] = response["Location"]
+                return response
+            if last_seen is None or now - last_seen > _REFRESH_SECONDS:
+                request.session[_LAST_SEEN] = now
+        return self.get_response(request)

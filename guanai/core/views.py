@@ -1,0 +1,35 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from guanai.accounts.scope import scope_for
+from guanai.areas.selectors import area_roots_for_user, areas_visible_to, schools_visible_to
+from guanai.core.types import AuthedRequest
+
+
+@require_GET
+def home(request: AuthedRequest) -> HttpResponse:
+    level_counts = dict(
+        areas_visible_to(request.user)
+        .values_list("level")
+        .annotate(n=Count("code"))
+        .values_list("level", "n")
+    )
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": scope_for(request.user).memberships,
+            "roots": area_roots_for_user(request.user)[:50],
+            "level_counts": level_counts,
+            "school_count": schools_visible_to(request.user).count(),
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})

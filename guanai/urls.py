@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("guanai.core.urls")),
+    path("", include("guanai.areas.urls")),
+    path("", include("guanai.accounts.urls")),
+    # The login page offers the language switch too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
