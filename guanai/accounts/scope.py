@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from guanai.accounts.models import Membership, ScopeKind, User
+from guanai.areas.models import PREFIX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -118,16 +119,21 @@ def area_q(scope: Scope, lookup: str = "code") -> Q | None:
 
 
 def school_q(scope: Scope) -> Q | None:
-    """Filter for schools the scope may see; None means no filter (everything)."""
+    """Filter for schools the scope may see; None means no filter (everything).
+
+    Schools stand in townships; someone bound to a village sees the schools of its
+    township, where the village's children go.
+    """
     if scope.everything:
         return None
-    return prefix_q("area_id", scope.area_prefixes) | Q(pk__in=sorted(scope.school_ids))
+    prefixes = frozenset(p[: PREFIX_LENGTH["township"]] for p in scope.area_prefixes)
+    return prefix_q("area__code", prefixes) | Q(pk__in=sorted(scope.school_ids))
 
 
 def managed_school_q(scope: Scope) -> Q | None:
     if scope.everything:
         return None
-    return prefix_q("area_id", scope.school_manage_prefixes)
+    return prefix_q("area__code", scope.school_manage_prefixes)
 
 
 def managed_membership_q(scope: Scope) -> Q | None:
@@ -135,4 +141,4 @@ def managed_membership_q(scope: Scope) -> Q | None:
     if scope.everything:
         return None
     prefixes = frozenset(p for p, _rank in scope.manage_ranks)
-    return prefix_q("area_id", prefixes) | prefix_q("school__area_id", prefixes)
+    return prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)

@@ -3,7 +3,7 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import LoginEvent, Membership, Role, ScopeKind, User
@@ -126,8 +126,10 @@ def membership_grant(
 
 
 @transaction.atomic
-def membership_revoke(*, revoked_by: User, membership_id: int) -> None:
+def membership_revoke(*, revoked_by: User, user_id: int, membership_id: int) -> None:
     membership = membership_get_for_manager(manager=revoked_by, membership_id=membership_id)
+    if membership.user_id != user_id:
+        raise Http404
     _check_grantable(
         granter=revoked_by, role=membership.role, area=membership.area, school=membership.school
     )

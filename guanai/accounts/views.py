@@ -148,7 +148,7 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
 def membership_delete(request: AuthedRequest, user_id: int, membership_id: int) -> HttpResponse:
     user = user_get_for_manager(manager=request.user, user_id=user_id)
     try:
-        membership_revoke(revoked_by=request.user, membership_id=membership_id)
+        membership_revoke(revoked_by=request.user, user_id=user.pk, membership_id=membership_id)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

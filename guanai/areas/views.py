@@ -38,8 +38,8 @@ def area_list(request: AuthedRequest) -> HttpResponse:
 def area_detail(request: AuthedRequest, code: str) -> HttpResponse:
     area = area_get_for_user(user=request.user, code=code)
     visible = areas_visible_to(request.user)
-    children = visible.filter(parent=area).annotate(n_children=Count("children"))
-    schools = schools_visible_to(request.user).filter(area_id__startswith=area.prefix)
+    children = visible.filter(parent=area).annotate(n_children=Count("children")).order_by("code")
+    schools = schools_visible_to(request.user).filter(area__code__startswith=area.prefix)
     scope = scope_for(request.user)
     return render(
         request,
@@ -67,7 +67,7 @@ def school_list(request: AuthedRequest) -> HttpResponse:
         if township := form.cleaned_data["township"]:
             schools = schools.filter(area_id=township)
     townships = areas_visible_to(request.user).filter(level=AreaLevel.TOWNSHIP)
-    page = Paginator(schools.order_by("area_id", "name"), PAGE_SIZE).get_page(
+    page = Paginator(schools.order_by("area__code", "name"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {

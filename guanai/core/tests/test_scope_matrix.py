@@ -1,0 +1,178 @@
+"""Every role × every view × an object inside and outside the role's scope.
+
+Inside gives the page (200, or a redirect for actions); outside gives 404, never
+403, so a user cannot even learn that the object exists. A new URL pattern fails
+`test_every_view_is_in_the_matrix` until it is added here.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import Places, make_user
+
+MANAGE_USERS = {"system_admin", "county_admin"}
+MANAGE_SCHOOLS = {"system_admin", "county_admin", "county_education"}
+COUNTY_ROLES = {"county_admin", "county_education", "league", "auditor"}
+SCHOOL_ROLES = {"school_admin", "teacher", "counsellor"}
+VILLAGE_ROLES = {"village_director", "volunteer"}
+ALL_ROLES = {"system_admin", "township_supervisor"} | COUNTY_ROLES | SCHOOL_ROLES | VILLAGE_ROLES
+
+MISSING_CODE = "999999999999"
+MISSING_ID = 987654321
+
+# Views that need no login, or carry nothing to scope.
+PUBLIC_VIEWS = {"accounts:login", "accounts:logout", "core:healthz", "set_language"}
+# Views of the user's own things: every logged-in user gets them.
+OWN_VIEWS = {"core:home", "accounts:my_account", "accounts:my_password"}
+LIST_VIEWS = {"areas:area_list", "areas:school_list"}
+MANAGER_ONLY_VIEWS = {
+    "accounts:user_list": MANAGE_USERS,
+    "accounts:user_new": MANAGE_USERS,
+    "areas:school_new": MANAGE_SCHOOLS,
+}
+OBJECT_VIEWS = {
+    "areas:area_detail",
+    "areas:school_detail",
+    "areas:school_edit",
+    "accounts:user_detail",
+    "accounts:membership_delete",
+}
+
+
+def area_inside_outside(role: str, p: Places) -> tuple[str, str]:
+    if role == "system_admin":
+        return p.other_county_village.code, MISSING_CODE
+    if role in COUNTY_ROLES:
+        return p.other_township_village.code, p.other_county_village.code
+    if role == "township_supervisor":
+        return p.sibling_village.code, p.other_township_village.code
+    if role in VILLAGE_ROLES:
+        return p.village.code, p.sibling_village.code
+    return p.township.code, p.other_township.code  # school roles: their school's township
+
+
+def school_inside_outside(role: str, p: Places) -> tuple[int, int]:
+    if role == "system_admin":
+        return p.other_county_school.pk, MISSING_ID
+    if role in COUNTY_ROLES:
+        return p.other_township_school.pk, p.other_county_school.pk
+    return p.school.pk, p.other_township_school.pk
+
+
+def all_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_view_is_in_the_matrix():
+    covered = PUBLIC_VIEWS | OWN_VIEWS | LIST_VIEWS | set(MANAGER_ONLY_VIEWS) | OBJECT_VIEWS
+    assert all_url_names() == covered
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_own_and_list_views_open_to_every_role(role, cast, client_for):
+    client = client_for(cast[role])
+    for name in OWN_VIEWS | LIST_VIEWS:
+        response = client.get(reverse(name))
+        assert response.status_code in (200, 302), (role, name)
+        if response.status_code == 302:
+            assert name == "areas:area_list"  # a single root area opens directly
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+@pytest.mark.parametrize("name", sorted(MANAGER_ONLY_VIEWS))
+def test_manager_views_are_404_for_everyone_else(role, name, cast, client_for):
+    expected = 200 if role in MANAGER_ONLY_VIEWS[name] else 404
+    assert client_for(cast[role]).get(reverse(name)).status_code == expected
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_area_detail_inside_and_outside(role, cast, places, client_for):
+    inside, outside = area_inside_outside(role, places)
+    client = client_for(cast[role])
+    assert client.get(reverse("areas:area_detail", args=[inside])).status_code == 200
+    assert client.get(reverse("areas:area_detail", args=[outside])).status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_school_detail_inside_and_outside(role, cast, places, client_for):
+    inside, outside = school_inside_outside(role, places)
+    client = client_for(cast[role])
+    assert client.get(reverse("areas:school_detail", args=[inside])).status_code == 200
+    assert client.get(reverse("areas:school_detail", args=[outside])).status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_school_edit_inside_and_outside(role, cast, places, client_for):
+    inside, outside = school_inside_outside(role, places)
+    client = client_for(cast[role])
+    expected_inside = 200 if role in MANAGE_SCHOOLS else 404
+    assert client.get(reverse("areas:school_edit", args=[inside])).status_code == expected_inside
+    assert client.get(reverse("areas:school_edit", args=[outside])).status_code == 404
+
+
+def _user_inside_outside(role: str, p: Places) -> tuple[int, int]:
+    inside = make_user("inside_director", role="village_director", area=p.other_township_village)
+    outside = make_user("outside_director", role="village_director", area=p.other_county_village)
+    if role == "system_admin":
+        return outside.pk, MISSING_ID
+    return inside.pk, outside.pk
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_user_detail_inside_and_outside(role, cast, places, client_for):
+    inside, outside = _user_inside_outside(role, places)
+    client = client_for(cast[role])
+    expected_inside = 200 if role in MANAGE_USERS else 404
+    assert client.get(reverse("accounts:user_detail", args=[inside])).status_code == expected_inside
+    assert client.get(reverse("accounts:user_detail", args=[outside])).status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_membership_delete_inside_and_outside(role, cast, places, client_for):
+    inside = make_user(
+        "inside_director", role="village_director", area=places.other_township_village
+    )
+    outside = make_user(
+        "outside_director", role="village_director", area=places.other_county_village
+    )
+    client = client_for(cast[role])
+
+    def url(user, membership_id=None):
+        membership_id = membership_id or user.memberships.get().pk
+        return reverse("accounts:membership_delete", args=[user.pk, membership_id])
+
+    if role == "system_admin":
+        assert client.post(url(inside, MISSING_ID)).status_code == 404
+    else:
+        assert client.post(url(outside)).status_code == 404
+        assert outside.memberships.exists()
+    # Another user's membership under this user's URL is not theirs to reach either.
+    assert client.post(url(inside, outside.memberships.get().pk)).status_code == 404
+    response = client.post(url(inside))
+    assert response.status_code == (302 if role in MANAGE_USERS else 404)
+    assert inside.memberships.exists() == (role not in MANAGE_USERS)
+
+
+def test_logged_out_visitors_are_sent_to_login(places):
+    from django.test import Client
+
+    client = Client()
+    for name, args in [
+        ("core:home", []),
+        ("areas:area_detail", [places.county.code]),
+        ("areas:school_detail", [places.school.pk]),
+        ("accounts:user_list", []),
+    ]:
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
