@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import LoginEvent, Membership, Role, ScopeKind, User
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import membership_get_for_manager, user_get_for_manager
-from guanai.areas.models import Area, School
+from guanai.areas.models import Area, AreaLevel, School
 from guanai.core.errors import ApplicationError, NotInScope
 
 
@@ -46,7 +46,7 @@ def _check_place(*, role: Role, area: Area | None, school: School | None) -> Non
         if role.area_level and area.level != role.area_level:
             raise ApplicationError(
                 _("%(role)s须绑定到%(level)s级地区。")
-                % {"role": role.label, "level": area.get_level_display()},
+                % {"role": role.label, "level": AreaLevel(role.area_level).label},
                 field="area",
             )
     elif school is None or area is not None:
