@@ -26,7 +26,8 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(_LAST_SEEN)
             limit = settings.SESSION_IDLE_TIMEOUT.total_seconds()
             if last_seen is not None and now - last_seen > limit:
-                request.idle_timeout = True  # type: ignore[attr-defined]  (read by the audit log)
+                # Read by the audit log's logout receiver, to record a timeout.
+                request.idle_timeout = True  # type: ignore[attr-defined]
                 logout(request)
                 messages.info(
                     request, _("您已超过15分钟未操作，为保护儿童信息已自动退出，请重新登录。")
