@@ -47,10 +47,15 @@ djangocheck: install-dev
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install-dev
+# Browser tests use Debian's Chromium and CJK fonts (needs root, as on CI machines).
+browser-deps:
+	@test -x /usr/bin/chromium && fc-list | grep -q "Noto Sans CJK" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test-sqlite: install-dev browser-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db
 
-test-postgres: install-dev
+test-postgres: install-dev browser-deps
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db
 
 test: lint typecheck djangocheck test-sqlite test-postgres

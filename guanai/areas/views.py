@@ -39,7 +39,9 @@ def area_detail(request: AuthedRequest, code: str) -> HttpResponse:
     area = area_get_for_user(user=request.user, code=code)
     visible = areas_visible_to(request.user)
     children = visible.filter(parent=area).annotate(n_children=Count("children")).order_by("code")
-    schools = schools_visible_to(request.user).filter(area__code__startswith=area.prefix)
+    # A village's children go to the schools of its township.
+    school_prefix = area.code[:9] if area.level == AreaLevel.VILLAGE else area.prefix
+    schools = schools_visible_to(request.user).filter(area__code__startswith=school_prefix)
     scope = scope_for(request.user)
     return render(
         request,

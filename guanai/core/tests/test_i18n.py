@@ -30,3 +30,8 @@ def test_every_message_has_an_english_translation():
     untranslated = [e for e in entries if 'msgstr ""' in e.splitlines()[-1] and "msgstr[" not in e]
     assert not untranslated
     assert "#, fuzzy" not in text
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(db):
+    page = Client().get(reverse("accounts:login"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="zh-hans"' in page.content.decode()
