@@ -8,7 +8,8 @@ WORKERS ?= 3
 PYTEST_WORKERS ?= 2
 # PostgreSQL server for the second test run (trust auth on this kind of machine);
 # pytest-django creates a fresh database named after this one and drops it after.
-POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/guanai_ci_$(shell date +%s)
+RUN_ID := $(shell date +%s)
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/guanai_ci_$(RUN_ID)
 
 .PHONY: run test install install-dev lint typecheck djangocheck test-sqlite test-postgres browser-deps messages clean
 
@@ -56,7 +57,8 @@ test-sqlite: install-dev browser-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db
 
 test-postgres: install-dev browser-deps
-	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db; \
+	status=$$?; $(PY) scripts/drop_test_databases.py "$(POSTGRES_URL)"; exit $$status
 
 test: lint typecheck djangocheck test-sqlite test-postgres
 

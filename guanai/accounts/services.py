@@ -92,12 +92,13 @@ def user_create(
 ) -> User:
     """Create a user with their first membership; they change the password at first login."""
     username = username.strip()
+    # Scope first: someone who may not create this user learns nothing about names.
+    _check_place(role=role, area=area, school=school)
+    _check_grantable(granter=created_by, role=role, area=area, school=school)
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(
             _("用户名“%(name)s”已被使用。") % {"name": username}, field="username"
         )
-    _check_place(role=role, area=area, school=school)
-    _check_grantable(granter=created_by, role=role, area=area, school=school)
     user = User(username=username, full_name=full_name.strip(), must_change_password=True)
     user.set_password(_validated_password(password, user))
     user.save()

@@ -62,3 +62,32 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user still on an initial password may do nothing but change it (or log out).
+
+    Otherwise whoever typed the initial password could go on using the account.
+    """
+
+    allowed_views = frozenset({"accounts:my_password", "accounts:logout", "set_language"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or not getattr(user, "must_change_password", False):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.allowed_views:
+            return None
+        response = redirect("accounts:my_password")
+        if getattr(request, "htmx", False):
+            response["HX-Redirect"] = response["Location"]
+        return response

@@ -199,3 +199,23 @@ def test_changing_the_password_checks_the_old_one_and_the_rules(alice):
     assert response.status_code == 302
     assert User.objects.get(pk=alice.pk).check_password("Xin#Mima2027")
     assert client.get(reverse("core:home")).status_code == 200  # still logged in
+
+
+def test_an_initial_password_must_be_changed_before_anything_else(alice):
+    alice.must_change_password = True
+    alice.save()
+    client = Client()
+    response = attempt(client, alice.username, PASSWORD)
+    assert response["Location"] == reverse("accounts:my_password")
+    for url in [reverse("core:home"), reverse("areas:area_list"), reverse("accounts:my_account")]:
+        assert client.get(url)["Location"] == reverse("accounts:my_password")
+    assert client.get(reverse("accounts:my_password")).status_code == 200
+    client.post(
+        reverse("accounts:my_password"),
+        {
+            "old_password": PASSWORD,
+            "new_password": "Xin#Mima2027",
+            "new_password_again": "Xin#Mima2027",
+        },
+    )
+    assert client.get(reverse("core:home")).status_code == 200

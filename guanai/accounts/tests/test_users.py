@@ -147,3 +147,16 @@ def test_the_user_list_runs_a_fixed_number_of_queries(
         make_user(f"director_{n}", role="village_director", area=places.sibling_village)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("accounts:user_list")).status_code == 200
+
+
+def test_a_user_outside_scope_learns_nothing_about_taken_usernames(cast, places):
+    make_user("qingchuan_director", role="village_director", area=places.other_county_village)
+    with pytest.raises(NotInScope):
+        user_create(
+            created_by=cast["county_admin"],
+            username="qingchuan_director",
+            full_name="x",
+            password=NEW_PASSWORD,
+            role=role("village_director"),
+            area=places.other_county_village,
+        )
