@@ -12,7 +12,3 @@ class ApplicationError(Exception):
 
 class NotInScope(ApplicationError):
     """Asked for something outside the user's scope. Views turn this into 404, never 403."""
-
-
-class PermissionDenied(ApplicationError):
-    """The object is visible but this action on it is not allowed to the user."""
