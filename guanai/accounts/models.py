@@ -130,8 +130,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        place = self.school or self.area
-        return f"{self.role} · {place}" if place else str(self.role)
+        return f"{self.role} · {self.place}" if self.place else str(self.role)
 
     @property
     def place(self) -> object:

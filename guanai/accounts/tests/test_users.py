@@ -15,16 +15,24 @@ def role(code: str) -> Role:
     return Role.objects.get(code=code)
 
 
-def test_a_county_admin_creates_a_village_director_in_the_county(cast, places, client_for):
-    response = client_for(cast["county_admin"]).post(
+def post_new_director(client, *, username: str, area_code: str):
+    return client.post(
         reverse("accounts:user_new"),
         {
-            "username": "shiqiao_director",
+            "username": username,
             "full_name": "石桥村 李芳",
             "password": NEW_PASSWORD,
             "role": role("village_director").pk,
-            "area": places.other_township_village.code,
+            "area": area_code,
         },
+    )
+
+
+def test_a_county_admin_creates_a_village_director_in_the_county(cast, places, client_for):
+    response = post_new_director(
+        client_for(cast["county_admin"]),
+        username="shiqiao_director",
+        area_code=places.other_township_village.code,
     )
     assert response.status_code == 302
     user = User.objects.get(username="shiqiao_director")
@@ -38,15 +46,10 @@ def test_a_county_admin_creates_a_village_director_in_the_county(cast, places, c
 
 
 def test_a_county_admin_cannot_place_a_user_in_another_county(cast, places, client_for):
-    response = client_for(cast["county_admin"]).post(
-        reverse("accounts:user_new"),
-        {
-            "username": "outsider",
-            "full_name": "外县",
-            "password": NEW_PASSWORD,
-            "role": role("village_director").pk,
-            "area": places.other_county_village.code,
-        },
+    response = post_new_director(
+        client_for(cast["county_admin"]),
+        username="outsider",
+        area_code=places.other_county_village.code,
     )
     assert response.status_code == 200
     assert "不在您的管辖范围内" in response.content.decode()

@@ -95,56 +95,53 @@ def test_manager_views_are_404_for_everyone_else(role, name, cast, client_for):
     assert client_for(cast[role]).get(reverse(name)).status_code == expected
 
 
+# (view, the role's (inside, outside) objects, the roles for which "inside" opens)
+DETAIL_VIEWS = [
+    ("areas:area_detail", area_inside_outside, ALL_ROLES),
+    ("areas:school_detail", school_inside_outside, ALL_ROLES),
+    ("areas:school_edit", school_inside_outside, MANAGE_SCHOOLS),
+]
+
+
 @pytest.mark.parametrize("role", sorted(ALL_ROLES))
-def test_area_detail_inside_and_outside(role, cast, places, client_for):
-    inside, outside = area_inside_outside(role, places)
+@pytest.mark.parametrize(("name", "inside_outside", "allowed"), DETAIL_VIEWS)
+def test_detail_views_inside_and_outside(
+    role, name, inside_outside, allowed, cast, places, client_for
+):
+    inside, outside = inside_outside(role, places)
     client = client_for(cast[role])
-    assert client.get(reverse("areas:area_detail", args=[inside])).status_code == 200
-    assert client.get(reverse("areas:area_detail", args=[outside])).status_code == 404
+    expected_inside = 200 if role in allowed else 404
+    assert client.get(reverse(name, args=[inside])).status_code == expected_inside
+    assert client.get(reverse(name, args=[outside])).status_code == 404
 
 
-@pytest.mark.parametrize("role", sorted(ALL_ROLES))
-def test_school_detail_inside_and_outside(role, cast, places, client_for):
-    inside, outside = school_inside_outside(role, places)
-    client = client_for(cast[role])
-    assert client.get(reverse("areas:school_detail", args=[inside])).status_code == 200
-    assert client.get(reverse("areas:school_detail", args=[outside])).status_code == 404
-
-
-@pytest.mark.parametrize("role", sorted(ALL_ROLES))
-def test_school_edit_inside_and_outside(role, cast, places, client_for):
-    inside, outside = school_inside_outside(role, places)
-    client = client_for(cast[role])
-    expected_inside = 200 if role in MANAGE_SCHOOLS else 404
-    assert client.get(reverse("areas:school_edit", args=[inside])).status_code == expected_inside
-    assert client.get(reverse("areas:school_edit", args=[outside])).status_code == 404
-
-
-def _user_inside_outside(role: str, p: Places) -> tuple[int, int]:
-    inside = make_user("inside_director", role="village_director", area=p.other_township_village)
-    outside = make_user("outside_director", role="village_director", area=p.other_county_village)
-    if role == "system_admin":
-        return outside.pk, MISSING_ID
-    return inside.pk, outside.pk
-
-
-@pytest.mark.parametrize("role", sorted(ALL_ROLES))
-def test_user_detail_inside_and_outside(role, cast, places, client_for):
-    inside, outside = _user_inside_outside(role, places)
-    client = client_for(cast[role])
-    expected_inside = 200 if role in MANAGE_USERS else 404
-    assert client.get(reverse("accounts:user_detail", args=[inside])).status_code == expected_inside
-    assert client.get(reverse("accounts:user_detail", args=[outside])).status_code == 404
-
-
-@pytest.mark.parametrize("role", sorted(ALL_ROLES))
-def test_membership_delete_inside_and_outside(role, cast, places, client_for):
+@pytest.fixture
+def directors(places):
+    """A village director inside every county persona's scope, and one in the other county."""
     inside = make_user(
         "inside_director", role="village_director", area=places.other_township_village
     )
     outside = make_user(
         "outside_director", role="village_director", area=places.other_county_village
     )
+    return inside, outside
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_user_detail_inside_and_outside(role, cast, directors, client_for):
+    inside, outside = directors
+    client = client_for(cast[role])
+    expected_inside = 200 if role in MANAGE_USERS else 404
+    assert (
+        client.get(reverse("accounts:user_detail", args=[inside.pk])).status_code == expected_inside
+    )
+    outside_id = MISSING_ID if role == "system_admin" else outside.pk
+    assert client.get(reverse("accounts:user_detail", args=[outside_id])).status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_membership_delete_inside_and_outside(role, cast, directors, client_for):
+    inside, outside = directors
     client = client_for(cast[role])
 
     def url(user, membership_id=None):
