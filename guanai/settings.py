@@ -13,6 +13,7 @@ import dj_database_url
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
+from guanai.core.crypto import load_or_create_data_key
 from guanai.env import env_bool, env_int, env_list, env_str
 
 # Lets typed generics such as ModelForm[School] work at run time.
@@ -40,6 +41,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Encrypts ID numbers, phone numbers and addresses at rest (guanai/core/crypto.py).
+# Back it up apart from the database: without it the encrypted data is lost.
+DATA_KEY = load_or_create_data_key(VAR_DIR, env_str("GUANAI_DATA_KEY", ""))
 DEBUG = env_bool("GUANAI_DEBUG", False)
 ALLOWED_HOSTS = env_list("GUANAI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("GUANAI_CSRF_TRUSTED_ORIGINS", [])
@@ -55,6 +59,8 @@ INSTALLED_APPS = [
     "guanai.core",
     "guanai.areas",
     "guanai.accounts",
+    "guanai.audit",
+    "guanai.children",
     "guanai.demo",
 ]
 

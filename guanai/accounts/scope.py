@@ -10,11 +10,61 @@ queries scoped entities without it.
 """
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.db.models import Q
 
 from guanai.accounts.models import Membership, ScopeKind, User
 from guanai.areas.models import PREFIX_LENGTH
+
+
+class ChildAccess(StrEnum):
+    """What a membership lets its holder do with the children in its place."""
+
+    VIEW = "view"  # see the child's file (contact details masked)
+    EDIT = "edit"  # register, change and exit children
+    REVEAL = "reveal"  # reveal a full ID number, with a reason, logged
+    REVIEW = "review"  # approve or return entries (审核)
+    COUNT = "count"  # count them in statistics, without seeing anyone
+
+
+_V, _E, _R, _A = ChildAccess.VIEW, ChildAccess.EDIT, ChildAccess.REVEAL, ChildAccess.REVIEW
+_C = ChildAccess.COUNT
+
+# Per role (DESIGN.md §1). The auditor sees aggregates only; the league works without
+# ID numbers; teachers and counsellors see the students assigned to them; volunteers see
+# the children paired with them (pairing comes with the care records) and nothing else.
+CHILD_ACCESS: dict[str, frozenset[ChildAccess]] = {
+    "system_admin": frozenset({_V, _E, _A, _C}),
+    "county_admin": frozenset({_V, _E, _R, _A, _C}),
+    "county_education": frozenset({_V, _C}),
+    "league": frozenset({_V, _C}),
+    "auditor": frozenset({_C}),
+    "township_supervisor": frozenset({_V, _E, _R, _A, _C}),
+    "school_admin": frozenset({_V, _E, _R, _C}),
+    "village_director": frozenset({_V, _E, _R, _C}),
+    "teacher": frozenset({_V}),
+    "counsellor": frozenset({_V}),
+    "volunteer": frozenset(),
+}
+
+# Roles whose entries wait for a township supervisor's approval.
+REVIEWED_ROLES = frozenset({"village_director", "school_admin"})
+
+# Roles bound to a school that see only the students assigned to them.
+ASSIGNED_ONLY_ROLES = frozenset({"teacher", "counsellor"})
+
+
+@dataclass(frozen=True)
+class ChildGrant:
+    """Some accesses over the children of one place: all, an area subtree, a school,
+    or the students assigned to the user."""
+
+    access: frozenset[ChildAccess]
+    everywhere: bool = False
+    area_prefix: str = ""
+    school_id: int | None = None
+    assigned_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +81,7 @@ class Scope:
     manage_ranks: tuple[tuple[str, int], ...] = ()
     school_manage_prefixes: frozenset[str] = field(default_factory=frozenset)
     memberships: tuple[Membership, ...] = ()
+    child_grants: tuple[ChildGrant, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -50,6 +101,16 @@ class Scope:
             code.startswith(p) for p in self.area_prefixes | self.school_area_prefixes
         )
 
+    def child_access(self) -> frozenset[ChildAccess]:
+        """Every access the user holds over some children (for menus; not a check)."""
+        return frozenset(a for grant in self.child_grants for a in grant.access)
+
+    @property
+    def entries_need_review(self) -> bool:
+        """Do this user's entries wait for approval? Only if no membership lets them review."""
+        roles = {m.role.code for m in self.memberships}
+        return bool(roles & REVIEWED_ROLES) and ChildAccess.REVIEW not in self.child_access()
+
     def grantable_rank(self, code: str) -> int:
         """The highest role rank this user may grant at an area with this code; -1 if none."""
         if self.everything:
@@ -58,9 +119,14 @@ class Scope:
 
 
 def prefix_q(lookup: str, prefixes: frozenset[str]) -> Q:
+    """Codes under any of the prefixes, as ranges over the 12-digit codes.
+
+    A range uses the index on both SQLite and PostgreSQL whatever the collation,
+    where LIKE 'prefix%' may not.
+    """
     q = Q(pk__in=[])
     for prefix in sorted(prefixes):
-        q |= Q(**{f"{lookup}__startswith": prefix})
+        q |= Q(**{f"{lookup}__gte": prefix.ljust(12, "0"), f"{lookup}__lte": prefix.ljust(12, "9")})
     return q
 
 
@@ -86,13 +152,19 @@ def _compute_scope(user: User) -> Scope:
     school_area_prefixes: set[str] = set()
     manage_ranks: dict[str, int] = {}
     school_manage_prefixes: set[str] = set()
+    child_grants: list[ChildGrant] = []
     for membership in memberships:
         role = membership.role
+        access = CHILD_ACCESS.get(role.code, frozenset())
         if role.scope_kind == ScopeKind.GLOBAL:
             everything = True
+            if access:
+                child_grants.append(ChildGrant(access, everywhere=True))
         elif role.scope_kind == ScopeKind.AREA and membership.area is not None:
             prefix = membership.area.prefix
             area_prefixes.add(prefix)
+            if access:
+                child_grants.append(ChildGrant(access, area_prefix=prefix))
             if role.manages_users:
                 manage_ranks[prefix] = max(manage_ranks.get(prefix, -1), role.rank)
             if role.manages_schools:
@@ -100,6 +172,10 @@ def _compute_scope(user: User) -> Scope:
         elif role.scope_kind == ScopeKind.SCHOOL and membership.school is not None:
             school_ids.add(membership.school.pk)
             school_area_prefixes.add(membership.school.area.prefix)
+            if access and role.code in ASSIGNED_ONLY_ROLES:
+                child_grants.append(ChildGrant(access, assigned_to=user.pk))
+            elif access:
+                child_grants.append(ChildGrant(access, school_id=membership.school.pk))
     return Scope(
         everything=everything,
         area_prefixes=frozenset(area_prefixes),
@@ -108,6 +184,7 @@ def _compute_scope(user: User) -> Scope:
         manage_ranks=tuple(sorted(manage_ranks.items())),
         school_manage_prefixes=frozenset(school_manage_prefixes),
         memberships=memberships,
+        child_grants=tuple(child_grants),
     )
 
 
@@ -142,3 +219,23 @@ def managed_membership_q(scope: Scope) -> Q | None:
         return None
     prefixes = frozenset(p for p, _rank in scope.manage_ranks)
     return prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
+
+
+def child_q(scope: Scope, access: ChildAccess) -> Q | None:
+    """Filter for the children on which the scope grants `access`; None means all.
+
+    A child belongs to the village they live in and, while at school, to their school.
+    """
+    q = Q(pk__in=[])
+    for grant in scope.child_grants:
+        if access not in grant.access:
+            continue
+        if grant.everywhere:
+            return None
+        if grant.area_prefix:
+            q |= prefix_q("village_id", frozenset({grant.area_prefix}))
+        elif grant.school_id is not None:
+            q |= Q(school_id=grant.school_id)
+        elif grant.assigned_to is not None:
+            q |= Q(responsible_teacher_id=grant.assigned_to)
+    return q

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanai.accounts.scope import scope_for
+from guanai.accounts.scope import ChildAccess, scope_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +15,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = scope_for(user)
     # (url name, label, icon, prefix of the view names that highlight the item)
     items = [("core:home", _("工作台"), "bi-house", "core:home")]
+    child_access = scope.child_access()
+    if ChildAccess.VIEW in child_access:
+        items.append(("children:child_list", _("儿童名册"), "bi-person-vcard", "children:child_"))
+    if ChildAccess.REVIEW in child_access:
+        items.append(("children:review_list", _("待审核"), "bi-check2-square", "children:review"))
     if not scope.is_empty:
         items.append(("areas:area_list", _("地区"), "bi-geo-alt", "areas:area"))
         items.append(("areas:school_list", _("学校"), "bi-building", "areas:school"))

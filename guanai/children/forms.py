@@ -1,0 +1,515 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanai.accounts.models import Membership, User
+from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
+from guanai.areas.models import Area, AreaLevel, School
+from guanai.areas.selectors import schools_visible_to
+from guanai.children.idnumber import IdNumber, check_consistency, parse_id_number
+from guanai.children.models import (
+    AT_SCHOOL,
+    GRANDPARENT_RELATIONSHIPS,
+    Assistance,
+    Child,
+    Concern,
+    ExitReason,
+    GuardianshipType,
+    Health,
+    IncomeSource,
+    Person,
+    ReviewState,
+    RiskLevel,
+    Schooling,
+    Status,
+)
+from guanai.children.selectors import AGE_BANDS
+from guanai.children.services import GrandparentInput, id_index
+from guanai.core.forms import StyledFormMixin
+
+ETHNICITIES = [
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+]
+
+# Above this many villages, the village is typed as a code (with suggestions) instead
+# of chosen from a list.
+VILLAGE_SELECT_LIMIT = 2000
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _id_number_clean(raw: str) -> IdNumber | None:
+    if not raw.strip():
+        return None
+    return parse_id_number(raw, today=timezone.localdate())
+
+
+class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
+    """A parent or the entrusted guardian, inside the child's form (with a prefix)."""
+
+    class Meta:
+        model = Person
+        fields = (
+            "name",
+            "id_number",
+            "phone",
+            "away_for_work",
+            "work_province",
+            "work_city",
+            "able_to_guard",
+            "incapacity",
+            "address",
+        )
+        widgets = {
+            "id_number": forms.TextInput(),
+            "phone": forms.TextInput(),
+            "address": forms.TextInput(),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        self.fields["id_number"].widget.attrs.update(
+            {"autocomplete": "off", "inputmode": "text", "maxlength": 24}
+        )
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "maxlength": 20})
+
+    def clean_id_number(self) -> str:
+        parsed = _id_number_clean(self.cleaned_data.get("id_number") or "")
+        return parsed.number if parsed else ""
+
+    def clean_phone(self) -> str:
+        phone = "".join(c for c in self.cleaned_data.get("phone") or "" if c.isdigit() or c == "-")
+        if phone and not (7 <= len(phone.replace("-", "")) <= 12):
+            raise forms.ValidationError(_("请填写正确的电话号码（手机11位，或带区号的座机）。"))
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_details = any(
+            data.get(f) for f in ("id_number", "phone", "away_for_work", "work_city", "address")
+        )
+        if has_details and not (data.get("name") or "").strip():
+            self.add_error("name", _("请填写姓名。"))
+        if data.get("able_to_guard") is False and not data.get("incapacity") and data.get("name"):
+            self.add_error("incapacity", _("请选择无监护能力的原因。"))
+        return data
+
+    def values(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        return data if (data.get("name") or "").strip() else None
+
+
+class GrandparentForm(StyledFormMixin, forms.Form):
+    relationship = forms.ChoiceField(
+        label=_("关系"),
+        required=False,
+        choices=[("", "—"), *((r.value, r.label) for r in GRANDPARENT_RELATIONSHIPS)],
+    )
+    name = forms.CharField(label=_("姓名"), max_length=60, required=False)
+    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DATE_INPUT)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    able_to_guard = forms.BooleanField(label=_("有监护能力"), required=False, initial=True)
+    health_note = forms.CharField(label=_("健康状况"), max_length=100, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("name") or "").strip() and not data.get("relationship"):
+            self.add_error("relationship", _("请选择与儿童的关系。"))
+        return data
+
+    def values(self) -> GrandparentInput | None:
+        data = self.cleaned_data
+        if not (data.get("name") or "").strip():
+            return None
+        person = {
+            k: data[k] for k in ("name", "birth_date", "phone", "able_to_guard", "health_note")
+        }
+        return GrandparentInput(relationship=data["relationship"], person=person)
+
+
+class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
+    village = forms.ChoiceField(label=_("现居住村(社区)"))
+    ethnicity = forms.ChoiceField(label=_("民族"), choices=[(e, e) for e in ETHNICITIES])
+    income_sources = forms.MultipleChoiceField(
+        label=_("家庭收入来源"),
+        choices=IncomeSource.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assistance = forms.MultipleChoiceField(
+        label=_("享受救助情况"),
+        choices=Assistance.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    concerns = forms.MultipleChoiceField(
+        label=_("关注类别"),
+        choices=Concern.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Child
+        fields = (
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "village",
+            "hukou_rural",
+            "address",
+            "health",
+            "disability_category",
+            "disability_grade",
+            "illness",
+            "schooling",
+            "school",
+            "grade",
+            "class_name",
+            "boarding",
+            "guardianship_type",
+            "guardian_relationship",
+            "entrustment_confirmed_on",
+            "assessment",
+            "income_sources",
+            "assistance",
+            "risk_level",
+            "concerns",
+            "responsible_teacher",
+            "director",
+        )
+        widgets = {
+            "id_number": forms.TextInput(),
+            "address": forms.TextInput(),
+            "birth_date": DATE_INPUT,
+            "entrustment_confirmed_on": DATE_INPUT,
+        }
+        help_texts = {
+            "id_number": _("填写后自动核对出生日期和性别；出生日期、性别可留空，由号码带出。"),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["gender"].required = False
+        self.fields["birth_date"].required = False
+        self.fields["id_number"].widget.attrs.update(
+            {"autocomplete": "off", "inputmode": "text", "maxlength": 24}
+        )
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        self._setup_village()
+        school_field: forms.ModelChoiceField[School] = self.fields["school"]  # type: ignore[assignment]
+        school_field.queryset = schools_visible_to(user).order_by("area_id", "name")
+        staff = self._staff()
+        teacher_field: forms.ModelChoiceField[User] = self.fields["responsible_teacher"]  # type: ignore[assignment]
+        teacher_field.queryset = staff.filter(memberships__role__code__in=("teacher", "counsellor"))
+        director_field: forms.ModelChoiceField[User] = self.fields["director"]  # type: ignore[assignment]
+        director_field.queryset = staff.filter(memberships__role__code="village_director")
+        if self.instance.pk:
+            self.initial["village"] = self.instance.village_id
+
+    def _setup_village(self) -> None:
+        villages = self.editable_villages()
+        field = self.fields["village"]
+        count = villages.count()
+        if count <= VILLAGE_SELECT_LIMIT:
+            choices: list[tuple[str, Any]] = [("", "—")] if count > 1 else []
+            groups: dict[str, list[tuple[str, str]]] = {}
+            for village in villages.select_related("parent").order_by("code"):
+                township = village.parent.name if village.parent else ""
+                groups.setdefault(township, []).append((village.code, village.name))
+            choices += list(groups.items())
+            field.choices = choices  # type: ignore[attr-defined]
+            field.widget = forms.Select(choices=choices, attrs={"class": "form-select"})
+        else:
+            self.fields["village"] = forms.CharField(
+                label=field.label,
+                max_length=12,
+                help_text=_("输入村(社区)的12位区划代码。"),
+                widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"}),
+            )
+
+    def editable_villages(self) -> Any:
+        """Villages where this user may register children: their areas, or their school's."""
+        scope = scope_for(self.user)
+        villages = Area.objects.filter(level=AreaLevel.VILLAGE)
+        if scope.everything:
+            return villages
+        prefixes = [g.area_prefix for g in scope.child_grants if ChildAccess.EDIT in g.access]
+        if any(g.school_id for g in scope.child_grants if ChildAccess.EDIT in g.access):
+            prefixes += list(scope.school_area_prefixes)
+        return villages.filter(prefix_q("code", frozenset(p for p in prefixes if p)))
+
+    def _staff(self) -> Any:
+        """Staff in the user's part of the county who may be put in charge of a child."""
+        scope = scope_for(self.user)
+        users = User.objects.filter(is_active=True)
+        if scope.everything:
+            return users.distinct().order_by("full_name")
+        prefixes = frozenset(p[:6] for p in scope.area_prefixes | scope.school_area_prefixes)
+        memberships = Membership.objects.filter(
+            prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
+        )
+        return users.filter(memberships__in=memberships).distinct().order_by("full_name")
+
+    def clean_village(self) -> Area:
+        code = (self.cleaned_data.get("village") or "").strip()
+        village = self.editable_villages().filter(code=code).first()
+        if village is None:
+            raise forms.ValidationError(_("请选择您管辖范围内的村(社区)。"))
+        return village
+
+    def clean_id_number(self) -> str:
+        parsed = _id_number_clean(self.cleaned_data.get("id_number") or "")
+        self.parsed_id = parsed
+        if parsed is None:
+            return ""
+        taken = Child.objects.filter(id_number_index=id_index(parsed.number))
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _(
+                    "该身份证号码已有儿童档案，请勿重复登记；如儿童已迁入本地，请联系原所在地办理迁移。"
+                ),
+                code="duplicate",
+            )
+        return parsed.number
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parsed: IdNumber | None = getattr(self, "parsed_id", None)
+        if parsed is not None:
+            for error in check_consistency(
+                parsed, birth_date=data.get("birth_date"), gender=data.get("gender") or None
+            ):
+                self.add_error("id_number", error)
+            data["birth_date"] = data.get("birth_date") or parsed.birth_date
+            data["gender"] = data.get("gender") or parsed.gender
+        today = timezone.localdate()
+        birth_date: date | None = data.get("birth_date")
+        if birth_date is None and "birth_date" not in self.errors:
+            self.add_error("birth_date", _("请填写出生日期，或填写身份证号码。"))
+        elif birth_date and birth_date > today:
+            self.add_error("birth_date", _("出生日期不能晚于今天。"))
+        elif birth_date and birth_date.year < today.year - 18:
+            self.add_error("birth_date", _("儿童应未满18周岁，请核对出生日期。"))
+        if not data.get("gender") and "gender" not in self.errors:
+            self.add_error("gender", _("请选择性别，或填写身份证号码。"))
+        schooling = data.get("schooling")
+        if (
+            schooling in AT_SCHOOL
+            and schooling != Schooling.KINDERGARTEN
+            and not data.get("school")
+        ):
+            self.add_error("school", _("在校儿童请选择学校。"))
+        if schooling and schooling not in AT_SCHOOL:
+            data["school"] = None
+        if data.get("health") == Health.DISABLED and not data.get("disability_category"):
+            self.add_error("disability_category", _("请填写残疾类别。"))
+        if data.get("health") == Health.SERIOUSLY_ILL and not data.get("illness"):
+            self.add_error("illness", _("请填写所患疾病。"))
+        return data
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.setdefault("hukou_area", data.get("village"))
+        return data
+
+
+class FamilyForms:
+    """The father, mother, guardian and grandparent forms that go with a child's form."""
+
+    ROLES = (("father", _("父亲")), ("mother", _("母亲")), ("guardian", _("委托监护人")))
+
+    def __init__(self, data: Any = None, *, child: Child | None = None) -> None:
+        self.persons = {
+            role: PersonForm(data, prefix=role, instance=getattr(child, role) if child else None)
+            for role, _label in self.ROLES
+        }
+        links = list(child.grandparent_links.all()) if child and child.pk else []
+        slots = max(2, len(links) + (1 if len(links) < 4 else 0))
+        initial = [
+            {
+                "relationship": link.relationship,
+                "name": link.person.name,
+                "birth_date": link.person.birth_date,
+                "phone": link.person.phone,
+                "able_to_guard": link.person.able_to_guard,
+                "health_note": link.person.health_note,
+            }
+            for link in links
+        ]
+        self.grandparents = [
+            GrandparentForm(data, prefix=f"gp{i}", initial=initial[i] if i < len(initial) else None)
+            for i in range(slots)
+        ]
+
+    def sections(self) -> list[tuple[str, str, PersonForm]]:
+        return [(role, str(label), self.persons[role]) for role, label in self.ROLES]
+
+    def is_valid(self) -> bool:
+        valid = all([f.is_valid() for f in self.persons.values()])
+        valid = all([f.is_valid() for f in self.grandparents]) and valid
+        if valid:
+            chosen = [f.cleaned_data["relationship"] for f in self.grandparents if f.values()]
+            if len(chosen) != len(set(chosen)):
+                self.grandparents[-1].add_error("relationship", _("同一关系只能填写一位。"))
+                return False
+        return valid
+
+    def family(self) -> dict[str, dict[str, Any] | None]:
+        return {role: form.values() for role, form in self.persons.items()}
+
+    def grandparent_values(self) -> list[GrandparentInput]:
+        return [v for f in self.grandparents if (v := f.values()) is not None]
+
+
+def check_guardianship(child_form: ChildForm, family: FamilyForms) -> None:
+    """Cross-form rules: who guards the child must fit the guardianship type."""
+    data = child_form.cleaned_data
+    kind = data.get("guardianship_type")
+    guardian = (
+        family.persons["guardian"].cleaned_data if family.persons["guardian"].is_valid() else {}
+    )
+    has_guardian = bool((guardian.get("name") or "").strip())
+    if kind in (GuardianshipType.GRANDPARENT, GuardianshipType.RELATIVE) and not has_guardian:
+        child_form.add_error(
+            "guardianship_type", _("祖辈或亲友监护的，请在“委托监护人”中填写监护人。")
+        )
+    if has_guardian and not data.get("guardian_relationship"):
+        child_form.add_error("guardian_relationship", _("请选择监护人与儿童的关系。"))
+
+
+class ChildFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(required=False, max_length=40)
+    township = forms.CharField(required=False, max_length=12)
+    village = forms.CharField(required=False, max_length=12)
+    school = forms.IntegerField(required=False, min_value=1)
+    guardianship_type = forms.ChoiceField(
+        required=False, choices=[("", _("全部监护类型")), *GuardianshipType.choices]
+    )
+    risk_level = forms.ChoiceField(
+        required=False, choices=[("", _("全部风险等级")), *RiskLevel.choices]
+    )
+    concern = forms.ChoiceField(required=False, choices=[("", _("全部关注类别")), *Concern.choices])
+    status = forms.ChoiceField(
+        required=False,
+        choices=[(Status.ACTIVE, _("在册")), (Status.EXITED, _("已移出")), ("all", _("全部状态"))],
+    )
+    definition = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", _("全部儿童")),
+            ("2016", _("留守儿童（国发〔2016〕13号）")),
+            ("broad", _("留守学生（父母一方外出，未满18周岁）")),
+        ],
+    )
+    age_band = forms.ChoiceField(
+        required=False,
+        choices=[("", _("全部年龄")), *((b, _("%(band)s岁") % {"band": b}) for b in AGE_BANDS)],
+    )
+    review_state = forms.ChoiceField(
+        required=False, choices=[("", _("全部审核状态")), *ReviewState.choices]
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("name", _("按姓名")),
+            ("village", _("按村(社区)")),
+            ("birth_date", _("按出生日期（年长在前）")),
+            ("-birth_date", _("按出生日期（年幼在前）")),
+            ("-updated_at", _("最近更新")),
+        ],
+    )
+
+
+class ExitForm(StyledFormMixin, forms.Form):
+    reason = forms.ChoiceField(label=_("移出原因"), choices=[("", "—"), *ExitReason.choices])
+    on = forms.DateField(label=_("移出日期"), widget=DATE_INPUT)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+REVEAL_REASONS = (
+    _("联系监护人"),
+    _("核对身份信息"),
+    _("办理救助或保险"),
+    _("上报材料"),
+)
+
+
+class RevealForm(forms.Form):
+    subject = forms.ChoiceField(choices=[(s, s) for s in ("child", "father", "mother", "guardian")])
+    field = forms.ChoiceField(choices=[(f, f) for f in ("id_number", "phone", "address")])
+    reason = forms.CharField(max_length=200)
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    comment = forms.CharField(
+        label=_("审核意见"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,488 @@
+"""One file per child (一人一档), after the 2016 form 《农村留守儿童基本情况登记表》.
+
+Parents, grandparents and guardians are `Person` rows of their own: siblings
+share their parents, and one grandmother may look after several children.
+
+ID numbers, phone numbers and addresses are encrypted at rest
+(`EncryptedTextField`); each ID number has a keyed hash beside it (blind index)
+for exact lookup and uniqueness. Whether a child counts as left behind is derived
+from the facts (`parents_away_2016`, `parent_away`, household registration and
+birth date) and never typed in.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanai.core.fields import EncryptedTextField
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Health(models.TextChoices):
+    HEALTHY = "healthy", _("健康")
+    DISABLED = "disabled", _("残疾")
+    SERIOUSLY_ILL = "seriously_ill", _("患重病")
+
+
+class Schooling(models.TextChoices):
+    NOT_IN_KINDERGARTEN = "not_in_kindergarten", _("未入园")
+    KINDERGARTEN = "kindergarten", _("幼儿园")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中")
+    VOCATIONAL = "vocational", _("中职")
+    DROPPED_OUT = "dropped_out", _("辍学")
+    NOT_IN_SCHOOL = "not_in_school", _("不在学")
+
+
+# Schooling states in which a child has a school.
+AT_SCHOOL = frozenset(
+    {
+        Schooling.KINDERGARTEN,
+        Schooling.PRIMARY,
+        Schooling.JUNIOR,
+        Schooling.SENIOR,
+        Schooling.VOCATIONAL,
+    }
+)
+
+
+class GuardianshipType(models.TextChoices):
+    GRANDPARENT = "grandparent", _("祖辈监护")
+    RELATIVE = "relative", _("亲友委托监护")
+    PARENT = "parent", _("父母一方监护")
+    NONE = "none", _("无人监护")
+
+
+class Assessment(models.TextChoices):
+    NO_GUARDIAN = "no_guardian", _("无人监护")
+    PARENT_INCAPABLE = "parent_incapable", _("父或母无监护能力")
+    GUARDIAN_INSUFFICIENT = "guardian_insufficient", _("受委托监护人监护能力不足")
+    ORDINARY = "ordinary", _("一般")
+    GOOD = "good", _("较好")
+
+
+class Relationship(models.TextChoices):
+    GRANDFATHER = "grandfather", _("祖父")
+    GRANDMOTHER = "grandmother", _("祖母")
+    MATERNAL_GRANDFATHER = "maternal_grandfather", _("外祖父")
+    MATERNAL_GRANDMOTHER = "maternal_grandmother", _("外祖母")
+    FATHER = "father", _("父亲")
+    MOTHER = "mother", _("母亲")
+    SIBLING = "sibling", _("兄姐")
+    UNCLE_AUNT = "uncle_aunt", _("叔伯姑舅姨")
+    OTHER_RELATIVE = "other_relative", _("其他亲属")
+    NEIGHBOUR = "neighbour", _("邻居朋友")
+    OTHER = "other", _("其他")
+
+
+GRANDPARENT_RELATIONSHIPS = (
+    Relationship.GRANDFATHER,
+    Relationship.GRANDMOTHER,
+    Relationship.MATERNAL_GRANDFATHER,
+    Relationship.MATERNAL_GRANDMOTHER,
+)
+
+
+class Incapacity(models.TextChoices):
+    SERIOUS_ILLNESS = "serious_illness", _("重病")
+    DISABILITY = "disability", _("重残")
+    DETAINED = "detained", _("服刑或强制隔离戒毒")
+    OTHER = "other", _("其他原因")
+
+
+class IncomeSource(models.TextChoices):
+    MIGRANT_WORK = "migrant_work", _("务工收入")
+    FARMING = "farming", _("务农收入")
+    BUSINESS = "business", _("经营收入")
+    ASSISTANCE = "assistance", _("救助补贴")
+    OTHER = "other", _("其他")
+
+
+class Assistance(models.TextChoices):
+    DIBAO = "dibao", _("低保")
+    TEKUN = "tekun", _("特困供养")
+    TEMPORARY = "temporary", _("临时救助")
+    MEDICAL = "medical", _("医疗救助")
+    EDUCATION = "education", _("教育资助")
+    UNSUPPORTED_CHILD = "unsupported_child", _("事实无人抚养儿童保障")
+    DISABILITY = "disability", _("残疾人补贴")
+    OTHER = "other", _("其他")
+
+
+class Concern(models.TextChoices):
+    """The six concerns the seeds sort children by (六失)."""
+
+    ACADEMIC = "academic", _("学业偏差")
+    LIVELIHOOD = "livelihood", _("生活失助")
+    PSYCHOLOGICAL = "psychological", _("心理失衡")
+    MORAL = "moral", _("道德失范")
+    SAFETY = "safety", _("安全失保")
+    AFFECTION = "affection", _("感情缺失")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("在册")
+    EXITED = "exited", _("已移出")
+
+
+class ExitReason(models.TextChoices):
+    AGED_OUT = "aged_out", _("超过年龄")
+    PARENT_RETURNED = "parent_returned", _("父母返乡")
+    WITH_PARENTS = "with_parents", _("随父母外出")
+    MOVED = "moved", _("迁出或转学")
+    DECEASED = "deceased", _("死亡")
+    DUPLICATE = "duplicate", _("重复登记")
+    OTHER = "other", _("其他")
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已审核")
+    RETURNED = "returned", _("已退回")
+
+
+class ChoiceSetField(models.CharField):
+    """A set of choice codes kept as ",a,b," so `field__contains=",a,"` filters exactly."""
+
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> list[str]:
+        return [v for v in (value or "").split(",") if v]
+
+    def to_python(self, value: object) -> list[str]:
+        if isinstance(value, list):
+            return value
+        return [v for v in str(value or "").split(",") if v]
+
+    def get_prep_value(self, value: object) -> str:
+        if isinstance(value, str):
+            return value
+        codes = sorted(set(value or []))  # type: ignore[call-overload]
+        return f",{','.join(codes)}," if codes else ""
+
+    def validate(self, value: object, model_instance: object) -> None:
+        allowed = {code for code, _label in self.choices or []}
+        for code in value or []:  # type: ignore[attr-defined]
+            if code not in allowed:
+                raise ValidationError(_("无效的选项：%(value)s"), params={"value": code})
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return self.get_prep_value(self.value_from_object(obj))
+
+
+class Person(models.Model):
+    """A parent, grandparent or guardian: one row however many children they have."""
+
+    name = models.CharField(_("姓名"), max_length=60)
+    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_number = EncryptedTextField(_("身份证号码"), blank=True, default="")
+    id_number_index = models.CharField(max_length=32, blank=True, default="", editable=False)
+    phone = EncryptedTextField(_("联系电话"), blank=True, default="")
+    address = EncryptedTextField(_("住址"), blank=True, default="")
+    away_for_work = models.BooleanField(_("外出务工"), default=False)
+    work_province = models.CharField(_("务工省份"), max_length=20, blank=True)
+    work_city = models.CharField(_("务工城市"), max_length=30, blank=True)
+    able_to_guard = models.BooleanField(_("有监护能力"), default=True)
+    incapacity = models.CharField(
+        _("无监护能力原因"), max_length=20, choices=Incapacity.choices, blank=True
+    )
+    health_note = models.CharField(_("健康状况"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="person_unique_id_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def work_place(self) -> str:
+        return f"{self.work_province}{self.work_city}"
+
+
+class Child(models.Model):
+    # Identity
+    name = models.CharField(_("姓名"), max_length=60)
+    # Pinyin initials ("zs" for 张三) and full pinyin, lower-case ASCII, for search.
+    name_initials = models.CharField(max_length=30, editable=False, db_index=True)
+    name_pinyin = models.CharField(max_length=120, editable=False, db_index=True)
+    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    birth_date = models.DateField(_("出生日期"), db_index=True)
+    id_number = EncryptedTextField(_("公民身份号码"), blank=True, default="")
+    id_number_index = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # Household registration and residence
+    hukou_area = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("户籍地"),
+    )
+    hukou_rural = models.BooleanField(_("农业户籍"), default=True)
+    village = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("现居住村(社区)")
+    )
+    address = EncryptedTextField(_("现住址"), blank=True, default="")
+    # Health
+    health = models.CharField(
+        _("健康状况"), max_length=20, choices=Health.choices, default=Health.HEALTHY
+    )
+    disability_category = models.CharField(_("残疾类别"), max_length=20, blank=True)
+    disability_grade = models.CharField(_("残疾等级"), max_length=10, blank=True)
+    illness = models.CharField(_("疾病名称"), max_length=60, blank=True)
+    # Schooling
+    schooling = models.CharField(_("就学状况"), max_length=20, choices=Schooling.choices)
+    school = models.ForeignKey(
+        "areas.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("学校"),
+    )
+    grade = models.CharField(_("年级"), max_length=20, blank=True)
+    class_name = models.CharField(_("班级"), max_length=20, blank=True)
+    boarding = models.BooleanField(_("寄宿"), default=False)
+    # Family and guardianship
+    father = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children_as_father",
+        verbose_name=_("父亲"),
+    )
+    mother = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children_as_mother",
+        verbose_name=_("母亲"),
+    )
+    guardian = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children_as_guardian",
+        verbose_name=_("委托监护人"),
+    )
+    guardian_relationship = models.CharField(
+        _("与儿童关系"), max_length=30, choices=Relationship.choices, blank=True
+    )
+    entrustment_confirmed_on = models.DateField(_("委托监护确认书日期"), null=True, blank=True)
+    guardianship_type = models.CharField(
+        _("监护类型"), max_length=20, choices=GuardianshipType.choices
+    )
+    assessment = models.CharField(_("监护情况评估"), max_length=30, choices=Assessment.choices)
+    income_sources = ChoiceSetField(
+        _("家庭收入来源"), max_length=200, choices=IncomeSource.choices, blank=True, default=""
+    )
+    assistance = ChoiceSetField(
+        _("享受救助情况"), max_length=200, choices=Assistance.choices, blank=True, default=""
+    )
+    # Care
+    responsible_teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任教师"),
+    )
+    director = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("儿童主任"),
+    )
+    risk_level = models.CharField(
+        _("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
+    concerns = ChoiceSetField(
+        _("关注类别"), max_length=200, choices=Concern.choices, blank=True, default=""
+    )
+    # Derived from the parents (see services.child_derive): never typed in.
+    parents_away_2016 = models.BooleanField(default=False, editable=False)
+    parent_away = models.BooleanField(default=False, editable=False)
+    # Status and review
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    exit_reason = models.CharField(
+        _("移出原因"), max_length=20, choices=ExitReason.choices, blank=True
+    )
+    exit_note = models.CharField(_("移出说明"), max_length=200, blank=True)
+    exited_on = models.DateField(_("移出日期"), null=True, blank=True)
+    review_state = models.CharField(
+        _("审核状态"), max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    review_comment = models.CharField(_("审核意见"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    grandparents: "models.ManyToManyField[Person, Grandparent]" = models.ManyToManyField(
+        Person, through="Grandparent", related_name="grandchildren", blank=True
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("儿童")
+        verbose_name_plural = _("儿童")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="child_unique_id_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "name"], name="child_village_name"),
+            models.Index(fields=["school", "name"], name="child_school_name"),
+            models.Index(fields=["name", "id"], name="child_name_id"),
+            models.Index(fields=["review_state", "village"], name="child_review_village"),
+            models.Index(fields=["id_number_index"], name="child_id_index"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def concern_labels(self) -> list[str]:
+        return [str(Concern(c).label) for c in self.concerns if c in Concern.values]
+
+    @property
+    def income_labels(self) -> str:
+        return "、".join(str(IncomeSource(c).label) for c in self.income_sources)
+
+    @property
+    def assistance_labels(self) -> str:
+        return "、".join(str(Assistance(c).label) for c in self.assistance)
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class Grandparent(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="grandparent_links")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    relationship = models.CharField(
+        _("关系"),
+        max_length=30,
+        choices=[(r.value, r.label) for r in GRANDPARENT_RELATIONSHIPS],
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "relationship"], name="grandparent_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_relationship_display()} {self.person_id}"
+
+
+SUBJECT_LABELS = {
+    "child": _("儿童"),
+    "father": _("父亲"),
+    "mother": _("母亲"),
+    "guardian": _("委托监护人"),
+    "grandparent": _("祖辈"),
+}
+
+
+class ChildChange(models.Model):
+    """One entry of a child's change history (变动情况): who changed which fields, old → new.
+
+    `changes` is a list of {"field", "label", "old", "new", "secret"}; for secret fields
+    (ID numbers, phones, addresses) old and new are stored encrypted and shown masked.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("登记")
+        UPDATED = "updated", _("修改")
+        EXITED = "exited", _("移出")
+        RESTORED = "restored", _("恢复")
+        APPROVED = "approved", _("审核通过")
+        RETURNED = "returned", _("退回")
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Which record the change touched: "child", "father", "mother", "guardian", "grandparent".
+    subject = models.CharField(max_length=20, default="child")
+    changes = models.JSONField(default=list)
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["child", "-at"], name="childchange_child_at")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def subject_label(self) -> str:
+        return str(SUBJECT_LABELS.get(self.subject, self.subject))
+
+    @property
+    def entries(self) -> list[dict[str, object]]:
+        """The changes with a readable label for each field."""
+        model: type[models.Model] = Child if self.subject == "child" else Person
+        rows = []
+        for change in self.changes:
+            field = change.get("field", "")
+            try:
+                label = str(getattr(model._meta.get_field(field), "verbose_name", field))
+            except FieldDoesNotExist:
+                label = str(dict(Relationship.choices).get(field, field))
+            rows.append({**change, "label": label})
+        return rows

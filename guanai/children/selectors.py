@@ -1,0 +1,218 @@
+"""Scoped reads of children: every view, export, report and task reads children here."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from guanai.accounts.models import User
+from guanai.accounts.scope import ChildAccess, child_q, scope_for
+from guanai.children.idnumber import normalize_id_number
+from guanai.children.models import Child, ChildChange, Grandparent, ReviewState, Status
+from guanai.core.crypto import blind_index
+
+
+def children_visible_to(user: User, *, access: ChildAccess = ChildAccess.VIEW) -> QuerySet[Child]:
+    """The children on which the user holds `access` (seeing them, by default)."""
+    q = child_q(scope_for(user), access)
+    children = Child.objects.all()
+    return children if q is None else children.filter(q)
+
+
+def child_get_for_user(
+    *, user: User, child_id: int, access: ChildAccess = ChildAccess.VIEW
+) -> Child:
+    """The child if the user holds `access` on them; 404 otherwise (no oracle)."""
+    child = (
+        children_visible_to(user, access=access)
+        .select_related(
+            "village__parent",
+            "hukou_area",
+            "school",
+            "father",
+            "mother",
+            "guardian",
+            "responsible_teacher",
+            "director",
+            "reviewed_by",
+        )
+        .prefetch_related(
+            Prefetch("grandparent_links", queryset=Grandparent.objects.select_related("person"))
+        )
+        .filter(pk=child_id)
+        .first()
+    )
+    if child is None:
+        raise Http404
+    return child
+
+
+def child_may(user: User, child: Child, access: ChildAccess) -> bool:
+    """Does the user hold `access` on this child they can already see?"""
+    return children_visible_to(user, access=access).filter(pk=child.pk).exists()
+
+
+def child_history(child: Child) -> QuerySet[ChildChange]:
+    return ChildChange.objects.filter(child=child).select_related("by")
+
+
+def review_queue(user: User) -> QuerySet[Child]:
+    """Entries waiting for this user's review, oldest first."""
+    return (
+        children_visible_to(user, access=ChildAccess.REVIEW)
+        .filter(review_state=ReviewState.PENDING)
+        .select_related("village", "school", "created_by")
+        .order_by("updated_at", "id")
+    )
+
+
+# --- ages and definitions --------------------------------------------------------------------
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def under_age_q(age: int, on: date) -> Q:
+    """Children who have not yet had their `age`th birthday on `on`."""
+    return Q(birth_date__gt=years_before(on, age))
+
+
+def left_behind_q(definition: str, on: date) -> Q:
+    """2016: under 16, rural registration, both parents away or one away and the other
+    unable to guard. Broad (many schools): under 18, at least one parent away."""
+    if definition == "2016":
+        return Q(hukou_rural=True, parents_away_2016=True) & under_age_q(16, on)
+    return Q(parent_away=True) & under_age_q(18, on)
+
+
+def is_left_behind(child: Child, definition: str, on: date) -> bool:
+    if definition == "2016":
+        return child.hukou_rural and child.parents_away_2016 and child.age_on(on) < 16
+    return child.parent_away and child.age_on(on) < 18
+
+
+# Age bands of the seeds' statistics (0–5, 6–13, 14–16) and the rest up to 18.
+AGE_BANDS = {"0-5": (0, 5), "6-13": (6, 13), "14-16": (14, 16), "17-18": (17, 18)}
+
+
+def age_band_q(band: str, on: date) -> Q:
+    low, high = AGE_BANDS[band]
+    # Age in [low, high]: had the low-th birthday, not yet the (high+1)-th.
+    return Q(birth_date__lte=years_before(on, low)) & under_age_q(high + 1, on)
+
+
+# --- search and filters ------------------------------------------------------------------
+
+
+def child_search(children: QuerySet[Child], query: str) -> QuerySet[Child]:
+    """By exact ID number (blind index), pinyin initials or full pinyin, or name prefix.
+
+    Each search is a range over an indexed column, so it stays fast at a million rows.
+    """
+    query = query.strip()
+    if not query:
+        return children
+    id_number = normalize_id_number(query)
+    if len(id_number) in (15, 18) and id_number[:-1].isdigit():
+        return children.filter(id_number_index=blind_index("id_number", id_number))
+    lowered = query.lower().replace(" ", "")
+    if lowered.isascii() and lowered.isalpha():
+        upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
+        return children.filter(
+            Q(name_initials__gte=lowered, name_initials__lt=upper)
+            | Q(name_pinyin__gte=lowered, name_pinyin__lt=upper)
+        )
+    return children.filter(name__gte=query, name__lt=query + "\U0010ffff", name__startswith=query)
+
+
+@dataclass(frozen=True)
+class ChildFilter:
+    township: str = ""
+    village: str = ""
+    school: int | None = None
+    guardianship_type: str = ""
+    risk_level: str = ""
+    concern: str = ""
+    status: str = Status.ACTIVE
+    definition: str = ""
+    age_band: str = ""
+    review_state: str = ""
+    q: str = ""
+
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "birth_date": ("birth_date", "id"),
+    "-birth_date": ("-birth_date", "-id"),
+    "village": ("village_id", "name", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+}
+
+
+def child_filter(
+    children: QuerySet[Child], f: ChildFilter, *, on: date, sort: str = "name"
+) -> QuerySet[Child]:
+    if f.village:
+        children = children.filter(village_id=f.village)
+    elif f.township:
+        children = children.filter(
+            village_id__gte=f.township[:9].ljust(12, "0"),
+            village_id__lte=f.township[:9].ljust(12, "9"),
+        )
+    if f.school:
+        children = children.filter(school_id=f.school)
+    if f.guardianship_type:
+        children = children.filter(guardianship_type=f.guardianship_type)
+    if f.risk_level:
+        children = children.filter(risk_level=f.risk_level)
+    if f.concern:
+        children = children.filter(concerns__contains=f",{f.concern},")
+    if f.status:
+        children = children.filter(status=f.status)
+    if f.review_state:
+        children = children.filter(review_state=f.review_state)
+    if f.definition:
+        children = children.filter(left_behind_q(f.definition, on))
+    if f.age_band in AGE_BANDS:
+        children = children.filter(age_band_q(f.age_band, on))
+    children = child_search(children, f.q)
+    return children.order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+def child_list_rows(children: QuerySet[Child]) -> QuerySet[Child]:
+    """What the list shows, in a fixed number of queries whatever the page size."""
+    return children.select_related("village__parent", "school", "guardian")
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def child_counts(user: User, *, on: date, approved_only: bool = True) -> dict[str, int]:
+    """Headline counts of active children in the user's area.
+
+    Official figures count approved records only; entries waiting for review are
+    counted apart.
+    """
+    q = child_q(scope_for(user), ChildAccess.COUNT)
+    children = Child.objects.filter(status=Status.ACTIVE)
+    if q is not None:
+        children = children.filter(q)
+    approved = Q(review_state=ReviewState.APPROVED)
+
+    def counted(extra: Q | None = None) -> Count:
+        condition = approved if approved_only else Q(pk__isnull=False)
+        return Count("id", filter=condition & extra if extra is not None else condition)
+
+    return children.aggregate(
+        total=counted(),
+        left_behind_2016=counted(left_behind_q("2016", on)),
+        left_behind_broad=counted(left_behind_q("broad", on)),
+        pending=Count("id", filter=Q(review_state=ReviewState.PENDING)),
+    )

@@ -1,0 +1,537 @@
+"""Writes for children and their families; each writes the change history (变动情况)."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanai.accounts.models import User
+from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.audit.models import AccessEvent
+from guanai.audit.services import access_record
+from guanai.children.idnumber import normalize_id_number
+from guanai.children.models import (
+    Child,
+    ChildChange,
+    ExitReason,
+    Grandparent,
+    Person,
+    ReviewState,
+    Status,
+)
+from guanai.children.names import name_initials, name_pinyin
+from guanai.children.selectors import child_get_for_user, children_visible_to
+from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_number, mask_phone
+from guanai.core.errors import ApplicationError, NotInScope
+
+FAMILY_ROLES = ("father", "mother", "guardian")
+SECRET_FIELDS = frozenset({"id_number", "phone", "address"})
+_MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
+
+# Changes to these alone do not send an approved record back for review.
+NON_MATERIAL_FIELDS = frozenset(
+    {
+        "grade",
+        "class_name",
+        "boarding",
+        "risk_level",
+        "concerns",
+        "responsible_teacher",
+        "director",
+        "phone",
+        "health_note",
+    }
+)
+
+CHILD_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "hukou_area",
+    "hukou_rural",
+    "village",
+    "address",
+    "health",
+    "disability_category",
+    "disability_grade",
+    "illness",
+    "schooling",
+    "school",
+    "grade",
+    "class_name",
+    "boarding",
+    "guardian_relationship",
+    "entrustment_confirmed_on",
+    "guardianship_type",
+    "assessment",
+    "income_sources",
+    "assistance",
+    "responsible_teacher",
+    "director",
+    "risk_level",
+    "concerns",
+)
+PERSON_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "address",
+    "away_for_work",
+    "work_province",
+    "work_city",
+    "able_to_guard",
+    "incapacity",
+    "health_note",
+)
+
+
+@dataclass
+class GrandparentInput:
+    relationship: str
+    person: Mapping[str, Any]
+
+
+def id_index(id_number: str) -> str:
+    return blind_index("id_number", normalize_id_number(id_number)) if id_number else ""
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON keeps it: model instances by primary key, dates as ISO text."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(value)
+    return value
+
+
+def _display(model: type[Model], field: str, value: Any) -> str:
+    if value in (None, "", []):
+        return ""
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    choices = dict(getattr(model._meta.get_field(field), "choices", None) or [])
+    if isinstance(value, list | tuple | set | frozenset):
+        return "、".join(str(choices.get(v, v)) for v in sorted(value))
+    if choices:
+        return str(choices.get(value, value))
+    return str(value)
+
+
+def _diff(
+    instance: Model, before: Mapping[str, Any], fields: Iterable[str]
+) -> list[dict[str, Any]]:
+    """The fields whose value changed since `before`, as history entries."""
+    entries = []
+    model = type(instance)
+    for field in fields:
+        old, new = before.get(field), getattr(instance, field)
+        if _plain(old) == _plain(new) or (old in (None, "", []) and new in (None, "", [])):
+            continue
+        entry: dict[str, Any] = {"field": field}
+        if field in SECRET_FIELDS:
+            mask = _MASKERS[field]
+            entry.update(
+                secret=True,
+                old=encrypt(old or ""),
+                new=encrypt(new or ""),
+                old_display=mask(old or ""),
+                new_display=mask(new or ""),
+            )
+        else:
+            entry.update(
+                old=_plain(old),
+                new=_plain(new),
+                old_display=_display(model, field, old),
+                new_display=_display(model, field, new),
+            )
+        entries.append(entry)
+    return entries
+
+
+def _snapshot(instance: Model | None, fields: Iterable[str]) -> dict[str, Any]:
+    if instance is None:
+        return {}
+    return {f: getattr(instance, f) for f in fields}
+
+
+def _record(
+    child: Child,
+    *,
+    by: User,
+    kind: str,
+    subject: str = "child",
+    changes: list[dict[str, Any]] | None = None,
+    comment: str = "",
+) -> None:
+    ChildChange.objects.create(
+        child=child, by=by, kind=kind, subject=subject, changes=changes or [], comment=comment
+    )
+
+
+# --- derived facts -------------------------------------------------------------------------
+
+
+def child_derive(child: Child) -> None:
+    """Set the facts that decide whether the child counts as left behind.
+
+    2016 (国发〔2016〕13号): both parents away, or one away and the other unable to
+    guard. A parent who is not recorded (deceased, unknown) cannot guard either.
+    Broad (school) definition: at least one parent away.
+    """
+    father, mother = child.father, child.mother
+    father_away = bool(father and father.away_for_work)
+    mother_away = bool(mother and mother.away_for_work)
+    father_unable = father is None or not father.able_to_guard
+    mother_unable = mother is None or not mother.able_to_guard
+    child.parent_away = father_away or mother_away
+    child.parents_away_2016 = (father_away and (mother_away or mother_unable)) or (
+        mother_away and father_unable
+    )
+    child.name_initials = name_initials(child.name)
+    child.name_pinyin = name_pinyin(child.name)
+    child.id_number_index = id_index(child.id_number)
+
+
+# --- persons -------------------------------------------------------------------------------
+
+
+def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
+    for field in PERSON_FIELDS:
+        if field in data:
+            value = data[field]
+            setattr(person, field, "" if value is None and field != "birth_date" else value)
+    person.id_number = normalize_id_number(person.id_number) if person.id_number else ""
+    person.id_number_index = id_index(person.id_number)
+    if not person.away_for_work:
+        person.work_province = person.work_city = ""
+    if person.able_to_guard:
+        person.incapacity = ""
+
+
+def _person_resolve(
+    current: Person | None, data: Mapping[str, Any] | None
+) -> tuple[Person | None, dict[str, Any]]:
+    """The person a family slot points to after the edit, saved, with its previous values.
+
+    The same ID number is the same person: a sibling's father is reused, not copied.
+    """
+    if not data or not (data.get("name") or "").strip():
+        return None, {}
+    index = id_index(data.get("id_number") or "")
+    person: Person | None = None
+    if index:
+        person = Person.objects.filter(id_number_index=index).first()
+    if (
+        person is None
+        and current is not None
+        and (not current.id_number_index or current.id_number_index == index)
+    ):
+        person = current
+    before = _snapshot(person, PERSON_FIELDS)
+    person = person or Person()
+    _person_apply(person, data)
+    person.save()
+    return person, before
+
+
+# --- children ------------------------------------------------------------------------------
+
+
+def _check_id_free(child: Child) -> None:
+    if not child.id_number_index:
+        return
+    taken = Child.objects.filter(id_number_index=child.id_number_index).exclude(pk=child.pk)
+    if taken.exists():
+        # Say no more than that it exists: the other record may be outside the user's scope.
+        raise ApplicationError(
+            _("该身份证号码已有儿童档案，请勿重复登记；如儿童已迁入本地，请联系原所在地办理迁移。"),
+            field="id_number",
+        )
+
+
+def _check_in_scope(user: User, child: Child) -> None:
+    if not children_visible_to(user, access=ChildAccess.EDIT).filter(pk=child.pk).exists():
+        raise NotInScope(_("该村（社区）或学校不在您的管辖范围内。"))
+
+
+def _save_family(
+    child: Child,
+    *,
+    by: User,
+    family: Mapping[str, Mapping[str, Any] | None],
+    grandparents: list[GrandparentInput] | None,
+) -> bool:
+    """Write the family slots and grandparents; record their history. Any change?"""
+    changed = False
+    for role in FAMILY_ROLES:
+        if role not in family:
+            continue
+        current: Person | None = getattr(child, role)
+        person, before = _person_resolve(current, family[role])
+        if (person and person.pk) != (current and current.pk):
+            setattr(child, role, person)
+            changes = [
+                {
+                    "field": "name",
+                    "old": current.pk if current else None,
+                    "new": person.pk if person else None,
+                    "old_display": str(current or ""),
+                    "new_display": str(person or ""),
+                }
+            ]
+            _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
+            changed = True
+        elif person is not None:
+            changes = _diff(person, before, PERSON_FIELDS)
+            if changes:
+                _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
+                changed = True
+    if grandparents is not None:
+        changed |= _save_grandparents(child, by=by, grandparents=grandparents)
+    return changed
+
+
+def _save_grandparents(
+    child: Child, *, by: User, grandparents: list[GrandparentInput], record: bool = True
+) -> bool:
+    links = {link.relationship: link for link in child.grandparent_links.select_related("person")}
+    changed = False
+    wanted = {g.relationship: g for g in grandparents if (g.person.get("name") or "").strip()}
+    for relationship, link in links.items():
+        if relationship not in wanted:
+            link.delete()
+            changed = True
+            if not record:
+                continue
+            _record(
+                child,
+                by=by,
+                kind=ChildChange.Kind.UPDATED,
+                subject="grandparent",
+                changes=[
+                    {
+                        "field": relationship,
+                        "old": link.person_id,
+                        "new": None,
+                        "old_display": link.person.name,
+                        "new_display": "",
+                    }
+                ],
+            )
+    for relationship, item in wanted.items():
+        existing = links.get(relationship)
+        person, before = _person_resolve(existing.person if existing else None, item.person)
+        assert person is not None
+        if existing is None or existing.person_id != person.pk:
+            old_name = existing.person.name if existing else ""
+            if existing is None:
+                Grandparent.objects.create(child=child, person=person, relationship=relationship)
+            else:
+                existing.person = person
+                existing.save(update_fields=["person"])
+            changes = [
+                {
+                    "field": relationship,
+                    "old": None,
+                    "new": person.pk,
+                    "old_display": old_name,
+                    "new_display": person.name,
+                }
+            ]
+        else:
+            changes = _diff(person, before, PERSON_FIELDS)
+        if changes:
+            if record:
+                _record(
+                    child,
+                    by=by,
+                    kind=ChildChange.Kind.UPDATED,
+                    subject="grandparent",
+                    changes=changes,
+                )
+            changed = True
+    return changed
+
+
+def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
+    if scope_for(user).entries_need_review:
+        if material:
+            child.review_state = ReviewState.PENDING
+    else:
+        child.review_state = ReviewState.APPROVED
+        child.reviewed_by = user
+        child.reviewed_at = timezone.now()
+        child.review_comment = ""
+
+
+@transaction.atomic
+def child_create(
+    *,
+    user: User,
+    data: Mapping[str, Any],
+    family: Mapping[str, Mapping[str, Any] | None],
+    grandparents: list[GrandparentInput] | None = None,
+) -> Child:
+    """Register a child. Entries by village directors and schools wait for review."""
+    child = Child(created_by=user)
+    for field in CHILD_FIELDS:
+        if field in data:
+            setattr(child, field, data[field])
+    child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
+    for role in FAMILY_ROLES:
+        person, _before = _person_resolve(None, family.get(role))
+        setattr(child, role, person)
+    child_derive(child)
+    _check_id_free(child)
+    _review_after_entry(child, user, material=True)
+    child.save()
+    _check_in_scope(user, child)
+    if grandparents:
+        _save_grandparents(child, by=user, grandparents=grandparents, record=False)
+    _record(child, by=user, kind=ChildChange.Kind.CREATED)
+    return child
+
+
+@transaction.atomic
+def child_update(
+    *,
+    user: User,
+    child_id: int,
+    data: Mapping[str, Any],
+    family: Mapping[str, Mapping[str, Any] | None] | None = None,
+    grandparents: list[GrandparentInput] | None = None,
+) -> Child:
+    child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
+    before = _snapshot(child, CHILD_FIELDS)
+    for field in CHILD_FIELDS:
+        if field in data:
+            setattr(child, field, data[field])
+    child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
+    family_changed = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
+    child_derive(child)
+    _check_id_free(child)
+    changes = _diff(child, before, CHILD_FIELDS)
+    material = family_changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
+    if changes or family_changed:
+        _review_after_entry(child, user, material=material)
+    child.save()
+    _check_in_scope(user, child)  # the new village or school must be the user's too
+    if changes:
+        _record(child, by=user, kind=ChildChange.Kind.UPDATED, changes=changes)
+    return child
+
+
+@transaction.atomic
+def child_exit(*, user: User, child_id: int, reason: str, on: date, note: str = "") -> Child:
+    """Take a child off the active roster (移出), keeping the file."""
+    child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
+    if child.status == Status.EXITED:
+        raise ApplicationError(_("该儿童已移出。"))
+    if reason not in ExitReason.values:
+        raise ApplicationError(_("请选择移出原因。"), field="reason")
+    if on > timezone.localdate():
+        raise ApplicationError(_("移出日期不能晚于今天。"), field="on")
+    child.status, child.exit_reason, child.exited_on, child.exit_note = (
+        Status.EXITED,
+        reason,
+        on,
+        note,
+    )
+    _review_after_entry(child, user, material=True)
+    child.save()
+    _record(
+        child,
+        by=user,
+        kind=ChildChange.Kind.EXITED,
+        comment=f"{ExitReason(reason).label} {on:%Y-%m-%d} {note}".strip(),
+    )
+    return child
+
+
+@transaction.atomic
+def child_restore(*, user: User, child_id: int) -> Child:
+    """Put an exited child back on the roster (移出有误, or the parents left again)."""
+    child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
+    if child.status != Status.EXITED:
+        raise ApplicationError(_("该儿童在册，无需恢复。"))
+    child.status, child.exit_reason, child.exited_on, child.exit_note = Status.ACTIVE, "", None, ""
+    _review_after_entry(child, user, material=True)
+    child.save()
+    _record(child, by=user, kind=ChildChange.Kind.RESTORED)
+    return child
+
+
+@transaction.atomic
+def child_review(*, user: User, child_id: int, approve: bool, comment: str = "") -> Child:
+    """Approve (审核通过) or return (退回) a pending entry."""
+    child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.REVIEW)
+    if child.review_state == ReviewState.APPROVED:
+        raise ApplicationError(_("该档案已审核通过。"))
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ApplicationError(_("退回时请填写意见，说明需要修改什么。"), field="comment")
+    child.review_state = ReviewState.APPROVED if approve else ReviewState.RETURNED
+    child.review_comment = comment
+    child.reviewed_by = user
+    child.reviewed_at = timezone.now()
+    child.save(update_fields=["review_state", "review_comment", "reviewed_by", "reviewed_at"])
+    kind = ChildChange.Kind.APPROVED if approve else ChildChange.Kind.RETURNED
+    _record(child, by=user, kind=kind, comment=comment)
+    return child
+
+
+# --- revealing -----------------------------------------------------------------------------
+
+REVEALABLE = {
+    "child": ("id_number", "address"),
+    "father": ("id_number", "phone", "address"),
+    "mother": ("id_number", "phone", "address"),
+    "guardian": ("id_number", "phone", "address"),
+}
+
+
+def child_reveal(
+    *, user: User, child_id: int, subject: str, field: str, reason: str, request: HttpRequest
+) -> str:
+    """The clear value of one secret field, logged with the reason.
+
+    ID numbers need the reveal right; phones and addresses only the right to see the
+    child (a teacher calls the guardian), but each look is logged all the same.
+    """
+    if field not in REVEALABLE.get(subject, ()):
+        raise NotInScope(_("不在管辖范围内。"))
+    access = ChildAccess.REVEAL if field == "id_number" else ChildAccess.VIEW
+    child = child_get_for_user(user=user, child_id=child_id, access=access)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("请填写查看理由。"), field="reason")
+    holder: Child | Person | None = child if subject == "child" else getattr(child, subject)
+    if holder is None:
+        raise NotInScope(_("不在管辖范围内。"))
+    access_record(
+        user=user,
+        action=AccessEvent.Action.REVEAL,
+        target=f"child:{child.pk}",
+        field=f"{subject}.{field}",
+        reason=reason,
+        request=request,
+    )
+    value: str = getattr(holder, field)
+    return value

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from guanai.children import views
+
+app_name = "children"
+urlpatterns = [
+    path("children/", views.child_list, name="child_list"),
+    path("children/new/", views.child_new, name="child_new"),
+    path("children/new/validate/", views.child_validate_new, name="child_validate_new"),
+    path("children/review/", views.review_list, name="review_list"),
+    path("children/<int:child_id>/", views.child_detail, name="child_detail"),
+    path("children/<int:child_id>/edit/", views.child_edit, name="child_edit"),
+    path("children/<int:child_id>/validate/", views.child_validate, name="child_validate"),
+    path("children/<int:child_id>/exit/", views.child_exit_view, name="child_exit"),
+    path("children/<int:child_id>/restore/", views.child_restore_view, name="child_restore"),
+    path("children/<int:child_id>/reveal/", views.child_reveal_view, name="child_reveal"),
+    path("children/<int:child_id>/review/", views.child_review_view, name="child_review"),
+]

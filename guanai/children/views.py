@@ -1,0 +1,336 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.areas.models import AreaLevel
+from guanai.areas.selectors import areas_visible_to, schools_visible_to
+from guanai.children.forms import (
+    REVEAL_REASONS,
+    ChildFilterForm,
+    ChildForm,
+    ExitForm,
+    FamilyForms,
+    RevealForm,
+    ReviewForm,
+    check_guardianship,
+)
+from guanai.children.models import Child, Status
+from guanai.children.selectors import (
+    ChildFilter,
+    child_filter,
+    child_get_for_user,
+    child_history,
+    child_list_rows,
+    child_may,
+    children_visible_to,
+    is_left_behind,
+    review_queue,
+)
+from guanai.children.services import (
+    child_create,
+    child_exit,
+    child_restore,
+    child_reveal,
+    child_review,
+    child_update,
+)
+from guanai.core.crypto import mask_address, mask_id_number, mask_phone
+from guanai.core.errors import ApplicationError, NotInScope
+from guanai.core.types import AuthedRequest
+
+PAGE_SIZES = (20, 50, 100)
+
+
+def _require(request: AuthedRequest, access: ChildAccess) -> None:
+    """404 for users who hold this access over no child at all."""
+    if access not in scope_for(request.user).child_access():
+        raise Http404
+
+
+def _filter_from(form: ChildFilterForm) -> tuple[ChildFilter, str]:
+    if not form.is_valid():
+        return ChildFilter(), "name"
+    d = form.cleaned_data
+    status = d["status"] or Status.ACTIVE
+    return (
+        ChildFilter(
+            q=d["q"],
+            township=d["township"],
+            village=d["village"],
+            school=d["school"],
+            guardianship_type=d["guardianship_type"],
+            risk_level=d["risk_level"],
+            concern=d["concern"],
+            status="" if status == "all" else status,
+            definition=d["definition"],
+            age_band=d["age_band"],
+            review_state=d["review_state"],
+        ),
+        d["sort"] or "name",
+    )
+
+
+@require_GET
+def child_list(request: AuthedRequest) -> HttpResponse:
+    _require(request, ChildAccess.VIEW)
+    form = ChildFilterForm(request.GET)
+    child_filter_, sort = _filter_from(form)
+    today = timezone.localdate()
+    children = child_filter(children_visible_to(request.user), child_filter_, on=today, sort=sort)
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        per_page = 50
+    per_page = per_page if per_page in PAGE_SIZES else 50
+    page = Paginator(child_list_rows(children), per_page).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "child": child,
+            "id_masked": mask_id_number(child.id_number),
+            "age": child.age_on(today),
+            "lb_2016": is_left_behind(child, "2016", today),
+            "lb_broad": is_left_behind(child, "broad", today),
+        }
+        for child in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "can_edit": ChildAccess.EDIT in scope_for(request.user).child_access(),
+    }
+    if request.htmx and request.htmx.target == "child-results":
+        return render(request, "children/partials/child_results.html", context)
+    visible_areas = areas_visible_to(request.user)
+    context["townships"] = visible_areas.filter(level=AreaLevel.TOWNSHIP).order_by("code")[:200]
+    context["villages"] = (
+        visible_areas.filter(level=AreaLevel.VILLAGE)
+        .filter(code__startswith=child_filter_.township[:9])
+        .order_by("code")[:500]
+        if child_filter_.township
+        else []
+    )
+    context["schools"] = schools_visible_to(request.user).order_by("area_id", "name")[:300]
+    return render(request, "children/child_list.html", context)
+
+
+def _secret(value: str, mask: Any) -> dict[str, Any]:
+    return {"masked": mask(value), "present": bool(value)}
+
+
+@require_GET
+def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
+    child = child_get_for_user(user=request.user, child_id=child_id)
+    today = timezone.localdate()
+    can_edit = child_may(request.user, child, ChildAccess.EDIT)
+    family = []
+    for role, label in FamilyForms.ROLES:
+        person = getattr(child, role)
+        if person is not None:
+            family.append(
+                {
+                    "role": role,
+                    "label": label,
+                    "person": person,
+                    "id_number": _secret(person.id_number, mask_id_number),
+                    "phone": _secret(person.phone, mask_phone),
+                    "address": _secret(person.address, mask_address),
+                }
+            )
+    context = {
+        "child": child,
+        "age": child.age_on(today),
+        "lb_2016": is_left_behind(child, "2016", today),
+        "lb_broad": is_left_behind(child, "broad", today),
+        "id_number": _secret(child.id_number, mask_id_number),
+        "address": _secret(child.address, mask_address),
+        "family": family,
+        "grandparents": [
+            {"link": link, "phone": _secret(link.person.phone, mask_phone)}
+            for link in child.grandparent_links.all()
+        ],
+        "history": child_history(child)[:100],
+        "can_edit": can_edit,
+        "can_reveal": child_may(request.user, child, ChildAccess.REVEAL),
+        "can_review": child_may(request.user, child, ChildAccess.REVIEW),
+        "reveal_reasons": REVEAL_REASONS,
+        "review_form": ReviewForm(),
+    }
+    return render(request, "children/child_detail.html", context)
+
+
+def _form_context(form: ChildForm, family: FamilyForms, child: Child | None) -> dict[str, Any]:
+    return {"form": form, "family": family, "child": child}
+
+
+def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
+    """The create and edit forms: validate everything at once, save through the service."""
+    data = request.POST if request.method == "POST" else None
+    form = ChildForm(data, instance=child, user=request.user)
+    family = FamilyForms(data, child=child)
+    if request.method == "POST":
+        child_ok, family_ok = form.is_valid(), family.is_valid()
+        if child_ok and family_ok:
+            check_guardianship(form, family)
+        if child_ok and family_ok and form.is_valid():
+            try:
+                if child is None:
+                    saved = child_create(
+                        user=request.user,
+                        data=form.values(),
+                        family=family.family(),
+                        grandparents=family.grandparent_values(),
+                    )
+                    messages.success(request, _("已登记“%(name)s”。") % {"name": saved.name})
+                else:
+                    saved = child_update(
+                        user=request.user,
+                        child_id=child.pk,
+                        data=form.values(),
+                        family=family.family(),
+                        grandparents=family.grandparent_values(),
+                    )
+                    messages.success(request, _("已保存。"))
+            except NotInScope as error:
+                form.add_error("village", error.message)
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                if scope_for(request.user).entries_need_review:
+                    messages.info(request, _("档案已提交，等待乡镇审核。"))
+                return redirect("children:child_detail", child_id=saved.pk)
+        messages.error(request, _("有填写错误，请按提示修改后再保存。"))
+    return render(request, "children/child_form.html", _form_context(form, family, child))
+
+
+@require_http_methods(["GET", "POST"])
+def child_new(request: AuthedRequest) -> HttpResponse:
+    _require(request, ChildAccess.EDIT)
+    return _save(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def child_edit(request: AuthedRequest, child_id: int) -> HttpResponse:
+    child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
+    return _save(request, child)
+
+
+def _validate(request: AuthedRequest, child: Child | None) -> HttpResponse:
+    """Inline validation while typing: the form re-rendered with its errors, not saved.
+
+    htmx swaps in only the wrapper of the field that changed (hx-select).
+    """
+    form = ChildForm(request.POST, instance=child, user=request.user)
+    family = FamilyForms(request.POST, child=child)
+    form.is_valid()
+    family.is_valid()
+    return render(request, "children/child_form.html", _form_context(form, family, child))
+
+
+@require_POST
+def child_validate_new(request: AuthedRequest) -> HttpResponse:
+    _require(request, ChildAccess.EDIT)
+    return _validate(request, None)
+
+
+@require_POST
+def child_validate(request: AuthedRequest, child_id: int) -> HttpResponse:
+    child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
+    return _validate(request, child)
+
+
+@require_http_methods(["GET", "POST"])
+def child_exit_view(request: AuthedRequest, child_id: int) -> HttpResponse:
+    child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
+    form = ExitForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            child_exit(user=request.user, child_id=child.pk, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("已将“%(name)s”移出名册。") % {"name": child.name})
+            return redirect("children:child_detail", child_id=child.pk)
+    return render(request, "children/child_exit.html", {"child": child, "form": form})
+
+
+@require_POST
+def child_restore_view(request: AuthedRequest, child_id: int) -> HttpResponse:
+    try:
+        child = child_restore(user=request.user, child_id=child_id)
+    except NotInScope:
+        raise Http404 from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已将“%(name)s”恢复到名册。") % {"name": child.name})
+    return redirect("children:child_detail", child_id=child_id)
+
+
+@require_POST
+def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
+    """One secret field in clear, for this user, this once; logged with the reason."""
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        if not form.has_error("reason") or form.has_error("subject") or form.has_error("field"):
+            raise Http404
+        error = _("请选择或填写查看理由。")
+        return render(request, "children/partials/revealed.html", {"error": error}, status=422)
+    try:
+        value = child_reveal(
+            user=request.user,
+            child_id=child_id,
+            subject=form.cleaned_data["subject"],
+            field=form.cleaned_data["field"],
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except NotInScope:
+        raise Http404 from None
+    response = render(request, "children/partials/revealed.html", {"value": value})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def review_list(request: AuthedRequest) -> HttpResponse:
+    _require(request, ChildAccess.REVIEW)
+    page = Paginator(review_queue(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "children/review_list.html", {"page": page})
+
+
+@require_POST
+def child_review_view(request: AuthedRequest, child_id: int) -> HttpResponse:
+    child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.REVIEW)
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("decision") == "approve"
+    try:
+        child_review(
+            user=request.user,
+            child_id=child.pk,
+            approve=approve,
+            comment=form.cleaned_data.get("comment", ""),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("children:child_detail", child_id=child.pk)
+    if approve:
+        messages.success(request, _("已审核通过“%(name)s”。") % {"name": child.name})
+    else:
+        messages.success(request, _("已退回“%(name)s”，并通知填报人修改。") % {"name": child.name})
+    if request.POST.get("next") == "queue":
+        return redirect("children:review_list")
+    return redirect("children:child_detail", child_id=child.pk)

@@ -1,0 +1,223 @@
+"""Encryption at rest, blind indexes and on-screen masks for personal data.
+
+One master key (settings.DATA_KEY, 32 random bytes) yields two keys through
+HKDF: an AES-256-GCM key for values kept encrypted in the database, and an
+HMAC-SHA256 key for blind indexes, the columns that let a caller find a row by
+an exact value (an ID number, a phone number) without storing it in clear.
+
+Losing the master key loses every encrypted value: back up var/data_key (or
+GUANAI_DATA_KEY), and keep that backup apart from database backups, or the
+encryption protects nothing.
+"""
+
+import base64
+import binascii
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DATA_KEY_BYTES = 32
+# The version of the key a token was written under, so keys can be rotated later:
+# a new version decrypts old tokens with the old key while writing new ones.
+_VERSION = "1"
+_PREFIX = _VERSION + "$"
+# Bound into every token, so a token cannot be passed off under another version.
+_ASSOCIATED_DATA = _VERSION.encode()
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+_INDEX_BYTES = 16
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_NEW_KEY_HINT = (
+    "make one with: python -c "
+    '"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+)
+
+
+class DecryptionError(ValueError):
+    """A token that was altered, written under another key, or under an unknown key version."""
+
+
+def load_or_create_data_key(var_dir: Path, configured: str) -> bytes:
+    """The key from GUANAI_DATA_KEY, or one kept in var_dir/data_key, readable by its owner only.
+
+    Called once from settings; a key that is malformed or readable by others
+    stops the process at start-up.
+    """
+    if configured:
+        return _decode_key(configured.strip(), source="GUANAI_DATA_KEY")
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "data_key"
+    if not path.exists():
+        _create_key_file(path)
+    return _read_key_file(path)
+
+
+def _create_key_file(path: Path) -> None:
+    # Written in full under a temporary name, then linked into place: a process
+    # starting at the same moment sees no key file or a complete one, never an
+    # empty one, and link() never replaces a key another process put there first.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(base64.urlsafe_b64encode(os.urandom(DATA_KEY_BYTES)).decode() + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+        # A key lost to a power cut after data was written under it loses that data.
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        temporary.unlink()
+
+
+def _read_key_file(path: Path) -> bytes:
+    with path.open() as file:
+        mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+        if mode & 0o077:
+            raise ImproperlyConfigured(
+                f"{path} is open to other users (mode {mode:o}); run: chmod 600 {path}"
+            )
+        return _decode_key(file.read().strip(), source=str(path))
+
+
+def _decode_key(text: str, *, source: str) -> bytes:
+    # The message never repeats the value: it may be a real key with a typo.
+    try:
+        key = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except ValueError:
+        raise ImproperlyConfigured(f"{source} is not URL-safe base64; {_NEW_KEY_HINT}") from None
+    if len(key) != DATA_KEY_BYTES:
+        raise ImproperlyConfigured(
+            f"{source} must hold {DATA_KEY_BYTES} bytes, it holds {len(key)}; {_NEW_KEY_HINT}"
+        )
+    return key
+
+
+@dataclass(frozen=True)
+class _DerivedKeys:
+    cipher: AESGCM
+    index_key: bytes
+
+
+@functools.cache
+def _derive(master: bytes) -> _DerivedKeys:
+    # Keyed on the master key, so a test that swaps settings.DATA_KEY gets new keys.
+    if not isinstance(master, bytes) or len(master) != DATA_KEY_BYTES:
+        raise ImproperlyConfigured(f"settings.DATA_KEY must be {DATA_KEY_BYTES} bytes.")
+
+    def expand(info: bytes) -> bytes:
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=info).derive(master)
+
+    return _DerivedKeys(
+        cipher=AESGCM(expand(b"guanai encryption v1")),
+        index_key=expand(b"guanai blind index v1"),
+    )
+
+
+def _keys() -> _DerivedKeys:
+    master = getattr(settings, "DATA_KEY", None)
+    if master is None:
+        raise ImproperlyConfigured(
+            "settings.DATA_KEY is not set; settings should call load_or_create_data_key()."
+        )
+    return _derive(master)
+
+
+def encrypt(plain: str) -> str:
+    """A token "1$<base64 of nonce + ciphertext>"; "" (unknown) stays "", it hides nothing."""
+    if not plain:
+        return ""
+    # Random 96-bit nonces are safe for about 2**32 values under one key, far more than
+    # this system will hold.
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = _keys().cipher.encrypt(nonce, plain.encode(), _ASSOCIATED_DATA)
+    return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    """The clear text of a token from encrypt(); "" stays ""."""
+    if not token:
+        return ""
+    if not token.startswith(_PREFIX):
+        raise DecryptionError("Encrypted value has an unknown key version.")
+    body = token[len(_PREFIX) :]
+    try:
+        raw = binascii.a2b_base64(
+            body.encode("ascii").translate(_URLSAFE_TO_STANDARD) + b"=" * (-len(body) % 4),
+            strict_mode=True,
+        )
+    except ValueError:
+        raise DecryptionError("Encrypted value is not valid base64.") from None
+    if len(raw) < _NONCE_BYTES + _TAG_BYTES:
+        raise DecryptionError("Encrypted value is truncated.")
+    try:
+        plain = _keys().cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _ASSOCIATED_DATA)
+    except InvalidTag:
+        raise DecryptionError(
+            "Encrypted value was altered or written under another data key."
+        ) from None
+    return plain.decode()
+
+
+def blind_index(kind: str, value: str) -> str:
+    """32 hex characters that are equal for equal (kind, value) pairs and reveal nothing else.
+
+    The caller normalises value first (e.g. upper-case X in ID numbers). kind
+    keeps equal values of different sorts apart: a phone number and an ID number
+    that happen to match must not be linkable.
+    """
+    if not value:
+        return ""
+    # A NUL in kind could make ("a\0b", "c") and ("a", "b\0c") collide.
+    if not kind or "\0" in kind:
+        raise ValueError("A blind index kind must be non-empty and contain no NUL.")
+    message = kind.encode() + b"\0" + value.encode()
+    return hmac.digest(_keys().index_key, message, hashlib.sha256)[:_INDEX_BYTES].hex()
+
+
+def mask_id_number(value: str) -> str:
+    """510821201203051234 → 510821********1234: the place and the last four stay, the birth date goes.
+
+    Anything but 18 characters is all stars: the old 15-digit numbers (invalid
+    since 2013) would keep a digit of the birth date in their last four.
+    """
+    if len(value) != 18:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678; other numbers keep their last two characters."""
+    if len(value) == 11 and value.isascii() and value.isdigit():
+        return value[:3] + "****" + value[-4:]
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 2) + value[-2:]
+
+
+def mask_address(value: str) -> str:
+    """The first six characters (about province and city) then "****"; a shorter one is "****"."""
+    if not value:
+        return ""
+    if len(value) <= 6:
+        return "****"
+    return value[:6] + "****"
