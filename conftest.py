@@ -9,6 +9,7 @@ Schools: 东河小学 (in 东河镇, the school roles' school), 嘉川小学, �
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -16,6 +17,8 @@ from django.test import Client
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES
 from guanai.areas.models import Area, School
+from guanai.children.models import Child, Person
+from guanai.children.services import child_derive
 
 
 @dataclass
@@ -136,3 +139,88 @@ def client_for():
         return client
 
     return _client
+
+
+def make_id_number(area: str = "510821", birth: date = date(2015, 3, 5), sequence: int = 1) -> str:
+    """A valid 18-digit resident ID number (ISO 7064 MOD 11-2 check character)."""
+    body = f"{area}{birth:%Y%m%d}{sequence:03d}"
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(body))
+    return body + "10X98765432"[total % 11]
+
+
+def make_child(
+    village: Area,
+    *,
+    name: str = "张小明",
+    school: School | None = None,
+    birth_date: date = date(2015, 3, 5),
+    id_number: str = "",
+    father_away: bool = True,
+    mother_away: bool = True,
+    **fields: object,
+) -> Child:
+    """A child with both parents (away for work, by default) and a grandmother as guardian."""
+    father = Person.objects.create(
+        name=f"{name[0]}父", away_for_work=father_away, phone="13800001111"
+    )
+    mother = Person.objects.create(name="李母", away_for_work=mother_away, phone="13900002222")
+    guardian = Person.objects.create(name=f"{name[0]}奶奶", phone="13700003333")
+    child = Child(
+        name=name,
+        gender=fields.pop("gender", "male"),
+        birth_date=birth_date,
+        id_number=id_number,
+        village=village,
+        hukou_area=village,
+        school=school,
+        schooling="primary" if school else "not_in_school",
+        father=father,
+        mother=mother,
+        guardian=guardian,
+        guardian_relationship="grandmother",
+        guardianship_type="grandparent",
+        assessment="ordinary",
+        review_state=fields.pop("review_state", "approved"),
+        **fields,
+    )
+    child_derive(child)
+    child.save()
+    return child
+
+
+@dataclass
+class Kids:
+    """One child in each of the cast's places."""
+
+    village: Child  # 长滩村, at 东河小学, assigned to the cast's teacher
+    sibling_village: Child  # 四新村, same township
+    other_township: Child  # 石桥村 in 嘉川镇, at 嘉川小学
+    other_county: Child  # 青川县
+
+
+@pytest.fixture
+def kids(places, cast) -> Kids:
+    return Kids(
+        village=make_child(
+            places.village,
+            name="张小明",
+            school=places.school,
+            id_number=make_id_number(sequence=11),
+            responsible_teacher=cast["teacher"],
+            address="东河镇长滩村三组12号",
+        ),
+        sibling_village=make_child(
+            places.sibling_village, name="李四", id_number=make_id_number(sequence=21)
+        ),
+        other_township=make_child(
+            places.other_township_village,
+            name="王五",
+            school=places.other_township_school,
+            id_number=make_id_number(sequence=31),
+        ),
+        other_county=make_child(
+            places.other_county_village,
+            name="赵六",
+            id_number=make_id_number("510822", sequence=41),
+        ),
+    )

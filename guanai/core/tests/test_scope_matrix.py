@@ -9,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import Places, make_user
+from guanai.areas.models import Area
 
 MANAGE_USERS = {"system_admin", "county_admin"}
 MANAGE_SCHOOLS = {"system_admin", "county_admin", "county_education"}
@@ -16,6 +17,14 @@ COUNTY_ROLES = {"county_admin", "county_education", "league", "auditor"}
 SCHOOL_ROLES = {"school_admin", "teacher", "counsellor"}
 VILLAGE_ROLES = {"village_director", "volunteer"}
 ALL_ROLES = {"system_admin", "township_supervisor"} | COUNTY_ROLES | SCHOOL_ROLES | VILLAGE_ROLES
+
+# What each role may do with children (guanai/accounts/scope.py CHILD_ACCESS).
+CHILD_VIEW = ALL_ROLES - {"auditor", "volunteer"}
+CHILD_EDIT = {"system_admin", "county_admin", "township_supervisor", "village_director"} | {
+    "school_admin"
+}
+CHILD_REVEAL = {"county_admin", "township_supervisor", "village_director", "school_admin"}
+CHILD_REVIEW = {"system_admin", "county_admin", "township_supervisor"}
 
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
@@ -29,8 +38,20 @@ MANAGER_ONLY_VIEWS = {
     "accounts:user_list": MANAGE_USERS,
     "accounts:user_new": MANAGE_USERS,
     "areas:school_new": MANAGE_SCHOOLS,
+    "children:child_list": CHILD_VIEW,
+    "children:child_new": CHILD_EDIT,
+    "children:review_list": CHILD_REVIEW,
 }
+# Actions without an object: POST only (GET is 405 for everyone).
+POST_ONLY_VIEWS = {"children:child_validate_new": CHILD_EDIT}
 OBJECT_VIEWS = {
+    "children:child_detail",
+    "children:child_edit",
+    "children:child_exit",
+    "children:child_validate",
+    "children:child_restore",
+    "children:child_reveal",
+    "children:child_review",
     "areas:area_detail",
     "areas:school_detail",
     "areas:school_edit",
@@ -74,7 +95,14 @@ def all_url_names() -> set[str]:
 
 
 def test_every_view_is_in_the_matrix():
-    covered = PUBLIC_VIEWS | OWN_VIEWS | LIST_VIEWS | set(MANAGER_ONLY_VIEWS) | OBJECT_VIEWS
+    covered = (
+        PUBLIC_VIEWS
+        | OWN_VIEWS
+        | LIST_VIEWS
+        | set(MANAGER_ONLY_VIEWS)
+        | set(POST_ONLY_VIEWS)
+        | OBJECT_VIEWS
+    )
     assert all_url_names() == covered
 
 
@@ -95,18 +123,75 @@ def test_manager_views_are_404_for_everyone_else(role, name, cast, client_for):
     assert client_for(cast[role]).get(reverse(name)).status_code == expected
 
 
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+@pytest.mark.parametrize("name", sorted(POST_ONLY_VIEWS))
+def test_post_only_views_are_404_for_everyone_else(role, name, cast, client_for):
+    client = client_for(cast[role])
+    assert client.get(reverse(name)).status_code == 405
+    expected = 200 if role in POST_ONLY_VIEWS[name] else 404
+    assert client.post(reverse(name), {"name": "张三"}).status_code == expected
+
+
+def child_inside_outside(role: str, p: Places) -> tuple[int, int]:
+    """Children the `kids` fixture places: (one inside the role's place, one just outside)."""
+    from guanai.children.models import Child
+
+    def child_in(village: Area) -> int:
+        return Child.objects.get(village=village).pk
+
+    if role == "system_admin":
+        return child_in(p.other_county_village), MISSING_ID
+    if role in COUNTY_ROLES:
+        return child_in(p.other_township_village), child_in(p.other_county_village)
+    if role == "township_supervisor":
+        return child_in(p.sibling_village), child_in(p.other_township_village)
+    # Village and school roles: the child of 长滩村 goes to their school and is assigned to
+    # the teacher; the child next door in 四新村 is not theirs.
+    return child_in(p.village), child_in(p.sibling_village)
+
+
 # (view, the role's (inside, outside) objects, the roles for which "inside" opens)
 DETAIL_VIEWS = [
     ("areas:area_detail", area_inside_outside, ALL_ROLES),
     ("areas:school_detail", school_inside_outside, ALL_ROLES),
     ("areas:school_edit", school_inside_outside, MANAGE_SCHOOLS),
+    # The counsellor sees only students assigned to them: the teacher's are not.
+    ("children:child_detail", child_inside_outside, CHILD_VIEW - {"counsellor"}),
+    ("children:child_edit", child_inside_outside, CHILD_EDIT),
+    ("children:child_exit", child_inside_outside, CHILD_EDIT),
 ]
+
+# (view, POST data, the roles for which "inside" works, the status it gives them)
+CHILD_ACTIONS = [
+    ("children:child_validate", {"name": "张三"}, CHILD_EDIT, 200),
+    # The child is on the roll: restoring redirects back with a message.
+    ("children:child_restore", {}, CHILD_EDIT, 302),
+    (
+        "children:child_reveal",
+        {"subject": "child", "field": "id_number", "reason": "核对身份信息"},
+        CHILD_REVEAL,
+        200,
+    ),
+    ("children:child_review", {"decision": "approve"}, CHILD_REVIEW, 302),
+]
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+@pytest.mark.parametrize(("name", "data", "allowed", "status"), CHILD_ACTIONS)
+def test_child_actions_inside_and_outside(
+    role, name, data, allowed, status, cast, places, kids, client_for
+):
+    inside, outside = child_inside_outside(role, places)
+    client = client_for(cast[role])
+    assert client.post(reverse(name, args=[outside]), data).status_code == 404
+    expected_inside = status if role in allowed else 404
+    assert client.post(reverse(name, args=[inside]), data).status_code == expected_inside
 
 
 @pytest.mark.parametrize("role", sorted(ALL_ROLES))
 @pytest.mark.parametrize(("name", "inside_outside", "allowed"), DETAIL_VIEWS)
 def test_detail_views_inside_and_outside(
-    role, name, inside_outside, allowed, cast, places, client_for
+    role, name, inside_outside, allowed, cast, places, kids, client_for
 ):
     inside, outside = inside_outside(role, places)
     client = client_for(cast[role])
