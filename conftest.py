@@ -8,11 +8,15 @@ Places (codes are real 统计用区划代码):
 Schools: 东河小学 (in 东河镇, the school roles' school), 嘉川小学, 青川县乔庄小学.
 """
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.test import Client
+from playwright.sync_api import Page, sync_playwright
 
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES
@@ -224,3 +228,52 @@ def kids(places, cast) -> Kids:
             id_number=make_id_number("510822", sequence=41),
         ),
     )
+
+
+# --- browser tests (Debian's Chromium through Playwright) ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_PASSWORD = "Cunzhuren#2026"  # noqa: S105
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(live_server) -> Iterator[Page]:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test itself makes are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.csp_errors = []  # type: ignore[attr-defined]
+        page.on(
+            "console",
+            lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text),
+        )
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def director(places, transactional_db) -> User:
+    user = User.objects.create(username="changtan", full_name="张兰")
+    user.set_password(BROWSER_PASSWORD)
+    user.save()
+    area, _ = persona_place("village_director", places)
+    Membership.objects.create(user=user, role=Role.objects.get(code="village_director"), area=area)
+    return user
+
+
+def artifact(name: str) -> Path:
+    folder = Path(__file__).resolve().parent / "test-results"
+    folder.mkdir(exist_ok=True)
+    return folder / name

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,6 +44,7 @@ from guanai.children.services import (
 )
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
+from guanai.core.forms import enable_inline_validation
 from guanai.core.types import AuthedRequest
 
 PAGE_SIZES = (20, 50, 100)
@@ -172,6 +174,13 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
 
 
 def _form_context(form: ChildForm, family: FamilyForms, child: Child | None) -> dict[str, Any]:
+    url = (
+        reverse("children:child_validate", args=[child.pk])
+        if child
+        else reverse("children:child_validate_new")
+    )
+    for each in [form, *family.persons.values(), *family.grandparents]:
+        enable_inline_validation(each, url)
     return {"form": form, "family": family, "child": child}
 
 

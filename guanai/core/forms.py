@@ -19,3 +19,19 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def enable_inline_validation(form: forms.BaseForm, url: str) -> None:
+    """Check each field as soon as it is left: htmx posts the form to `url` and swaps in
+    only that field's wrapper (`id="f-<name>"`, see children/partials/field.html)."""
+    for bound in form:
+        wrapper = f"#f-{bound.html_name}"
+        bound.field.widget.attrs.update(
+            {
+                "hx-post": url,
+                "hx-trigger": "change",
+                "hx-target": wrapper,
+                "hx-select": wrapper,
+                "hx-swap": "outerHTML",
+            }
+        )

@@ -1,6 +1,10 @@
-"""The demo county: its areas, a plausible set of schools, and one user per role."""
+"""The demo county: its areas, a plausible set of schools, and one user per role.
+
+The children come from `guanai.demo.children`.
+"""
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from django.db import transaction
 
@@ -35,6 +39,11 @@ _DEMO_USER_NAMES = {
 
 @dataclass(frozen=True)
 class DemoPlaces:
+    """Where the demo users work. `root` is the area loaded (a province, city or county);
+    `county` is the county the users are bound to: the root itself, or the first county
+    under it with a rural village."""
+
+    root: Area
     county: Area
     township: Area
     village: Area
@@ -49,8 +58,21 @@ def _short_name(township: Area) -> str:
     return name
 
 
-def _school_plan(township: Area, index: int) -> list[tuple[str, str]]:
-    """A central primary school everywhere; a junior school or nine-year school by turns."""
+def _county_short_name(name: str) -> str:
+    """旺苍县 -> 旺苍, 北川羌族自治县 -> 北川, 锦江区 -> 锦江: as the county's schools are named."""
+    if "族自治" in name:
+        return name[:2]
+    if name[-1:] in ("县", "区", "市", "旗") and len(name) > 2:
+        return name[:-1]
+    return name
+
+
+def _school_plan(township: Area, index: int, county_name: str) -> list[tuple[str, str]]:
+    """A central primary school everywhere; a junior school or nine-year school by turns.
+
+    The first township (the county seat in the division codes) also holds the county's
+    senior high school and vocational school, so older children have a school to be at.
+    """
     short = _short_name(township)
     plan = [(f"{short}小学", SchoolStage.PRIMARY), (f"{short}中心幼儿园", SchoolStage.KINDERGARTEN)]
     plan.append(
@@ -58,41 +80,56 @@ def _school_plan(township: Area, index: int) -> list[tuple[str, str]]:
         if index % 3
         else (f"{short}九年制学校", SchoolStage.NINE_YEAR)
     )
-    return plan + [(name, str(stage)) for name, stage in _NAMED_SCHOOLS.get(township.code, [])]
+    plan += [(name, str(stage)) for name, stage in _NAMED_SCHOOLS.get(township.code, [])]
+    if index == 0:
+        county_short = _county_short_name(county_name)
+        plan += [
+            (f"{county_short}中学", SchoolStage.SENIOR),
+            (f"{county_short}职业中学", SchoolStage.VOCATIONAL),
+        ]
+    return plan
 
 
-def demo_schools_ensure(county: Area) -> int:
-    """Create the demo schools of the county that do not exist yet; returns how many were made."""
-    townships = Area.objects.filter(parent=county, level=AreaLevel.TOWNSHIP).order_by("code")
-    existing = set(School.objects.filter(area__parent=county).values_list("area_id", "name"))
+def demo_schools_ensure(root: Area) -> int:
+    """Create the demo schools of every township under `root` (a province, city or county)
+    that do not exist yet; returns how many were made."""
+    townships = (
+        Area.objects.filter(code__startswith=root.prefix, level=AreaLevel.TOWNSHIP)
+        .select_related("parent")
+        .order_by("code")
+    )
+    existing = set(
+        School.objects.filter(area__code__startswith=root.prefix).values_list("area_id", "name")
+    )
     new = []
-    for index, township in enumerate(townships):
-        for number, (name, stage) in enumerate(_school_plan(township, index), start=1):
-            if (township.code, name) not in existing:
-                code = f"{township.code[:9]}{number:02d}"
-                new.append(School(name=name, code=code, area=township, stage=stage))
-    School.objects.bulk_create(new, ignore_conflicts=True)
+    for _county_code, county_townships in groupby(townships, key=lambda t: t.parent_id):
+        for index, township in enumerate(county_townships):
+            county_name = township.parent.name if township.parent else ""
+            plan = _school_plan(township, index, county_name)
+            for number, (name, stage) in enumerate(plan, start=1):
+                if (township.code, name) not in existing:
+                    code = f"{township.code[:9]}{number:02d}"
+                    new.append(School(name=name, code=code, area=township, stage=stage))
+    School.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     return len(new)
 
 
-def demo_places(county: Area) -> DemoPlaces:
-    """The township, village and school the demo users are bound to: the first rural ones."""
+def demo_places(root: Area) -> DemoPlaces:
+    """The county, township, village and school the demo users are bound to: the first
+    rural village under `root`, its township and county, and that township's first school."""
+    villages = Area.objects.filter(code__startswith=root.prefix, level=AreaLevel.VILLAGE)
     village = (
-        Area.objects.filter(
-            code__startswith=county.prefix, level=AreaLevel.VILLAGE, name__contains="村民"
-        )
-        .order_by("code")
-        .first()
-    ) or Area.objects.filter(code__startswith=county.prefix, level=AreaLevel.VILLAGE).order_by(
-        "code"
-    ).first()
-    if village is None or village.parent is None:
-        raise ValueError(f"county {county.code} has no villages loaded")
+        villages.filter(name__contains="村民").select_related("parent__parent").order_by("code")
+    ).first() or villages.select_related("parent__parent").order_by("code").first()
+    if village is None or village.parent is None or village.parent.parent is None:
+        raise ValueError(f"area {root.code} has no villages loaded")
     township = village.parent
+    county = township.parent
+    assert county is not None
     school = School.objects.filter(area=township).order_by("code").first()
     if school is None:
         raise ValueError(f"township {township.code} has no schools")
-    return DemoPlaces(county=county, township=township, village=village, school=school)
+    return DemoPlaces(root=root, county=county, township=township, village=village, school=school)
 
 
 def demo_users_ensure(places: DemoPlaces) -> list[User]:
@@ -129,9 +166,9 @@ def _demo_place_for(role: Role, places: DemoPlaces) -> tuple[Area | None, School
 
 @transaction.atomic
 def demo_load(*, county_code: str) -> tuple[DemoPlaces, list[User]]:
+    """Areas, schools and users of the demo; `county_code` may also name a province or city."""
     code = normalize_division_code(county_code)
     result = area_load_subtree(code=code)
-    county = result.root
-    demo_schools_ensure(county)
-    places = demo_places(county)
+    demo_schools_ensure(result.root)
+    places = demo_places(result.root)
     return places, demo_users_ensure(places)

@@ -1,54 +1,11 @@
 """The shell in a real browser (Debian's Chromium through Playwright), at a phone's size."""
 
-import os
-
 import pytest
-from playwright.sync_api import Page, sync_playwright
 
-from conftest import persona_place
-from guanai.accounts.models import Membership, Role, User
+from conftest import BROWSER_PASSWORD as PASSWORD
+from conftest import artifact
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "Cunzhuren#2026"
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def phone(live_server) -> Page:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test itself makes are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.csp_errors = []  # type: ignore[attr-defined]
-        page.on(
-            "console",
-            lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text),
-        )
-        yield page
-        browser.close()
-
-
-@pytest.fixture
-def director(places, transactional_db) -> User:
-    user = User.objects.create(username="changtan", full_name="张兰")
-    user.set_password(PASSWORD)
-    user.save()
-    area, _ = persona_place("village_director", places)
-    Membership.objects.create(user=user, role=Role.objects.get(code="village_director"), area=area)
-    return user
 
 
 def test_a_village_director_logs_in_on_a_phone_and_sees_only_the_village(
@@ -69,7 +26,7 @@ def test_a_village_director_logs_in_on_a_phone_and_sees_only_the_village(
     phone.click("[data-testid=main-nav] >> text=地区")
     phone.wait_for_url(f"**/areas/{places.village.code}/")
     assert "长滩村" in phone.inner_text("h1")
-    phone.screenshot(path=str(_artifact("phone-village.png")), full_page=True)
+    phone.screenshot(path=str(artifact("phone-village.png")), full_page=True)
 
     response = phone.goto(f"{live_server.url}/areas/{places.sibling_village.code}/")
     assert response is not None
@@ -83,11 +40,3 @@ def test_the_language_switches_to_english_without_inline_script(phone, live_serv
     phone.wait_for_selector("text=Log in")
     assert phone.get_attribute("html", "lang") == "en"
     assert phone.csp_errors == []  # type: ignore[attr-defined]
-
-
-def _artifact(name: str):
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parents[3] / "test-results"
-    folder.mkdir(exist_ok=True)
-    return folder / name
