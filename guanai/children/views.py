@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
+from guanai.audit.models import AccessEvent
+from guanai.audit.services import access_record
 from guanai.children.forms import (
     REVEAL_REASONS,
     ChildFilterForm,
@@ -135,6 +137,12 @@ def _secret(value: str, mask: Any) -> dict[str, Any]:
 @require_GET
 def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(user=request.user, child_id=child_id)
+    access_record(
+        user=request.user,
+        action=AccessEvent.Action.VIEW,
+        target=f"child:{child.pk}",
+        request=request,
+    )
     today = timezone.localdate()
     can_edit = child_may(request.user, child, ChildAccess.EDIT)
     family = []

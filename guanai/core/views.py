@@ -2,10 +2,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from guanai.accounts.scope import scope_for
+from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.selectors import area_roots_for_user, areas_visible_to, schools_visible_to
+from guanai.children.selectors import child_counts
 from guanai.core.types import AuthedRequest
 
 
@@ -17,11 +19,19 @@ def home(request: AuthedRequest) -> HttpResponse:
         .annotate(n=Count("code"))
         .values_list("level", "n")
     )
+    scope = scope_for(request.user)
+    counts = (
+        child_counts(request.user, on=timezone.localdate())
+        if ChildAccess.COUNT in scope.child_access()
+        else None
+    )
     return render(
         request,
         "core/home.html",
         {
-            "memberships": scope_for(request.user).memberships,
+            "child_counts": counts,
+            "can_review": ChildAccess.REVIEW in scope.child_access(),
+            "memberships": scope.memberships,
             "roots": area_roots_for_user(request.user)[:50],
             "level_counts": level_counts,
             "school_count": schools_visible_to(request.user).count(),

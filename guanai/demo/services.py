@@ -74,7 +74,10 @@ def _school_plan(township: Area, index: int, county_name: str) -> list[tuple[str
     senior high school and vocational school, so older children have a school to be at.
     """
     short = _short_name(township)
-    plan = [(f"{short}小学", SchoolStage.PRIMARY), (f"{short}中心幼儿园", SchoolStage.KINDERGARTEN)]
+    plan: list[tuple[str, str]] = [
+        (f"{short}小学", SchoolStage.PRIMARY),
+        (f"{short}中心幼儿园", SchoolStage.KINDERGARTEN),
+    ]
     plan.append(
         (f"{short}初级中学", SchoolStage.JUNIOR)
         if index % 3

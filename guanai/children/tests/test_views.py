@@ -134,6 +134,13 @@ def test_the_file_shows_id_numbers_masked(places, cast, kids, client_for):
     assert number not in page
     assert "13700003333" not in page
     assert "137****3333" in page
+    # Opening a child's file is itself logged.
+    event = AccessEvent.objects.get()
+    assert (event.user, event.action, event.target) == (
+        cast["village_director"],
+        "view",
+        f"child:{kids.village.pk}",
+    )
 
 
 def test_reveal_shows_the_number_once_and_logs_it(places, cast, kids, client_for):
@@ -146,7 +153,7 @@ def test_reveal_shows_the_number_once_and_logs_it(places, cast, kids, client_for
     assert AccessEvent.objects.filter(field="child.id_number", reason="核对身份").count() == 1
     response = client.post(url, {"subject": "child", "field": "id_number", "reason": ""})
     assert response.status_code == 422
-    assert AccessEvent.objects.count() == 1
+    assert AccessEvent.objects.filter(action="reveal").count() == 1
 
 
 def test_the_league_sees_children_but_never_their_id_numbers(places, cast, kids, client_for):

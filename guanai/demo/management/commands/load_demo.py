@@ -1,18 +1,47 @@
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanai.core.errors import ApplicationError
+from guanai.demo.children import DEFAULT_SEED, demo_children_count, demo_children_generate
 from guanai.demo.services import DEMO_PASSWORD, demo_load
+
+DEFAULT_CHILDREN = 43600  # the seeds: 旺苍县 counted 43 614 left-behind children
+PROGRESS_EVERY = 50_000
 
 
 class Command(BaseCommand):
-    help = "Build the demo county (default 旺苍县 510821): areas, schools and one user per role."
+    help = (
+        "Build the demo (default 旺苍县 510821): areas, schools, one user per role, and "
+        "--children demo children over the villages. Idempotent: areas, schools and users are "
+        "kept, and if the area already holds children no more are made. --county may name a "
+        "province or city too; the users are then bound to its first county."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--county", default="510821", help="county code (default 510821)")
+        parser.add_argument(
+            "--county",
+            default="510821",
+            help="province, city or county code (default 510821 旺苍县)",
+        )
+        parser.add_argument(
+            "--children",
+            type=int,
+            default=DEFAULT_CHILDREN,
+            help=f"how many children to make (default {DEFAULT_CHILDREN}; 0 for none)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"random seed: the same seed makes the same children (default {DEFAULT_SEED})",
+        )
 
-    def handle(self, *args: Any, county: str, **options: Any) -> None:
+    def handle(self, *args: Any, county: str, children: int, seed: int, **options: Any) -> None:
+        if children < 0:
+            raise CommandError("--children 不能为负数。")
+        started = time.perf_counter()
         try:
             places, users = demo_load(county_code=county)
         except ApplicationError as error:
@@ -27,3 +56,31 @@ class Command(BaseCommand):
         for user in users:
             membership = user.memberships.select_related("role", "area", "school").first()
             self.stdout.write(f"  {user.username:<22} {membership}")
+        if not children:
+            return
+        existing = demo_children_count(places.root)
+        if existing:
+            self.stdout.write(f"{places.root.name} 已有 {existing} 名儿童，跳过生成。")
+            return
+
+        reported = 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal reported
+            if done == total or done // PROGRESS_EVERY > reported // PROGRESS_EVERY:
+                self.stdout.write(f"已生成 {done} / {total} 名儿童")
+                reported = done
+
+        made = demo_children_generate(
+            root=places.root,
+            count=children,
+            seed=seed,
+            places=places,
+            users=users,
+            progress=progress,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{places.root.name}：生成 {made} 名儿童，用时 {time.perf_counter() - started:.1f} 秒"
+            )
+        )
