@@ -40,8 +40,8 @@ from guanai.children.models import (
     Grandparent,
     GuardianshipType,
     Health,
-    IncomeSource,
     Incapacity,
+    IncomeSource,
     Person,
     Relationship,
     ReviewState,
@@ -92,6 +92,7 @@ _SURNAMES = _Weighted(
         for s in group
     ]
 )
+
 
 def _words(text: str, weight: float = 1.0) -> list[tuple[str, float]]:
     return [(word, weight) for word in text.split()]
@@ -184,11 +185,8 @@ _WORK_PLACES = _Weighted(
     ]
 )
 _MOBILE_PREFIXES = [
-    prefix
-    for prefix, _weight in _words(
-        "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159"
-        " 177 180 181 182 183 184 185 186 187 188 189 199"
-    )
+    str(n)
+    for n in (*range(130, 140), *range(150, 154), *range(155, 160), 177, *range(180, 190), 199)
 ]
 
 # A parent at home who cannot guard, and what the form's health note says.
@@ -561,35 +559,30 @@ class _Generator:
 
     # - one family -
 
-    def family(self, village: _Village, size: int, batch: _Batch) -> None:
+    def parents(
+        self, village: _Village, eldest: date, surnames: dict[str, str], guardianship: str
+    ) -> tuple[Person | None, Person | None, str]:
+        """Father, mother (None when not on record) and which parent pattern they follow."""
         rng = self.rng
-        births = self.birth_dates(size)
-        guardianship = _GUARDIANSHIP.pick(rng)
-        surnames = {"father": _SURNAMES.pick(rng), "mother": _SURNAMES.pick(rng)}
-        child_surname = surnames["father"] if self.chance(0.95) else surnames["mother"]
-        group = rng.randint(1, 12)
-        home = f"{group}组{rng.randint(1, 80)}号" if village.rural else f"{rng.randint(1, 60)}号"
-        address = village.address + home
-
-        father: Person | None = self.person(
+        father = self.person(
             village,
             name=surnames["father"] + _MEN.pick(rng),
             male=True,
-            born=self.born_before(births[0], (22, 38)),
+            born=self.born_before(eldest, (22, 38)),
             with_id=0.9,
             with_phone=0.95,
         )
-        mother: Person | None = self.person(
+        mother = self.person(
             village,
             name=surnames["mother"] + _WOMEN.pick(rng),
             male=False,
-            born=self.born_before(births[0], (20, 34)),
+            born=self.born_before(eldest, (20, 34)),
             with_id=0.9,
             with_phone=0.95,
         )
-        pattern = (
-            _BOTH_AWAY if guardianship == GuardianshipType.NONE else _PARENT_PATTERNS.pick(rng)
-        )
+        # Nobody looks after the child only when no parent is at home.
+        none = guardianship == GuardianshipType.NONE
+        pattern = _BOTH_AWAY if none else _PARENT_PATTERNS.pick(rng)
         away, other = (father, mother) if self.chance(0.6) else (mother, father)
         away.away_for_work = True
         away.work_province, away.work_city = self.work_place(village)
@@ -605,55 +598,76 @@ class _Generator:
             other.incapacity = incapacity
             other.health_note = notes[int(rng.random() * len(notes))]
         elif pattern == _ONE_MISSING:
-            if other is father:
-                father = None
-            else:
-                mother = None
-        parents = [p for p in (father, mother) if p is not None]
-        batch.persons.extend(parents)
+            return (None, mother, pattern) if other is father else (father, None, pattern)
+        return father, mother, pattern
 
-        # The guardian and the grandparents on record.
-        guardian: Person | None = None
-        relationship = ""
+    def carers(
+        self,
+        village: _Village,
+        guardianship: str,
+        surnames: dict[str, str],
+        parents_born: dict[str, date],
+    ) -> tuple[Person | None, str, list[tuple[str, Person]]]:
+        """The guardian, their relationship to the child, and the grandparents on record."""
+        rng = self.rng
         grandparents: list[tuple[str, Person]] = []
-        parent_born = {"father": births[0], "mother": births[0]}
-        for side, parent in (("father", father), ("mother", mother)):
-            if parent is not None and parent.birth_date:
-                parent_born[side] = parent.birth_date
         if guardianship == GuardianshipType.GRANDPARENT:
             relationship = _GRANDPARENT_GUARDIANS.pick(rng)
             side = "mother" if relationship in _MATERNAL else "father"
-            guardian = self.grandparent(village, relationship, surnames, parent_born[side])
+            guardian = self.grandparent(village, relationship, surnames, parents_born[side])
             guardian.phone = guardian.phone or (self.phone() if self.chance(0.8) else "")
             grandparents.append((relationship, guardian))
             if self.chance(0.65):
                 spouse = _SPOUSE[relationship]
                 grandparents.append(
-                    (spouse, self.grandparent(village, spouse, surnames, parent_born[side]))
+                    (spouse, self.grandparent(village, spouse, surnames, parents_born[side]))
                 )
-        elif guardianship == GuardianshipType.RELATIVE:
+            return guardian, relationship, grandparents
+        if guardianship == GuardianshipType.RELATIVE:
             kind = _RELATIVES.pick(rng)
             male = kind.male if kind.male is not None else self.chance(0.5)
             surname = surnames[kind.side] if kind.side else _SURNAMES.pick(rng)
-            given = (_MEN if male else _WOMEN).pick(rng)
             guardian = self.person(
                 village,
-                name=surname + given,
+                name=surname + (_MEN if male else _WOMEN).pick(rng),
                 male=male,
-                born=self.born_before(parent_born["father"], kind.years_older_than_father),
+                born=self.born_before(parents_born["father"], kind.years_older_than_father),
                 with_id=0.85,
                 with_phone=0.9,
             )
-            relationship = kind.relationship
-            if self.chance(0.3):  # grandparents alive but too old or frail to look after them
-                gp = _GRANDPARENT_GUARDIANS.pick(rng)
-                side = "mother" if gp in _MATERNAL else "father"
-                grandparents.append(
-                    (gp, self.grandparent(village, gp, surnames, parent_born[side]))
-                )
+            if self.chance(0.3):  # grandparents alive, but too old or frail to look after them
+                relationship = _GRANDPARENT_GUARDIANS.pick(rng)
+                side = "mother" if relationship in _MATERNAL else "father"
+                grandparent = self.grandparent(village, relationship, surnames, parents_born[side])
+                grandparents.append((relationship, grandparent))
+            return guardian, kind.relationship, grandparents
+        return None, "", grandparents
+
+    def family(self, village: _Village, size: int, batch: _Batch) -> None:
+        """One family of `size` children: parents, guardian, grandparents, the children."""
+        rng = self.rng
+        births = self.birth_dates(size)
+        guardianship = _GUARDIANSHIP.pick(rng)
+        surnames = {"father": _SURNAMES.pick(rng), "mother": _SURNAMES.pick(rng)}
+        child_surname = surnames["father"] if self.chance(0.95) else surnames["mother"]
+        if village.rural:
+            home = f"{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
+        else:
+            home = f"{rng.randint(1, 60)}号"
+        address = village.address + home
+
+        father, mother, pattern = self.parents(village, births[0], surnames, guardianship)
+        parents_born = {
+            "father": father.birth_date if father and father.birth_date else births[0],
+            "mother": mother.birth_date if mother and mother.birth_date else births[0],
+        }
+        guardian, relationship, grandparents = self.carers(
+            village, guardianship, surnames, parents_born
+        )
         if guardian is not None and self.chance(0.8):
             guardian.address = address
-        batch.persons.extend(person for _r, person in grandparents)
+        batch.persons.extend(p for p in (father, mother) if p is not None)
+        batch.persons.extend(person for _relationship, person in grandparents)
         if guardian is not None and guardianship == GuardianshipType.RELATIVE:
             batch.persons.append(guardian)
 
@@ -663,13 +677,12 @@ class _Generator:
             assessment = Assessment.PARENT_INCAPABLE
         else:
             assessment = _ASSESSMENTS.pick(rng)
-        dibao = self.chance(0.08)
-        family_assistance = [Assistance.DIBAO] if dibao else []
+        family_assistance: list[str] = [Assistance.DIBAO] if self.chance(0.08) else []
         if self.chance(0.03):
             family_assistance.append(Assistance.TEMPORARY)
         if guardianship == GuardianshipType.NONE and self.chance(0.4):
             family_assistance.append(Assistance.UNSUPPORTED_CHILD)
-        income = [IncomeSource.MIGRANT_WORK]
+        income: list[str] = [IncomeSource.MIGRANT_WORK]
         if self.chance(0.55):
             income.append(IncomeSource.FARMING)
         if self.chance(0.06):
@@ -700,11 +713,12 @@ class _Generator:
             child.guardian_relationship = relationship
             child.entrustment_confirmed_on = entrusted_on
             child.income_sources = income
+            # The left-behind facts, pinyin and ID index, as every registration sets them.
             child_derive(child)
             batch.children.append(child)
             batch.links.extend(
-                Grandparent(child=child, person=person, relationship=rel)
-                for rel, person in grandparents
+                Grandparent(child=child, person=person, relationship=relationship)
+                for relationship, person in grandparents
             )
             batch.changes.append(
                 ChildChange(
@@ -811,9 +825,7 @@ class _Generator:
             class_name=class_name,
             boarding=boarding,
             assessment=assessment,
-            assistance=assistance,
             risk_level=risk,
-            concerns=concerns,
             review_state=ReviewState.APPROVED if approved else ReviewState.PENDING,
             reviewed_at=reviewed_at,
             reviewed_by=(
@@ -832,6 +844,7 @@ class _Generator:
                 else None
             ),
         )
+        child.assistance, child.concerns = assistance, concerns
         if self.chance(0.02):
             reason = (
                 ExitReason.AGED_OUT if age >= 16 and self.chance(0.5) else _EXIT_REASONS.pick(rng)

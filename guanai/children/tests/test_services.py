@@ -1,6 +1,7 @@
 """Registering and changing children: history, review, families, scope, left-behind rules."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -296,9 +297,15 @@ def raw_table_bytes(table: str) -> bytes:
             cursor.execute("CHECKPOINT")
             cursor.execute("SELECT pg_read_binary_file(pg_relation_filepath(%s))", [table])
             return bytes(cursor.fetchone()[0])
-    connection.close()  # the last connection closing checkpoints the WAL into the file
-    with open(connection.settings_dict["NAME"], "rb") as db_file:
-        return db_file.read()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    # Committed rows are in the file or, until a checkpoint, in its write-ahead log.
+    content = b""
+    for suffix in ("", "-wal"):
+        path = Path(f"{connection.settings_dict['NAME']}{suffix}")
+        if path.exists():
+            content += path.read_bytes()
+    return content
 
 
 @pytest.mark.django_db(transaction=True)
