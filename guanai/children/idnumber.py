@@ -22,7 +22,8 @@ from stdnum.cn import ric
 MALE = "male"
 FEMALE = "female"
 
-# GB/T 2260 province-level codes, including 台湾 (71), 香港 (81) and 澳门 (82).
+# GB/T 2260 province-level codes, including 台湾 (71), 香港 (81) and 澳门 (82), and 83:
+# residence permits of Taiwan residents (台湾居民居住证) carry 830000.
 PROVINCE_CODES = frozenset(
     {
         "11", "12", "13", "14", "15",
@@ -31,7 +32,7 @@ PROVINCE_CODES = frozenset(
         "41", "42", "43", "44", "45", "46",
         "50", "51", "52", "53", "54",
         "61", "62", "63", "64", "65",
-        "71", "81", "82",
+        "71", "81", "82", "83",
     }
 )  # fmt: skip
 

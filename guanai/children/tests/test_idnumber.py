@@ -184,11 +184,15 @@ def test_anything_but_digits_and_a_final_x_is_refused(raw, position, character):
     assert error.params == {"position": position, "character": character}
 
 
-@pytest.mark.parametrize("area", ["990000", "000000", "100000", "830000"])
+@pytest.mark.parametrize("area", ["990000", "000000", "100000", "840000"])
 def test_an_unknown_province_is_refused(area):
     error = parse_error(make_number(area=area))
     assert error.code == "area"
     assert area in error.messages[0]
+
+
+def test_a_taiwan_residents_residence_permit_number_is_accepted():
+    assert parse_id_number(make_number(area="830000"), today=TODAY).area_code == "830000"
 
 
 def stdnum_verdict(number: str) -> str:
