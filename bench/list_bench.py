@@ -24,10 +24,11 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from guanai.accounts.models import Membership, Role, User  # noqa: E402
@@ -97,7 +98,7 @@ def main() -> None:
             sys.exit(f"the database holds {held} children; run with --build to load the demo")
         call_command("load_demo", county=args.root, children=args.children - held)
     root = Area.objects.get(code=root_code)
-    total = Child.objects.filter(village_id__startswith=root.prefix).count()
+    total = Child.objects.filter(village__code__startswith=root.prefix).count()
     user = bench_user(root)
     client = Client()
     client.force_login(user)
@@ -147,4 +148,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Templates name static files; the bench measures pages, not a collectstatic run.
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ):
+        main()

@@ -114,21 +114,24 @@ def child_search(children: QuerySet[Child], query: str) -> QuerySet[Child]:
     """By exact ID number (blind index), pinyin initials or full pinyin, or name prefix.
 
     Each search is a range over an indexed column, so it stays fast at a million rows.
+    It is put as `id IN (search)`: an equality the planner ranks above the range of the
+    scope's area codes, so SQLite drives the query from the few rows the search finds
+    rather than from every child of a province (PostgreSQL plans it as a semi-join).
     """
     query = query.strip()
     if not query:
         return children
     id_number = normalize_id_number(query)
     if len(id_number) in (15, 18) and id_number[:-1].isdigit():
-        return children.filter(id_number_index=blind_index("id_number", id_number))
-    lowered = query.lower().replace(" ", "")
-    if lowered.isascii() and lowered.isalpha():
+        found = Q(id_number_index=blind_index("id_number", id_number))
+    elif (lowered := query.lower().replace(" ", "")).isascii() and lowered.isalpha():
         upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
-        return children.filter(
-            Q(name_initials__gte=lowered, name_initials__lt=upper)
-            | Q(name_pinyin__gte=lowered, name_pinyin__lt=upper)
+        found = Q(name_initials__gte=lowered, name_initials__lt=upper) | Q(
+            name_pinyin__gte=lowered, name_pinyin__lt=upper
         )
-    return children.filter(name__gte=query, name__lt=query + "\U0010ffff", name__startswith=query)
+    else:
+        found = Q(name__gte=query, name__lt=query + "\U0010ffff", name__startswith=query)
+    return children.filter(pk__in=Child.objects.filter(found).values("pk"))
 
 
 @dataclass(frozen=True)
