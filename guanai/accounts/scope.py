@@ -126,7 +126,12 @@ def prefix_q(lookup: str, prefixes: frozenset[str]) -> Q:
     """
     q = Q(pk__in=[])
     for prefix in sorted(prefixes):
-        q |= Q(**{f"{lookup}__gte": prefix.ljust(12, "0"), f"{lookup}__lte": prefix.ljust(12, "9")})
+        if len(prefix) == 12:  # a village: an equality, which planners rank above a range
+            q |= Q(**{lookup: prefix})
+        else:
+            q |= Q(
+                **{f"{lookup}__gte": prefix.ljust(12, "0"), f"{lookup}__lte": prefix.ljust(12, "9")}
+            )
     return q
 
 
