@@ -477,8 +477,8 @@ class ChildFilterForm(StyledFormMixin, forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("name", _("按姓名")),
             ("village", _("按村(社区)")),
+            ("name", _("按姓名")),
             ("birth_date", _("按出生日期（年长在前）")),
             ("-birth_date", _("按出生日期（年幼在前）")),
             ("-updated_at", _("最近更新")),

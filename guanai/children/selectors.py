@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.functional import cached_property
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, child_q, scope_for
@@ -110,28 +112,37 @@ def age_band_q(band: str, on: date) -> Q:
 # --- search and filters ------------------------------------------------------------------
 
 
+_VOWELS = frozenset("aeiouv")
+
+
+def _search_q(query: str) -> tuple[Q, str]:
+    """The condition for a search, and the indexed column it ranges over ("" if several)."""
+    id_number = normalize_id_number(query)
+    if len(id_number) in (15, 18) and id_number[:-1].isdigit():
+        return Q(id_number_index=blind_index("id_number", id_number)), "id_number_index"
+    lowered = query.lower().replace(" ", "")
+    if lowered.isascii() and lowered.isalpha():
+        upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
+        initials = Q(name_initials__gte=lowered, name_initials__lt=upper)
+        pinyin = Q(name_pinyin__gte=lowered, name_pinyin__lt=upper)
+        if lowered[0] in _VOWELS:
+            return initials | pinyin, ""
+        if _VOWELS & set(lowered):
+            return pinyin, "name_pinyin"
+        return initials, "name_initials"
+    return Q(name__gte=query, name__lt=query + "\U0010ffff", name__startswith=query), "name"
+
+
 def child_search(children: QuerySet[Child], query: str) -> QuerySet[Child]:
     """By exact ID number (blind index), pinyin initials or full pinyin, or name prefix.
 
-    Each search is a range over an indexed column, so it stays fast at a million rows.
-    It is put as `id IN (search)`: an equality the planner ranks above the range of the
-    scope's area codes, so SQLite drives the query from the few rows the search finds
-    rather than from every child of a province (PostgreSQL plans it as a semi-join).
+    Letters with a vowel are the start of the full pinyin ("zhangs"); without one,
+    initials ("zs"); a name starting with a vowel sound (安, 欧阳) is found both ways.
+    Every search is a range over the leading column of an index that also holds each
+    column the list filters by, so over a province the database answers from the index.
     """
     query = query.strip()
-    if not query:
-        return children
-    id_number = normalize_id_number(query)
-    if len(id_number) in (15, 18) and id_number[:-1].isdigit():
-        found = Q(id_number_index=blind_index("id_number", id_number))
-    elif (lowered := query.lower().replace(" ", "")).isascii() and lowered.isalpha():
-        upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
-        found = Q(name_initials__gte=lowered, name_initials__lt=upper) | Q(
-            name_pinyin__gte=lowered, name_pinyin__lt=upper
-        )
-    else:
-        found = Q(name__gte=query, name__lt=query + "\U0010ffff", name__startswith=query)
-    return children.filter(pk__in=Child.objects.filter(found).values("pk"))
+    return children.filter(_search_q(query)[0]) if query else children
 
 
 @dataclass(frozen=True)
@@ -150,17 +161,17 @@ class ChildFilter:
 
 
 SORTS = {
+    "village": ("village_id", "name", "id"),
     "name": ("name", "id"),
     "-name": ("-name", "-id"),
     "birth_date": ("birth_date", "id"),
     "-birth_date": ("-birth_date", "-id"),
-    "village": ("village_id", "name", "id"),
     "-updated_at": ("-updated_at", "-id"),
 }
 
 
 def child_filter(
-    children: QuerySet[Child], f: ChildFilter, *, on: date, sort: str = "name"
+    children: QuerySet[Child], f: ChildFilter, *, on: date, sort: str = "village"
 ) -> QuerySet[Child]:
     if f.village:
         children = children.filter(village_id=f.village)
@@ -185,13 +196,50 @@ def child_filter(
         children = children.filter(left_behind_q(f.definition, on))
     if f.age_band in AGE_BANDS:
         children = children.filter(age_band_q(f.age_band, on))
-    children = child_search(children, f.q)
-    return children.order_by(*SORTS.get(sort, SORTS["name"]))
+    query = f.q.strip()
+    if not query:
+        return children.order_by(*SORTS.get(sort, SORTS["village"]))
+    condition, key = _search_q(query)
+    children = children.filter(condition)
+    if sort == "village" and key in ("name_initials", "name_pinyin"):
+        # Closest matches first ("zs" before "zsy"), then by village: the search
+        # index's own order, so the page is read from it without sorting.
+        return children.order_by(key, "village_id", "name", "id")
+    return children.order_by(*SORTS.get(sort, SORTS["village"]))
 
 
 def child_list_rows(children: QuerySet[Child]) -> QuerySet[Child]:
     """What the list shows, in a fixed number of queries whatever the page size."""
     return children.select_related("village__parent", "school", "guardian")
+
+
+# Beyond this many matches the list says "10 000+" rather than count a province's
+# children on every page; statistics count them exactly.
+COUNT_CAP = 10_000
+
+
+class ChildPaginator(Paginator):
+    """Pages of the filtered children: a capped count, and rows fetched by id.
+
+    The page's ids come from the narrow, indexed query (filters, sort, offset); only
+    those rows are then read whole with what the list shows, so joining villages,
+    schools and guardians never happens for rows that are not shown.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    def page(self, number: int | str) -> Page:
+        page = super().page(number)
+        ids = list(page.object_list.values_list("pk", flat=True))
+        rows = {c.pk: c for c in child_list_rows(Child.objects.filter(pk__in=ids))}
+        page.object_list = [rows[pk] for pk in ids]
+        return page
 
 
 # --- statistics ----------------------------------------------------------------------------

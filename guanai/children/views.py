@@ -27,10 +27,10 @@ from guanai.children.forms import (
 from guanai.children.models import Child, Status
 from guanai.children.selectors import (
     ChildFilter,
+    ChildPaginator,
     child_filter,
     child_get_for_user,
     child_history,
-    child_list_rows,
     child_may,
     children_visible_to,
     is_left_behind,
@@ -60,7 +60,7 @@ def _require(request: AuthedRequest, access: ChildAccess) -> None:
 
 def _filter_from(form: ChildFilterForm) -> tuple[ChildFilter, str]:
     if not form.is_valid():
-        return ChildFilter(), "name"
+        return ChildFilter(), "village"
     d = form.cleaned_data
     status = d["status"] or Status.ACTIVE
     return (
@@ -77,7 +77,7 @@ def _filter_from(form: ChildFilterForm) -> tuple[ChildFilter, str]:
             age_band=d["age_band"],
             review_state=d["review_state"],
         ),
-        d["sort"] or "name",
+        d["sort"] or "village",
     )
 
 
@@ -93,7 +93,8 @@ def child_list(request: AuthedRequest) -> HttpResponse:
     except ValueError:
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
-    page = Paginator(child_list_rows(children), per_page).get_page(request.GET.get("page"))
+    paginator = ChildPaginator(children, per_page)
+    page = paginator.get_page(request.GET.get("page"))
     rows = [
         {
             "child": child,
@@ -109,6 +110,7 @@ def child_list(request: AuthedRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "capped": paginator.capped,
         "rows": rows,
         "query": query.urlencode(),
         "per_page": per_page,

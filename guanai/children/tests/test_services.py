@@ -13,7 +13,9 @@ from conftest import make_child, make_id_number, make_user
 from guanai.audit.models import AccessEvent
 from guanai.children.models import Child, ChildChange, Person, ReviewState, Status
 from guanai.children.selectors import (
+    ChildFilter,
     child_counts,
+    child_filter,
     child_search,
     children_visible_to,
     is_left_behind,
@@ -445,3 +447,18 @@ def test_a_user_with_two_memberships_sees_both_places(places, cast):
     b = make_child(places.other_county_village, name="赵六")
     make_child(places.sibling_village, name="李四")
     assert set(children_visible_to(user)) == {a, b}
+
+
+def test_search_results_put_the_closest_initials_first(places, cast):
+    for name in ("张思远", "张山", "赵爽"):
+        make_child(places.village, name=name)
+    children = children_visible_to(cast["county_admin"])
+    found = child_filter(children, ChildFilter(q="zs"), on=date(2026, 1, 1))
+    assert [c.name for c in found] == ["张山", "赵爽", "张思远"]
+
+
+def test_a_name_that_starts_with_a_vowel_sound_is_found_by_initials_and_by_pinyin(places, cast):
+    child = make_child(places.village, name="安娜")
+    children = children_visible_to(cast["county_admin"])
+    assert list(child_search(children, "an")) == [child]
+    assert list(child_search(children, "anna")) == [child]

@@ -282,3 +282,21 @@ def test_the_history_shows_who_changed_what(places, cast, kids, client_for):
     assert "年级" in body
     assert "五年级" in body
     assert "county_admin" in body
+
+
+def test_a_huge_list_says_how_many_at_least_instead_of_counting_them_all(
+    places, cast, client_for, monkeypatch
+):
+    monkeypatch.setattr("guanai.children.selectors.COUNT_CAP", 5)
+    for i in range(8):
+        make_child(places.village, name=f"张{i}")
+    client = client_for(cast["county_admin"])
+    response = client.get(reverse("children:child_list"), {"per_page": 20})
+    assert "超过 5 名儿童" in response.content.decode()
+    assert len(response.context["rows"]) == 6  # the pages reach as far as was counted
+    response = client.get(
+        reverse("children:child_list"), {"q": "z", "village": places.village.code}
+    )
+    assert response.context["capped"] is True
+    response = client.get(reverse("children:child_list"), {"q": "张1"})
+    assert "共 1 名儿童" in response.content.decode()
