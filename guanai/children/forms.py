@@ -132,6 +132,12 @@ class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
             {"autocomplete": "off", "inputmode": "text", "maxlength": 24}
         )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "maxlength": 20})
+        away = f"{self.add_prefix('away_for_work')}=on"
+        for name in ("work_province", "work_city"):
+            self.fields[name].widget.attrs["data-show-when"] = away
+        self.fields["incapacity"].widget.attrs["data-show-when"] = (
+            f"{self.add_prefix('able_to_guard')}=off"
+        )
 
     def clean_id_number(self) -> str:
         parsed = _id_number_clean(self.cleaned_data.get("id_number") or "")
@@ -260,6 +266,17 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         )
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self._setup_village()
+        show_when = {
+            "disability_category": "health=disabled",
+            "disability_grade": "health=disabled",
+            "illness": "health=seriously_ill",
+            "school": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+            "grade": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+            "class_name": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+            "boarding": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+        }
+        for name, rule in show_when.items():
+            self.fields[name].widget.attrs["data-show-when"] = rule
         school_field: forms.ModelChoiceField[School] = self.fields["school"]  # type: ignore[assignment]
         school_field.queryset = schools_visible_to(user).order_by("area_id", "name")
         staff = self._staff()
@@ -367,6 +384,14 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             self.add_error("school", _("在校儿童请选择学校。"))
         if schooling and schooling not in AT_SCHOOL:
             data["school"] = None
+        # Answers hidden by the form for this case are not kept.
+        if data.get("health") != Health.DISABLED:
+            data["disability_category"] = data["disability_grade"] = ""
+        if data.get("health") != Health.SERIOUSLY_ILL:
+            data["illness"] = ""
+        if schooling and schooling not in AT_SCHOOL:
+            data["grade"] = data["class_name"] = ""
+            data["boarding"] = False
         if data.get("health") == Health.DISABLED and not data.get("disability_category"):
             self.add_error("disability_category", _("请填写残疾类别。"))
         if data.get("health") == Health.SERIOUSLY_ILL and not data.get("illness"):

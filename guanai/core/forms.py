@@ -23,15 +23,19 @@ class StyledFormMixin:
 
 def enable_inline_validation(form: forms.BaseForm, url: str) -> None:
     """Check each field as soon as it is left: htmx posts the form to `url` and swaps in
-    only that field's wrapper (`id="f-<name>"`, see children/partials/field.html)."""
+    that field's messages (`id="e-<name>"`, see children/partials/field.html).
+
+    Only the messages are swapped, never the input, so an answer the user has already
+    changed again is not overwritten by the reply to the earlier one.
+    """
     for bound in form:
-        wrapper = f"#f-{bound.html_name}"
+        errors = f"#e-{bound.html_name}"
         bound.field.widget.attrs.update(
             {
                 "hx-post": url,
                 "hx-trigger": "change",
-                "hx-target": wrapper,
-                "hx-select": wrapper,
+                "hx-target": errors,
+                "hx-select": errors,
                 "hx-swap": "outerHTML",
             }
         )

@@ -41,12 +41,22 @@ def test_a_village_director_registers_a_child_fixing_a_mistyped_id_number_then_f
     phone.press("#id_id_number", "Tab")
     phone.wait_for_selector("[data-testid=error-id_number]", state="detached")
 
+    # Questions that do not apply stay out of the way.
+    assert not phone.is_visible("#id_disability_category")
+    phone.select_option("#id_health", "disabled")
+    phone.wait_for_selector("#id_disability_category", state="visible")
+    phone.select_option("#id_health", "healthy")
+    phone.wait_for_selector("#id_disability_category", state="hidden")
+    assert not phone.is_visible("#id_father-work_city")
+
     phone.select_option("#id_schooling", "primary")
     phone.select_option("#id_school", str(places.school.pk))
     phone.select_option("#id_guardianship_type", "grandparent")
     phone.select_option("#id_assessment", "ordinary")
     phone.fill("#id_father-name", "张大山")
     phone.check("#id_father-away_for_work")
+    phone.wait_for_selector("#id_father-work_city", state="visible")
+    phone.fill("#id_father-work_city", "东莞")
     phone.fill("#id_mother-name", "李秀英")
     phone.check("#id_mother-away_for_work")
     phone.fill("#id_guardian-name", "张奶奶")

@@ -91,7 +91,7 @@ def test_inline_validation_answers_for_the_changed_field_without_saving(places, 
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert 'id="f-id_number"' in response.content.decode()
+    assert 'id="e-id_number"' in response.content.decode()
     assert "您填写了 17 位" in response.content.decode()
     assert not Child.objects.exists()
 
