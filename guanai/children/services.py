@@ -372,7 +372,8 @@ def _save_grandparents(
 
 def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
     if scope_for(user).entries_need_review:
-        if material:
+        # A returned entry goes back for review with any correction.
+        if material or child.review_state == ReviewState.RETURNED:
             child.review_state = ReviewState.PENDING
     else:
         child.review_state = ReviewState.APPROVED

@@ -140,6 +140,13 @@ def test_a_material_change_by_a_village_director_sends_the_file_back_for_review(
     assert child.review_state == ReviewState.PENDING
 
 
+def test_any_correction_sends_a_returned_entry_back_for_review(places, cast):
+    child = make_child(places.village, review_state="returned")
+    child_update(user=cast["village_director"], child_id=child.pk, data={"grade": "二年级"})
+    child.refresh_from_db()
+    assert child.review_state == ReviewState.PENDING
+
+
 def test_moving_a_child_to_a_village_outside_scope_is_refused(places, cast):
     child = make_child(places.village)
     with pytest.raises(NotInScope):
