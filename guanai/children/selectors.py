@@ -231,6 +231,8 @@ class ChildPaginator(Paginator):
     schools and guardians never happens for rows that are not shown.
     """
 
+    object_list: QuerySet[Child]
+
     @cached_property
     def count(self) -> int:
         return self.object_list[: COUNT_CAP + 1].count()
@@ -241,7 +243,7 @@ class ChildPaginator(Paginator):
 
     def page(self, number: int | str) -> Page:
         page = super().page(number)
-        ids = list(page.object_list.values_list("pk", flat=True))
+        ids: list[int] = list(page.object_list.values_list("pk", flat=True))  # type: ignore[attr-defined]
         rows = {c.pk: c for c in child_list_rows(Child.objects.filter(pk__in=ids))}
         page.object_list = [rows[pk] for pk in ids]
         return page

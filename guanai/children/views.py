@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -189,7 +190,8 @@ def _form_context(form: ChildForm, family: FamilyForms, child: Child | None) -> 
         if child
         else reverse("children:child_validate_new")
     )
-    for each in [form, *family.persons.values(), *family.grandparents]:
+    forms: list[BaseForm] = [form, *family.persons.values(), *family.grandparents]
+    for each in forms:
         enable_inline_validation(each, url)
     return {"form": form, "family": family, "child": child}
 
