@@ -28,6 +28,7 @@ from guanai.children.models import (
 )
 from guanai.children.selectors import AGE_BANDS
 from guanai.children.services import GrandparentInput, id_index
+from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.forms import StyledFormMixin
 
 ETHNICITIES = [
@@ -96,6 +97,18 @@ VILLAGE_SELECT_LIMIT = 2000
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def hide_secrets(form: forms.BaseForm, masked: dict[str, str]) -> None:
+    """Never put a stored ID number, phone or address in the page: the input starts empty
+    and its placeholder shows the masked value; left blank, the value is kept."""
+    for name, value in masked.items():
+        if not value:
+            continue
+        form.initial[name] = ""
+        form.fields[name].widget.attrs["placeholder"] = str(
+            _("%(masked)s（不修改请留空）") % {"masked": value}
+        )
+
+
 def _id_number_clean(raw: str) -> IdNumber | None:
     if not raw.strip():
         return None
@@ -138,6 +151,15 @@ class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
         self.fields["incapacity"].widget.attrs["data-show-when"] = (
             f"{self.add_prefix('able_to_guard')}=off"
         )
+        if self.instance.pk:
+            hide_secrets(
+                self,
+                {
+                    "id_number": mask_id_number(self.instance.id_number),
+                    "phone": mask_phone(self.instance.phone),
+                    "address": mask_address(self.instance.address),
+                },
+            )
 
     def clean_id_number(self) -> str:
         parsed = _id_number_clean(self.cleaned_data.get("id_number") or "")
@@ -286,6 +308,13 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         director_field.queryset = staff.filter(memberships__role__code="village_director")
         if self.instance.pk:
             self.initial["village"] = self.instance.village_id
+            hide_secrets(
+                self,
+                {
+                    "id_number": mask_id_number(self.instance.id_number),
+                    "address": mask_address(self.instance.address),
+                },
+            )
 
     def _setup_village(self) -> None:
         villages = self.editable_villages()
@@ -339,7 +368,15 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         return village
 
     def clean_id_number(self) -> str:
-        parsed = _id_number_clean(self.cleaned_data.get("id_number") or "")
+        raw = self.cleaned_data.get("id_number") or ""
+        if not raw.strip() and self.instance.id_number:
+            # Left blank: the stored number stays, and still checks the birth date.
+            try:
+                self.parsed_id = parse_id_number(self.instance.id_number)
+            except forms.ValidationError:
+                self.parsed_id = None
+            return ""
+        parsed = _id_number_clean(raw)
         self.parsed_id = parsed
         if parsed is None:
             return ""
@@ -421,7 +458,7 @@ class FamilyForms:
                 "relationship": link.relationship,
                 "name": link.person.name,
                 "birth_date": link.person.birth_date,
-                "phone": link.person.phone,
+                "phone": "",
                 "able_to_guard": link.person.able_to_guard,
                 "health_note": link.person.health_note,
             }
@@ -431,6 +468,8 @@ class FamilyForms:
             GrandparentForm(data, prefix=f"gp{i}", initial=initial[i] if i < len(initial) else None)
             for i in range(slots)
         ]
+        for form, link in zip(self.grandparents, links, strict=False):
+            hide_secrets(form, {"phone": mask_phone(link.person.phone)})
 
     def sections(self) -> list[tuple[str, str, PersonForm]]:
         return [(role, str(label), self.persons[role]) for role, label in self.ROLES]

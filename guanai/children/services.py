@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, scope_for
@@ -31,6 +32,11 @@ from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_numbe
 from guanai.core.errors import ApplicationError, NotInScope
 
 FAMILY_ROLES = ("father", "mother", "guardian")
+ROLE_LABELS = {
+    "father": gettext_lazy("父亲"),
+    "mother": gettext_lazy("母亲"),
+    "guardian": gettext_lazy("委托监护人"),
+}
 SECRET_FIELDS = frozenset({"id_number", "phone", "address"})
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
 
@@ -213,10 +219,15 @@ def child_derive(child: Child) -> None:
 
 
 def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
+    """Set what was entered. Secret fields left blank keep their value: forms never show
+    them in clear, so blank means "unchanged"."""
     for field in PERSON_FIELDS:
-        if field in data:
-            value = data[field]
-            setattr(person, field, "" if value is None and field != "birth_date" else value)
+        if field not in data:
+            continue
+        value = data[field]
+        if field in SECRET_FIELDS and not value:
+            continue
+        setattr(person, field, "" if value is None and field != "birth_date" else value)
     person.id_number = normalize_id_number(person.id_number) if person.id_number else ""
     person.id_number_index = id_index(person.id_number)
     if not person.away_for_work:
@@ -225,12 +236,31 @@ def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
         person.incapacity = ""
 
 
+def _children_of(person: Person) -> QuerySet[Child]:
+    """Every child this person is a parent, guardian or grandparent of."""
+    return Child.objects.filter(
+        Q(father=person)
+        | Q(mother=person)
+        | Q(guardian=person)
+        | Q(grandparent_links__person=person)
+    ).distinct()
+
+
+def _person_editable(user: User, person: Person) -> bool:
+    """May the user change this person? Only if every child of theirs is the user's to edit:
+    a parent's record is shared by siblings, and may be by children of other places."""
+    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
+    return not _children_of(person).exclude(pk__in=editable).exists()
+
+
 def _person_resolve(
-    current: Person | None, data: Mapping[str, Any] | None
+    user: User, current: Person | None, data: Mapping[str, Any] | None, *, label: str
 ) -> tuple[Person | None, dict[str, Any]]:
     """The person a family slot points to after the edit, saved, with its previous values.
 
-    The same ID number is the same person: a sibling's father is reused, not copied.
+    The same ID number is the same person: a sibling's father is reused, not copied. A
+    person who is also family of children outside the user's reach is not theirs to
+    change or to attach: the user is told to ask the county, and nothing else.
     """
     if not data or not (data.get("name") or "").strip():
         return None, {}
@@ -238,17 +268,31 @@ def _person_resolve(
     person: Person | None = None
     if index:
         person = Person.objects.filter(id_number_index=index).first()
-    if (
-        person is None
-        and current is not None
-        and (not current.id_number_index or current.id_number_index == index)
-    ):
+    if person is None and current is not None and index in ("", current.id_number_index):
         person = current
+    elif person is None and current is not None and not current.id_number_index:
+        person = current  # an ID number added to a record that had none
+    if person is not None and not _person_editable(user, person):
+        raise ApplicationError(
+            _(
+                "%(who)s：该家庭成员也登记在您管辖范围以外的儿童档案中，不能在这里修改，请联系县民政局。"
+            )
+            % {"who": label}
+        )
     before = _snapshot(person, PERSON_FIELDS)
     person = person or Person()
     _person_apply(person, data)
     person.save()
     return person, before
+
+
+def _propagate(person: Person, *, by: User, subject: str, changes: list, child: Child) -> None:
+    """A shared person changed: the other children of theirs get the history entry and
+    their left-behind facts derived again."""
+    for other in _children_of(person).exclude(pk=child.pk).select_related("father", "mother"):
+        child_derive(other)
+        other.save(update_fields=["parents_away_2016", "parent_away", "updated_at"])
+        _record(other, by=by, kind=ChildChange.Kind.UPDATED, subject=subject, changes=changes)
 
 
 # --- children ------------------------------------------------------------------------------
@@ -284,7 +328,7 @@ def _save_family(
         if role not in family:
             continue
         current: Person | None = getattr(child, role)
-        person, before = _person_resolve(current, family[role])
+        person, before = _person_resolve(by, current, family[role], label=str(ROLE_LABELS[role]))
         if (person and person.pk) != (current and current.pk):
             setattr(child, role, person)
             changes = [
@@ -302,6 +346,7 @@ def _save_family(
             changes = _diff(person, before, PERSON_FIELDS)
             if changes:
                 _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
+                _propagate(person, by=by, subject=role, changes=changes, child=child)
                 changed = True
     if grandparents is not None:
         changed |= _save_grandparents(child, by=by, grandparents=grandparents)
@@ -337,7 +382,9 @@ def _save_grandparents(
             )
     for relationship, item in wanted.items():
         existing = links.get(relationship)
-        person, before = _person_resolve(existing.person if existing else None, item.person)
+        person, before = _person_resolve(
+            by, existing.person if existing else None, item.person, label=str(_("祖辈"))
+        )
         assert person is not None
         if existing is None or existing.person_id != person.pk:
             old_name = existing.person.name if existing else ""
@@ -397,7 +444,9 @@ def child_create(
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     for role in FAMILY_ROLES:
-        person, _before = _person_resolve(None, family.get(role))
+        person, _before = _person_resolve(
+            user, None, family.get(role), label=str(ROLE_LABELS[role])
+        )
         setattr(child, role, person)
     child_derive(child)
     _check_id_free(child)
@@ -422,7 +471,8 @@ def child_update(
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
     before = _snapshot(child, CHILD_FIELDS)
     for field in CHILD_FIELDS:
-        if field in data:
+        # Secret fields left blank keep their value (forms never show them in clear).
+        if field in data and (data[field] or field not in SECRET_FIELDS):
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     family_changed = _save_family(child, by=user, family=family or {}, grandparents=grandparents)

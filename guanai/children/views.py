@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess, scope_for
@@ -137,6 +138,7 @@ def _secret(value: str, mask: Any) -> dict[str, Any]:
     return {"masked": mask(value), "present": bool(value)}
 
 
+@never_cache
 @require_GET
 def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(user=request.user, child_id=child_id)
@@ -236,12 +238,14 @@ def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
     return render(request, "children/child_form.html", _form_context(form, family, child))
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def child_new(request: AuthedRequest) -> HttpResponse:
     _require(request, ChildAccess.EDIT)
     return _save(request, None)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def child_edit(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
@@ -260,12 +264,14 @@ def _validate(request: AuthedRequest, child: Child | None) -> HttpResponse:
     return render(request, "children/child_form.html", _form_context(form, family, child))
 
 
+@never_cache
 @require_POST
 def child_validate_new(request: AuthedRequest) -> HttpResponse:
     _require(request, ChildAccess.EDIT)
     return _validate(request, None)
 
 
+@never_cache
 @require_POST
 def child_validate(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)

@@ -29,6 +29,7 @@ from guanai.children.services import (
     child_reveal,
     child_review,
     child_update,
+    id_index,
 )
 from guanai.core.crypto import decrypt
 from guanai.core.errors import ApplicationError, NotInScope
@@ -469,3 +470,58 @@ def test_a_name_that_starts_with_a_vowel_sound_is_found_by_initials_and_by_pinyi
     children = children_visible_to(cast["county_admin"])
     assert list(child_search(children, "an")) == [child]
     assert list(child_search(children, "anna")) == [child]
+
+
+def test_a_parent_registered_elsewhere_cannot_be_taken_over_by_id_number(places, cast, kids):
+    far_father = kids.other_county.father
+    far_father.id_number = make_id_number("510822", date(1980, 1, 1), 71)
+    far_father.id_number_index = id_index(far_father.id_number)
+    far_father.save()
+    hijack = FAMILY["father"] | {"id_number": far_father.id_number, "phone": "13000000000"}
+    with pytest.raises(ApplicationError, match="管辖范围以外"):
+        child_create(
+            user=cast["village_director"], data=child_data(places), family={"father": hijack}
+        )
+    far_father.refresh_from_db()
+    assert far_father.phone == "13800001111"
+    assert (
+        not Child.objects.filter(name="张小明", id_number__isnull=False)
+        .exclude(pk__in=[kids.village.pk])
+        .exists()
+    )
+
+
+def test_a_change_to_a_shared_parent_reaches_every_child_of_theirs(places, cast):
+    admin = cast["county_admin"]
+    father = FAMILY["father"] | {"id_number": make_id_number(birth=date(1984, 5, 6), sequence=15)}
+    first = child_create(user=admin, data=child_data(places), family={"father": father})
+    second = child_create(
+        user=admin,
+        data=child_data(places, name="张小红", gender="female", id_number=""),
+        family={"father": father},
+    )
+    child_update(
+        user=admin,
+        child_id=first.pk,
+        data={},
+        family={"father": father | {"away_for_work": False}},
+    )
+    second.refresh_from_db()
+    assert second.father_id == first.father_id
+    assert not second.parent_away
+    assert second.changes.filter(subject="father").exists()
+
+
+def test_blank_secret_fields_keep_their_value(places, cast):
+    admin = cast["county_admin"]
+    child = child_create(user=admin, data=child_data(places), family=FAMILY)
+    number = child.id_number
+    child_update(
+        user=admin,
+        child_id=child.pk,
+        data={"id_number": "", "address": ""},
+        family={"guardian": FAMILY["guardian"] | {"phone": ""}},
+    )
+    child.refresh_from_db()
+    assert child.id_number == number
+    assert child.guardian.phone == "13700001111"

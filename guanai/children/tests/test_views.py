@@ -300,3 +300,28 @@ def test_a_huge_list_says_how_many_at_least_instead_of_counting_them_all(
     assert response.context["capped"] is True
     response = client.get(reverse("children:child_list"), {"q": "张1"})
     assert "共 1 名儿童" in response.content.decode()
+
+
+def test_the_edit_form_never_puts_stored_secrets_in_the_page(places, cast, kids, client_for):
+    response = client_for(cast["system_admin"]).get(
+        reverse("children:child_edit", args=[kids.village.pk])
+    )
+    body = response.content.decode()
+    number = kids.village.id_number
+    assert number not in body
+    assert "13700003333" not in body  # the guardian's phone
+    assert "东河镇长滩村三组12号" not in body  # the child's address
+    assert f"{number[:6]}********{number[-4:]}（不修改请留空）" in body
+    assert "no-store" in response["Cache-Control"]
+    # Saved with those inputs left blank, the stored values stay.
+    from guanai.children.services import child_update
+
+    child_update(
+        user=cast["county_admin"],
+        child_id=kids.village.pk,
+        data={"id_number": "", "grade": "二年级"},
+        family={"guardian": {"name": kids.village.guardian.name, "phone": ""}},
+    )
+    kids.village.refresh_from_db()
+    assert kids.village.id_number == number
+    assert kids.village.guardian.phone == "13700003333"
