@@ -48,9 +48,6 @@ CHILD_ACCESS: dict[str, frozenset[ChildAccess]] = {
     "volunteer": frozenset(),
 }
 
-# Roles whose entries wait for a township supervisor's approval.
-REVIEWED_ROLES = frozenset({"village_director", "school_admin"})
-
 # Roles bound to a school that see only the students assigned to them.
 ASSIGNED_ONLY_ROLES = frozenset({"teacher", "counsellor"})
 
@@ -58,7 +55,7 @@ ASSIGNED_ONLY_ROLES = frozenset({"teacher", "counsellor"})
 @dataclass(frozen=True)
 class ChildGrant:
     """Some accesses over the children of one place: all, an area subtree, a school,
-    or the students assigned to the user."""
+    or the students of a school assigned to the user."""
 
     access: frozenset[ChildAccess]
     everywhere: bool = False
@@ -104,12 +101,6 @@ class Scope:
     def child_access(self) -> frozenset[ChildAccess]:
         """Every access the user holds over some children (for menus; not a check)."""
         return frozenset(a for grant in self.child_grants for a in grant.access)
-
-    @property
-    def entries_need_review(self) -> bool:
-        """Do this user's entries wait for approval? Only if no membership lets them review."""
-        roles = {m.role.code for m in self.memberships}
-        return bool(roles & REVIEWED_ROLES) and ChildAccess.REVIEW not in self.child_access()
 
     def grantable_rank(self, code: str) -> int:
         """The highest role rank this user may grant at an area with this code; -1 if none."""
@@ -178,7 +169,9 @@ def _compute_scope(user: User) -> Scope:
             school_ids.add(membership.school.pk)
             school_area_prefixes.add(membership.school.area.prefix)
             if access and role.code in ASSIGNED_ONLY_ROLES:
-                child_grants.append(ChildGrant(access, assigned_to=user.pk))
+                child_grants.append(
+                    ChildGrant(access, assigned_to=user.pk, school_id=membership.school.pk)
+                )
             elif access:
                 child_grants.append(ChildGrant(access, school_id=membership.school.pk))
     return Scope(
@@ -239,8 +232,10 @@ def child_q(scope: Scope, access: ChildAccess) -> Q | None:
             return None
         if grant.area_prefix:
             q |= prefix_q("village_id", frozenset({grant.area_prefix}))
+        elif grant.assigned_to is not None:
+            # Assigned, and at the school where the user teaches: a teacher cannot be
+            # given a child of another school by whoever fills in the form.
+            q |= Q(responsible_teacher_id=grant.assigned_to, school_id=grant.school_id)
         elif grant.school_id is not None:
             q |= Q(school_id=grant.school_id)
-        elif grant.assigned_to is not None:
-            q |= Q(responsible_teacher_id=grant.assigned_to)
     return q

@@ -90,6 +90,8 @@ ETHNICITIES = [
     "基诺族",
 ]
 
+TEACHING_ROLES = ("teacher", "counsellor")
+
 # Above this many villages, the village is typed as a code (with suggestions) instead
 # of chosen from a list.
 VILLAGE_SELECT_LIMIT = 2000
@@ -278,9 +280,14 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             "id_number": _("填写后自动核对出生日期和性别；出生日期、性别可留空，由号码带出。"),
         }
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    parsed_id: IdNumber | None = None
+
+    def __init__(self, *args: Any, user: User, inline: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # Checking while typing says nothing about records elsewhere: whether an ID number
+        # is registered is told only when saving.
+        self.inline = inline
         self.fields["gender"].required = False
         self.fields["birth_date"].required = False
         self.fields["id_number"].widget.attrs.update(
@@ -301,11 +308,21 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             self.fields[name].widget.attrs["data-show-when"] = rule
         school_field: forms.ModelChoiceField[School] = self.fields["school"]  # type: ignore[assignment]
         school_field.queryset = schools_visible_to(user).order_by("area_id", "name")
-        staff = self._staff()
         teacher_field: forms.ModelChoiceField[User] = self.fields["responsible_teacher"]  # type: ignore[assignment]
-        teacher_field.queryset = staff.filter(memberships__role__code__in=("teacher", "counsellor"))
+        teacher_field.queryset = self._staff(
+            Membership.objects.filter(
+                role__code__in=TEACHING_ROLES,
+                school__in=schools_visible_to(user).values("pk"),
+            )
+        )
+        teacher_field.help_text = _("须是该儿童所在学校的责任教师或心理辅导教师。")
         director_field: forms.ModelChoiceField[User] = self.fields["director"]  # type: ignore[assignment]
-        director_field.queryset = staff.filter(memberships__role__code="village_director")
+        director_field.queryset = self._staff(
+            Membership.objects.filter(
+                role__code="village_director",
+                area__in=self.editable_villages().values("code"),
+            )
+        )
         if self.instance.pk:
             self.initial["village"] = self.instance.village_id
             hide_secrets(
@@ -348,17 +365,11 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             prefixes += list(scope.school_area_prefixes)
         return villages.filter(prefix_q("code", frozenset(p for p in prefixes if p)))
 
-    def _staff(self) -> Any:
-        """Staff in the user's part of the county who may be put in charge of a child."""
-        scope = scope_for(self.user)
-        users = User.objects.filter(is_active=True)
-        if scope.everything:
-            return users.distinct().order_by("full_name")
-        prefixes = frozenset(p[:6] for p in scope.area_prefixes | scope.school_area_prefixes)
-        memberships = Membership.objects.filter(
-            prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
-        )
-        return users.filter(memberships__in=memberships).distinct().order_by("full_name")
+    @staticmethod
+    def _staff(memberships: Any) -> Any:
+        """Active users holding one of these memberships (one join, so both conditions
+        hold for the same membership)."""
+        return User.objects.filter(is_active=True, memberships__in=memberships).distinct()
 
     def clean_village(self) -> Area:
         code = (self.cleaned_data.get("village") or "").strip()
@@ -378,8 +389,8 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             return ""
         parsed = _id_number_clean(raw)
         self.parsed_id = parsed
-        if parsed is None:
-            return ""
+        if parsed is None or self.inline:
+            return parsed.number if parsed else ""
         taken = Child.objects.filter(id_number_index=id_index(parsed.number))
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
@@ -429,6 +440,14 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         if schooling and schooling not in AT_SCHOOL:
             data["grade"] = data["class_name"] = ""
             data["boarding"] = False
+        teacher, school = data.get("responsible_teacher"), data.get("school")
+        if (
+            teacher
+            and not Membership.objects.filter(
+                user=teacher, role__code__in=TEACHING_ROLES, school=school
+            ).exists()
+        ):
+            self.add_error("responsible_teacher", _("责任教师须是该儿童所在学校的老师。"))
         if data.get("health") == Health.DISABLED and not data.get("disability_category"):
             self.add_error("disability_category", _("请填写残疾类别。"))
         if data.get("health") == Health.SERIOUSLY_ILL and not data.get("illness"):

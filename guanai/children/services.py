@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanai.accounts.models import User
-from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.children.idnumber import normalize_id_number
@@ -27,7 +27,7 @@ from guanai.children.models import (
     Status,
 )
 from guanai.children.names import name_initials, name_pinyin
-from guanai.children.selectors import child_get_for_user, children_visible_to
+from guanai.children.selectors import child_get_for_user, child_may, children_visible_to
 from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
 
@@ -418,15 +418,22 @@ def _save_grandparents(
 
 
 def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
-    if scope_for(user).entries_need_review:
-        # A returned entry goes back for review with any correction.
-        if material or child.review_state == ReviewState.RETURNED:
-            child.review_state = ReviewState.PENDING
-    else:
+    """After an entry is saved: approved at once if the user may review this child, else
+    waiting for review when the change is material (any correction of a returned entry is).
+
+    Decided per child, not per role, so holding a review right somewhere else never lets
+    a village director approve their own village's entries.
+    """
+    if child_may(user, child, ChildAccess.REVIEW):
         child.review_state = ReviewState.APPROVED
         child.reviewed_by = user
         child.reviewed_at = timezone.now()
         child.review_comment = ""
+    elif material or child.review_state == ReviewState.RETURNED:
+        child.review_state = ReviewState.PENDING
+    else:
+        return
+    child.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_comment"])
 
 
 @transaction.atomic
@@ -450,9 +457,10 @@ def child_create(
         setattr(child, role, person)
     child_derive(child)
     _check_id_free(child)
-    _review_after_entry(child, user, material=True)
+    child.review_state = ReviewState.PENDING
     child.save()
     _check_in_scope(user, child)
+    _review_after_entry(child, user, material=True)
     if grandparents:
         _save_grandparents(child, by=user, grandparents=grandparents, record=False)
     _record(child, by=user, kind=ChildChange.Kind.CREATED)
@@ -480,10 +488,10 @@ def child_update(
     _check_id_free(child)
     changes = _diff(child, before, CHILD_FIELDS)
     material = family_changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
-    if changes or family_changed:
-        _review_after_entry(child, user, material=material)
     child.save()
     _check_in_scope(user, child)  # the new village or school must be the user's too
+    if changes or family_changed:
+        _review_after_entry(child, user, material=material)
     if changes:
         _record(child, by=user, kind=ChildChange.Kind.UPDATED, changes=changes)
     return child
@@ -505,8 +513,8 @@ def child_exit(*, user: User, child_id: int, reason: str, on: date, note: str = 
         on,
         note,
     )
-    _review_after_entry(child, user, material=True)
     child.save()
+    _review_after_entry(child, user, material=True)
     _record(
         child,
         by=user,
@@ -523,8 +531,8 @@ def child_restore(*, user: User, child_id: int) -> Child:
     if child.status != Status.EXITED:
         raise ApplicationError(_("该儿童在册，无需恢复。"))
     child.status, child.exit_reason, child.exited_on, child.exit_note = Status.ACTIVE, "", None, ""
-    _review_after_entry(child, user, material=True)
     child.save()
+    _review_after_entry(child, user, material=True)
     _record(child, by=user, kind=ChildChange.Kind.RESTORED)
     return child
 

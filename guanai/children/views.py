@@ -26,7 +26,7 @@ from guanai.children.forms import (
     ReviewForm,
     check_guardianship,
 )
-from guanai.children.models import Child, Status
+from guanai.children.models import Child, ReviewState, Status
 from guanai.children.selectors import (
     ChildFilter,
     ChildPaginator,
@@ -231,7 +231,7 @@ def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
             except ApplicationError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                if scope_for(request.user).entries_need_review:
+                if saved.review_state == ReviewState.PENDING:
                     messages.info(request, _("档案已提交，等待乡镇审核。"))
                 return redirect("children:child_detail", child_id=saved.pk)
         messages.error(request, _("有填写错误，请按提示修改后再保存。"))
@@ -257,7 +257,7 @@ def _validate(request: AuthedRequest, child: Child | None) -> HttpResponse:
 
     htmx swaps in only the wrapper of the field that changed (hx-select).
     """
-    form = ChildForm(request.POST, instance=child, user=request.user)
+    form = ChildForm(request.POST, instance=child, user=request.user, inline=True)
     family = FamilyForms(request.POST, child=child)
     form.is_valid()
     family.is_valid()

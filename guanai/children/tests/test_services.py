@@ -525,3 +525,28 @@ def test_blank_secret_fields_keep_their_value(places, cast):
     child.refresh_from_db()
     assert child.id_number == number
     assert child.guardian.phone == "13700001111"
+
+
+def test_a_review_right_elsewhere_does_not_approve_ones_own_village(places, cast):
+    from guanai.accounts.models import Membership, Role
+
+    director = cast["village_director"]
+    Membership.objects.create(
+        user=director,
+        role=Role.objects.get(code="township_supervisor"),
+        area=places.other_township,
+    )
+    child = child_create(user=director, data=child_data(places), family=FAMILY)
+    assert child.review_state == ReviewState.PENDING
+    elsewhere = child_create(
+        user=director,
+        data=child_data(
+            places,
+            village=places.other_township_village,
+            school=None,
+            schooling="not_in_school",
+            id_number=make_id_number(sequence=109),
+        ),
+        family=FAMILY,
+    )
+    assert elsewhere.review_state == ReviewState.APPROVED

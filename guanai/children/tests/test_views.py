@@ -325,3 +325,39 @@ def test_the_edit_form_never_puts_stored_secrets_in_the_page(places, cast, kids,
     kids.village.refresh_from_db()
     assert kids.village.id_number == number
     assert kids.village.guardian.phone == "13700003333"
+
+
+def test_checking_while_typing_does_not_tell_whether_an_id_number_is_registered(
+    places, cast, kids, client_for
+):
+    client = client_for(cast["village_director"])
+    data = form_data(places, id_number=kids.other_county.id_number)
+    inline = client.post(reverse("children:child_validate_new"), data, HTTP_HX_REQUEST="true")
+    assert "已有儿童档案" not in inline.content.decode()
+    saved = client.post(reverse("children:child_new"), data)
+    assert "已有儿童档案" in saved.content.decode()
+
+
+def test_only_a_teacher_of_the_childs_school_can_be_put_in_charge(places, cast, client_for):
+    from conftest import make_user
+
+    elsewhere = make_user("jiachuan_teacher", role="teacher", school=places.other_township_school)
+    client = client_for(cast["village_director"])
+    response = client.post(
+        reverse("children:child_new"), form_data(places, responsible_teacher=elsewhere.pk)
+    )
+    assert not Child.objects.exists()
+    assert response.status_code == 200
+    response = client.post(
+        reverse("children:child_new"), form_data(places, responsible_teacher=cast["teacher"].pk)
+    )
+    assert Child.objects.get().responsible_teacher == cast["teacher"]
+
+
+def test_a_teacher_assigned_a_child_of_another_school_does_not_see_them(places, cast, client_for):
+    from conftest import make_user
+
+    elsewhere = make_user("jiachuan_teacher", role="teacher", school=places.other_township_school)
+    child = make_child(places.village, school=places.school, responsible_teacher=elsewhere)
+    response = client_for(elsewhere).get(reverse("children:child_detail", args=[child.pk]))
+    assert response.status_code == 404
