@@ -115,10 +115,15 @@ def age_band_q(band: str, on: date) -> Q:
 _VOWELS = frozenset("aeiouv")
 
 
+def looks_like_id_number(query: str) -> bool:
+    id_number = normalize_id_number(query)
+    return len(id_number) in (15, 18) and id_number[:-1].isdigit()
+
+
 def _search_q(query: str) -> tuple[Q, str]:
     """The condition for a search, and the indexed column it ranges over ("" if several)."""
-    id_number = normalize_id_number(query)
-    if len(id_number) in (15, 18) and id_number[:-1].isdigit():
+    if looks_like_id_number(query):
+        id_number = normalize_id_number(query)
         return Q(id_number_index=blind_index("id_number", id_number)), "id_number_index"
     lowered = query.lower().replace(" ", "")
     if lowered.isascii() and lowered.isalpha():

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from guanai.children.forms import (
     ReviewForm,
     check_guardianship,
 )
+from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import Child, ReviewState, Status
 from guanai.children.selectors import (
     ChildFilter,
@@ -34,8 +36,10 @@ from guanai.children.selectors import (
     child_get_for_user,
     child_history,
     child_may,
+    child_search,
     children_visible_to,
     is_left_behind,
+    looks_like_id_number,
     review_queue,
 )
 from guanai.children.services import (
@@ -88,6 +92,10 @@ def child_list(request: AuthedRequest) -> HttpResponse:
     _require(request, ChildAccess.VIEW)
     form = ChildFilterForm(request.GET)
     child_filter_, sort = _filter_from(form)
+    id_number_in_url = looks_like_id_number(child_filter_.q)
+    if id_number_in_url:
+        # Never searched by GET: see child_find.
+        child_filter_ = replace(child_filter_, q="")
     today = timezone.localdate()
     children = child_filter(children_visible_to(request.user), child_filter_, on=today, sort=sort)
     try:
@@ -113,6 +121,8 @@ def child_list(request: AuthedRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "capped": paginator.capped,
+        "id_number_in_url": id_number_in_url,
+        "can_find": ChildAccess.REVEAL in scope_for(request.user).child_access(),
         "rows": rows,
         "query": query.urlencode(),
         "per_page": per_page,
@@ -136,6 +146,20 @@ def child_list(request: AuthedRequest) -> HttpResponse:
 
 def _secret(value: str, mask: Any) -> dict[str, Any]:
     return {"masked": mask(value), "present": bool(value)}
+
+
+@require_POST
+def child_find(request: AuthedRequest) -> HttpResponse:
+    """Find a child by ID number: by POST, so the number never appears in a URL, in the
+    browser's history or in a server log. Only for those who may reveal ID numbers."""
+    _require(request, ChildAccess.REVEAL)
+    query = normalize_id_number(request.POST.get("id_number", ""))
+    children = children_visible_to(request.user, access=ChildAccess.REVEAL)
+    child = child_search(children, query).first() if len(query) in (15, 18) else None
+    if child is None:
+        messages.warning(request, _("在您的管辖范围内没有找到这个身份证号码的儿童。"))
+        return redirect("children:child_list")
+    return redirect("children:child_detail", child_id=child.pk)
 
 
 @never_cache

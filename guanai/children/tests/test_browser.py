@@ -81,4 +81,10 @@ def test_a_village_director_registers_a_child_fixing_a_mistyped_id_number_then_f
     phone.fill("[data-testid=child-search]", "zxx")
     phone.wait_for_selector("[data-testid=child-table] >> text=张小三", state="detached")
     phone.screenshot(path=str(artifact("phone-child-list.png")), full_page=True)
+
+    # An ID number is looked up by POST on Enter: it never shows in the address bar.
+    phone.fill("[data-testid=child-search]", number)
+    phone.press("[data-testid=child-search]", "Enter")
+    phone.wait_for_url(f"{base}/children/{child.pk}/")
+    assert number not in phone.url
     assert phone.csp_errors == []  # type: ignore[attr-defined]

@@ -178,7 +178,8 @@ def test_the_list_filters_and_searches(places, cast, kids, client_for):
 
     assert names() == {"张小明", "李四", "王五"}
     assert names(q="zxm") == {"张小明"}
-    assert names(q=kids.village.id_number) == {"张小明"}
+    # ID numbers are never searched by GET (they would sit in URLs and logs): see child_find.
+    assert names(q=kids.village.id_number) == {"张小明", "李四", "王五"}
     assert names(township=places.other_township.code) == {"王五"}
     assert names(village=places.sibling_village.code) == {"李四"}
     assert names(school=places.school.pk) == {"张小明"}
@@ -360,4 +361,24 @@ def test_a_teacher_assigned_a_child_of_another_school_does_not_see_them(places, 
     elsewhere = make_user("jiachuan_teacher", role="teacher", school=places.other_township_school)
     child = make_child(places.village, school=places.school, responsible_teacher=elsewhere)
     response = client_for(elsewhere).get(reverse("children:child_detail", args=[child.pk]))
+    assert response.status_code == 404
+
+
+def test_an_id_number_is_looked_up_by_post_and_never_in_a_url(places, cast, kids, client_for):
+    client = client_for(cast["county_admin"])
+    url = reverse("children:child_find")
+    response = client.post(url, {"id_number": f" {kids.village.id_number.lower()} "})
+    assert response["Location"] == reverse("children:child_detail", args=[kids.village.pk])
+    assert kids.village.id_number not in response["Location"]
+    response = client.post(url, {"id_number": kids.other_county.id_number}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("children:child_list")
+    assert "没有找到" in response.content.decode()
+    listed = client.get(reverse("children:child_list"), {"q": kids.village.id_number})
+    assert "身份证号码不在网址中查询" in listed.content.decode()
+
+
+def test_roles_that_may_not_reveal_cannot_look_up_id_numbers(places, cast, kids, client_for):
+    response = client_for(cast["league"]).post(
+        reverse("children:child_find"), {"id_number": kids.village.id_number}
+    )
     assert response.status_code == 404

@@ -29,3 +29,25 @@ function applyShowWhen(root) {
 document.addEventListener("DOMContentLoaded", () => applyShowWhen(document));
 document.addEventListener("change", () => applyShowWhen(document));
 document.addEventListener("htmx:afterSettle", () => applyShowWhen(document));
+
+// An ID number typed into the child search is looked up by POST (#child-find) when the
+// search is submitted (Enter), so it never appears in a URL, the browser's history or a
+// server log; while it is being typed, nothing is sent.
+function looksLikeIdNumber(text) {
+  const compact = text.normalize("NFKC").replace(/[\s-]/g, "");
+  return /^\d{15}$/.test(compact) || /^\d{17}[\dXx]$/.test(compact) ? compact : "";
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  const params = event.detail.parameters;
+  const query = String((params.get ? params.get("q") : params.q) || "");
+  const idNumber = looksLikeIdNumber(query);
+  if (!idNumber || event.detail.verb !== "get") return;
+  event.preventDefault();
+  const find = document.getElementById("child-find");
+  const trigger = event.detail.triggeringEvent;
+  if (find && trigger && trigger.type === "submit") {
+    find.elements.namedItem("id_number").value = idNumber;
+    find.submit();
+  }
+});
