@@ -94,9 +94,12 @@ def main() -> None:
     root_code = args.root.ljust(12, "0")
     held = Child.objects.count()
     if held < args.children:
-        if not args.build:
-            sys.exit(f"the database holds {held} children; run with --build to load the demo")
-        call_command("load_demo", county=args.root, children=args.children - held)
+        if not args.build or held:
+            sys.exit(
+                f"the database holds {held} children, fewer than {args.children}: "
+                "run with --build on an empty database to load the demo"
+            )
+        call_command("load_demo", county=args.root, children=args.children)
     root = Area.objects.get(code=root_code)
     total = Child.objects.filter(village__code__startswith=root.prefix).count()
     user = bench_user(root)

@@ -12,7 +12,8 @@ from guanai.demo.services import DEMO_PASSWORD
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo")
+    # Children are tested in test_demo_children.py; the default 43 600 would take a while.
+    call_command("load_demo", children=0)
 
 
 def login(username: str) -> Client:
@@ -78,5 +79,5 @@ def test_a_village_director_sees_only_the_village(demo):
 
 def test_loading_the_demo_twice_changes_nothing(demo):
     counts = (Area.objects.count(), School.objects.count(), User.objects.count())
-    call_command("load_demo")
+    call_command("load_demo", children=0)
     assert (Area.objects.count(), School.objects.count(), User.objects.count()) == counts
