@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "guanai.accounts",
     "guanai.audit",
     "guanai.children",
+    "guanai.roster",
     "guanai.demo",
 ]
 

@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.models import Membership, User
-from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
-from guanai.areas.models import Area, AreaLevel, School
+from guanai.areas.models import Area, School
 from guanai.areas.selectors import schools_visible_to
 from guanai.children.idnumber import IdNumber, check_consistency, parse_id_number
 from guanai.children.models import (
@@ -26,7 +25,7 @@ from guanai.children.models import (
     Schooling,
     Status,
 )
-from guanai.children.selectors import AGE_BANDS
+from guanai.children.selectors import AGE_BANDS, villages_editable_by
 from guanai.children.services import GrandparentInput, id_index
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.forms import StyledFormMixin
@@ -355,15 +354,7 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             )
 
     def editable_villages(self) -> Any:
-        """Villages where this user may register children: their areas, or their school's."""
-        scope = scope_for(self.user)
-        villages = Area.objects.filter(level=AreaLevel.VILLAGE)
-        if scope.everything:
-            return villages
-        prefixes = [g.area_prefix for g in scope.child_grants if ChildAccess.EDIT in g.access]
-        if any(g.school_id for g in scope.child_grants if ChildAccess.EDIT in g.access):
-            prefixes += list(scope.school_area_prefixes)
-        return villages.filter(prefix_q("code", frozenset(p for p in prefixes if p)))
+        return villages_editable_by(self.user)
 
     @staticmethod
     def _staff(memberships: Any) -> Any:

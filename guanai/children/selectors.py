@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils.functional import cached_property
 
 from guanai.accounts.models import User
-from guanai.accounts.scope import ChildAccess, child_q, scope_for
+from guanai.accounts.scope import ChildAccess, child_q, prefix_q, scope_for
+from guanai.areas.models import Area, AreaLevel
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import Child, ChildChange, Grandparent, ReviewState, Status
 from guanai.core.crypto import blind_index
@@ -20,6 +21,19 @@ def children_visible_to(user: User, *, access: ChildAccess = ChildAccess.VIEW) -
     q = child_q(scope_for(user), access)
     children = Child.objects.all()
     return children if q is None else children.filter(q)
+
+
+def villages_editable_by(user: User) -> QuerySet[Area]:
+    """Villages where the user may register children: their areas, or their school's."""
+    scope = scope_for(user)
+    villages = Area.objects.filter(level=AreaLevel.VILLAGE)
+    if scope.everything:
+        return villages
+    grants = [g for g in scope.child_grants if ChildAccess.EDIT in g.access]
+    prefixes = {g.area_prefix for g in grants if g.area_prefix}
+    if any(g.school_id for g in grants):
+        prefixes |= scope.school_area_prefixes
+    return villages.filter(prefix_q("code", frozenset(prefixes)))
 
 
 def child_get_for_user(

@@ -363,9 +363,12 @@ class RowReader:
             )
             if not child.get(key)
         ]
+        id_number_faulty = any(e.column == self._header("id_number") for e in row.errors)
         for key, message in missing:
             if any(e.column == self._header(key) for e in row.errors):
                 continue  # already explained
+            if key in ("birth_date", "gender") and id_number_faulty:
+                continue  # would have come from the ID number: its fault says it all
             row.errors.append(RowError(row.row, self._header(key), "", str(message)))
 
     def _header(self, key: str) -> str:

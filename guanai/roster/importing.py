@@ -1,0 +1,218 @@
+"""Importing a roster: a dry run that sorts every row, then writing the valid ones.
+
+Rows are matched to children already held through the blind index of their ID number,
+across everything the system holds: the same child is updated (with history) or left
+unchanged, never registered twice. A child held by a village or school outside the
+importer's reach, or the same child twice in one file, is a conflict reported on its row.
+Rows without an ID number are matched by village, name and birth date.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanai.accounts.models import User
+from guanai.accounts.scope import ChildAccess
+from guanai.areas.selectors import schools_visible_to
+from guanai.children.models import Child
+from guanai.children.selectors import children_visible_to, villages_editable_by
+from guanai.children.services import child_create, child_update, id_index
+from guanai.core.errors import ApplicationError
+from guanai.roster.columns import HeaderMatch, match_header, unknown_header_message
+from guanai.roster.reading import read_sheet
+from guanai.roster.rows import Places, RosterRow, RowError, RowReader
+
+# Rows are matched against the database this many at a time.
+BATCH = 2000
+
+
+class Action:
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+@dataclass
+class PlannedRow:
+    row: RosterRow
+    action: str
+    existing: Child | None = None
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for planned in self.rows if planned.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            action: self.count(action)
+            for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.ERROR)
+        }
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for planned in self.rows for error in planned.row.errors]
+
+
+def importer_places(user: User) -> Places:
+    """The villages and schools where the user may register children."""
+    villages = villages_editable_by(user).select_related("parent")
+    return Places(list(villages), list(schools_visible_to(user)))
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, list):
+        return sorted(value)
+    return value
+
+
+def _changed(row: RosterRow, child: Child) -> bool:
+    for name, value in row.child.items():
+        if name in ("id_number", "address") and not value:
+            continue  # blank keeps what is held
+        if _comparable(getattr(child, name)) != _comparable(value):
+            return True
+    for role, person in row.family.items():
+        held = getattr(child, role)
+        if (held.name if held else "") != ((person or {}).get("name") or ""):
+            return True
+        if person and held and person.get("phone") and person["phone"] != held.phone:
+            return True
+    return False
+
+
+def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Iterator[PlannedRow]:
+    indexes = {
+        row.row: id_index(row.child["id_number"])
+        for row in batch
+        if not row.errors and row.child.get("id_number")
+    }
+    held = {
+        child.id_number_index: child
+        for child in Child.objects.filter(id_number_index__in=set(indexes.values())).select_related(
+            "father", "mother", "guardian"
+        )
+    }
+    editable = set(
+        children_visible_to(user, access=ChildAccess.EDIT)
+        .filter(id_number_index__in=set(indexes.values()))
+        .values_list("pk", flat=True)
+    )
+    for row in batch:
+        if row.errors:
+            yield PlannedRow(row, Action.ERROR)
+            continue
+        index = indexes.get(row.row)
+        existing: Child | None
+        if index:
+            if index in seen:
+                row.errors.append(
+                    RowError(
+                        row.row,
+                        _("身份证号码"),
+                        row.child["id_number"],
+                        _("与第 %(row)d 行是同一名儿童（身份证号码相同）。") % {"row": seen[index]},
+                    )
+                )
+                yield PlannedRow(row, Action.ERROR)
+                continue
+            seen[index] = row.row
+            existing = held.get(index)
+        else:
+            existing = _match_without_id(user, row)
+        if existing is not None and existing.pk not in editable and index:
+            row.errors.append(
+                RowError(
+                    row.row,
+                    _("身份证号码"),
+                    row.child["id_number"],
+                    _(
+                        "该儿童已由其他村(社区)或学校登记，不能在这里修改；如已迁入，请联系县民政局办理。"
+                    ),
+                )
+            )
+            yield PlannedRow(row, Action.ERROR)
+        elif existing is None:
+            yield PlannedRow(row, Action.CREATE)
+        elif _changed(row, existing):
+            yield PlannedRow(row, Action.UPDATE, existing)
+        else:
+            yield PlannedRow(row, Action.UNCHANGED, existing)
+
+
+def _match_without_id(user: User, row: RosterRow) -> Child | None:
+    return (
+        children_visible_to(user, access=ChildAccess.EDIT)
+        .filter(
+            village=row.child["village"],
+            name=row.child["name"],
+            birth_date=row.child["birth_date"],
+        )
+        .select_related("father", "mother", "guardian")
+        .first()
+    )
+
+
+def import_plan(*, user: User, data: bytes, today: date | None = None) -> ImportPlan:
+    """Read and sort every row of a roster file, writing nothing (the dry run)."""
+    sheet = read_sheet(data)
+    head: list[list[object]] = []
+    for row in sheet.rows:
+        head.append(row)
+        if len(head) >= 15:
+            break
+    match: HeaderMatch | None = match_header(head)
+    if match is None:
+        raise ApplicationError(
+            _("找不到表头：第一行（或标题下面）应是“姓名”“身份证号码”等列名。可下载导入模板对照。")
+        )
+    plan = ImportPlan()
+    if match.unknown:
+        plan.warnings.append(unknown_header_message(match))
+    reader = RowReader(
+        match, head[match.row_index], importer_places(user), today or timezone.localdate()
+    )
+    remaining: Iterable[list[object]] = _chain(head[match.row_index + 1 :], sheet.rows)
+    seen: dict[str, int] = {}
+    batch: list[RosterRow] = []
+    for roster_row in reader.rows(iter(remaining)):
+        batch.append(roster_row)
+        if len(batch) >= BATCH:
+            plan.rows.extend(_plan_batch(user, batch, seen))
+            batch = []
+    plan.rows.extend(_plan_batch(user, batch, seen))
+    return plan
+
+
+def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
+    yield from first
+    yield from rest
+
+
+def import_apply(*, user: User, plan: ImportPlan) -> dict[str, int]:
+    """Write the rows the plan found valid; each through the registry's services, so each
+    gets its history, review state and scope check. Faulty rows are left out."""
+    done = {Action.CREATE: 0, Action.UPDATE: 0}
+    for planned in plan.rows:
+        row = planned.row
+        if planned.action == Action.CREATE:
+            child_create(user=user, data=row.child, family=row.family)
+        elif planned.action == Action.UPDATE and planned.existing is not None:
+            child_update(user=user, child_id=planned.existing.pk, data=row.child, family=row.family)
+        else:
+            continue
+        done[planned.action] += 1
+    return done

@@ -1,0 +1,52 @@
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from guanai.accounts.models import User
+from guanai.core.errors import ApplicationError
+from guanai.roster.importing import Action, import_apply, import_plan
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a roster (.xlsx, .xls, .csv) as a user, with the same rules and scope as the "
+        "web: rows are checked first; with --dry-run nothing is written, otherwise the valid "
+        "rows are imported and the faulty ones listed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--as", dest="username", required=True, help="the importing user")
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+
+    def handle(self, *args: Any, file: Path, username: str, dry_run: bool, **options: Any) -> None:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"没有启用的用户 {username}。")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"无法读取 {file}：{error.strerror}") from None
+        try:
+            plan = import_plan(user=user, data=data)
+        except ApplicationError as error:
+            raise CommandError(error.message) from None
+        for warning in plan.warnings:
+            self.stdout.write(self.style.WARNING(warning))
+        for fault in plan.errors:
+            self.stdout.write(f"第 {fault.row} 行 {fault.column}「{fault.value}」：{fault.message}")
+        counts = plan.counts
+        self.stdout.write(
+            f"新增 {counts[Action.CREATE]}，更新 {counts[Action.UPDATE]}，"
+            f"无变化 {counts[Action.UNCHANGED]}，有错误 {counts[Action.ERROR]}"
+        )
+        if dry_run:
+            self.stdout.write("试运行：没有写入任何数据。")
+            return
+        with transaction.atomic():
+            done = import_apply(user=user, plan=plan)
+        self.stdout.write(
+            self.style.SUCCESS(f"已导入：新增 {done[Action.CREATE]}，更新 {done[Action.UPDATE]}。")
+        )

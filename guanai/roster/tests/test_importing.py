@@ -1,0 +1,125 @@
+"""Importing rosters: the dry run's counts, de-duplication across the system and within
+the file, scope, and importing twice changing nothing."""
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from conftest import make_child, make_id_number
+from guanai.children.models import Child, ChildChange
+from guanai.roster.importing import Action, import_apply, import_plan
+
+HEADER = "序号,姓名,性别,出生日期,身份证号码,乡镇,村,就学状况,就读学校,父亲姓名,父亲务工地点,母亲姓名,监护人,与儿童关系,监护类型,监护情况评估"
+
+
+def line(
+    n, name, number, *, village="长滩村", birth="", gender="", school="东河小学", schooling="小学"
+):
+    return (
+        f"{n},{name},{gender},{birth},{number},东河镇,{village},{schooling},{school},"
+        f"{name[0]}父,广东深圳,李母,{name[0]}奶奶,奶奶,隔代监护,一般"
+    )
+
+
+def roster(*lines: str, title: str = "旺苍县东河镇留守儿童花名册") -> bytes:
+    text = "\r\n".join([title, HEADER, *lines, "合计,3人"]) + "\r\n"
+    return text.encode("gbk")
+
+
+def numbers(count: int) -> list[str]:
+    return [make_id_number(birth=date(2014, 1, 1 + i % 28), sequence=100 + i) for i in range(count)]
+
+
+def test_a_dry_run_counts_and_writes_nothing(places, cast):
+    ids = numbers(3)
+    data = roster(line(1, "张一", ids[0]), line(2, "张二", ids[1]), line(3, "张三", "12345"))
+    plan = import_plan(user=cast["village_director"], data=data)
+    assert plan.counts == {"create": 2, "update": 0, "unchanged": 0, "error": 1}
+    assert [(e.row, e.column) for e in plan.errors] == [(5, "身份证号码")]
+    assert not Child.objects.exists()
+
+
+def test_importing_twice_changes_nothing_the_second_time(places, cast):
+    ids = numbers(3)
+    data = roster(*(line(i + 1, f"王{i}", n) for i, n in enumerate(ids)))
+    director = cast["village_director"]
+    assert import_apply(user=director, plan=import_plan(user=director, data=data)) == {
+        "create": 3,
+        "update": 0,
+    }
+    changes = ChildChange.objects.count()
+    again = import_plan(user=director, data=data)
+    assert again.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
+    import_apply(user=director, plan=again)
+    assert Child.objects.count() == 3
+    assert ChildChange.objects.count() == changes
+
+
+def test_a_changed_row_becomes_an_update_with_history(places, cast):
+    ids = numbers(1)
+    director = cast["village_director"]
+    import_apply(
+        user=director, plan=import_plan(user=director, data=roster(line(1, "赵一", ids[0])))
+    )
+    changed = roster(line(1, "赵一", ids[0], village="四新村", school=""))
+    plan = import_plan(user=cast["township_supervisor"], data=changed)
+    assert plan.counts[Action.UPDATE] == 1
+    import_apply(user=cast["township_supervisor"], plan=plan)
+    child = Child.objects.get()
+    assert child.village == places.sibling_village
+    assert child.changes.filter(kind="updated").exists()
+
+
+def test_the_same_child_twice_in_one_file_is_a_conflict(places, cast):
+    ids = numbers(1)
+    plan = import_plan(
+        user=cast["village_director"], data=roster(line(1, "孙一", ids[0]), line(2, "孙一", ids[0]))
+    )
+    assert plan.counts == {"create": 1, "update": 0, "unchanged": 0, "error": 1}
+    assert "第 3 行" in plan.errors[0].message
+
+
+def test_a_child_held_by_another_village_is_a_conflict_not_overwritten(places, cast, kids):
+    plan = import_plan(
+        user=cast["village_director"], data=roster(line(1, "李四", kids.sibling_village.id_number))
+    )
+    assert plan.counts[Action.ERROR] == 1
+    assert "其他村" in plan.errors[0].message
+
+
+def test_rows_outside_the_importers_villages_are_errors(places, cast):
+    plan = import_plan(
+        user=cast["village_director"], data=roster(line(1, "周一", numbers(1)[0], village="四新村"))
+    )
+    assert plan.counts[Action.ERROR] == 1
+    assert plan.errors[0].column == "村"
+
+
+def test_a_row_without_id_number_matches_by_village_name_and_birth_date(places, cast):
+    make_child(places.village, name="吴一", birth_date=date(2015, 3, 5))
+    plan = import_plan(
+        user=cast["village_director"],
+        data=roster(
+            line(1, "吴一", "", birth="2015-03-05", gender="男"),
+            line(2, "吴二", "", birth="2015-03-05", gender="女"),
+        ),
+    )
+    assert [p.action for p in plan.rows] == [Action.UPDATE, Action.CREATE]
+
+
+def test_a_file_without_a_header_is_explained(places, cast):
+    with pytest.raises(Exception, match="表头"):
+        import_plan(user=cast["village_director"], data=b"a,b\r\n1,2\r\n")
+
+
+def test_the_command_line_counts_and_honours_dry_run(places, cast, tmp_path):
+    path = tmp_path / "花名册.csv"
+    path.write_bytes(roster(*(line(i + 1, f"郑{i}", n) for i, n in enumerate(numbers(2)))))
+    out = io.StringIO()
+    call_command("import_roster", str(path), "--as", "village_director", "--dry-run", stdout=out)
+    assert "新增 2" in out.getvalue()
+    assert not Child.objects.exists()
+    call_command("import_roster", str(path), "--as", "village_director", stdout=out)
+    assert Child.objects.count() == 2
