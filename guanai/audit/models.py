@@ -21,6 +21,8 @@ class AccessEvent(models.Model):
     target = models.CharField(_("对象"), max_length=60)
     field = models.CharField(_("字段"), max_length=40, blank=True)
     reason = models.CharField(_("理由"), max_length=200, blank=True)
+    # For exports: the filter, the format, the row count, whether ID numbers were in full.
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
 
     class Meta:

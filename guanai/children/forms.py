@@ -25,7 +25,12 @@ from guanai.children.models import (
     Schooling,
     Status,
 )
-from guanai.children.selectors import AGE_BANDS, villages_editable_by
+from guanai.children.selectors import (
+    AGE_BANDS,
+    ChildFilter,
+    looks_like_id_number,
+    villages_editable_by,
+)
 from guanai.children.services import GrandparentInput, id_index
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.forms import StyledFormMixin
@@ -558,6 +563,32 @@ class ChildFilterForm(StyledFormMixin, forms.Form):
             ("-updated_at", _("最近更新")),
         ],
     )
+
+    def to_filter(self) -> tuple[ChildFilter, str]:
+        """The filter and the sort the list asked for; the default list if none is valid.
+
+        An ID number is never taken from a URL (see children.views.child_find)."""
+        if not self.is_valid():
+            return ChildFilter(), "village"
+        d = self.cleaned_data
+        status = d["status"] or Status.ACTIVE
+        query = "" if looks_like_id_number(d["q"]) else d["q"]
+        return (
+            ChildFilter(
+                q=query,
+                township=d["township"],
+                village=d["village"],
+                school=d["school"],
+                guardianship_type=d["guardianship_type"],
+                risk_level=d["risk_level"],
+                concern=d["concern"],
+                status="" if status == "all" else status,
+                definition=d["definition"],
+                age_band=d["age_band"],
+                review_state=d["review_state"],
+            ),
+            d["sort"] or "village",
+        )
 
 
 class ExitForm(StyledFormMixin, forms.Form):

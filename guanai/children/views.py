@@ -1,4 +1,3 @@
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -28,9 +27,8 @@ from guanai.children.forms import (
     check_guardianship,
 )
 from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import Child, ReviewState, Status
+from guanai.children.models import Child, ReviewState
 from guanai.children.selectors import (
-    ChildFilter,
     ChildPaginator,
     child_filter,
     child_get_for_user,
@@ -64,38 +62,13 @@ def _require(request: AuthedRequest, access: ChildAccess) -> None:
         raise Http404
 
 
-def _filter_from(form: ChildFilterForm) -> tuple[ChildFilter, str]:
-    if not form.is_valid():
-        return ChildFilter(), "village"
-    d = form.cleaned_data
-    status = d["status"] or Status.ACTIVE
-    return (
-        ChildFilter(
-            q=d["q"],
-            township=d["township"],
-            village=d["village"],
-            school=d["school"],
-            guardianship_type=d["guardianship_type"],
-            risk_level=d["risk_level"],
-            concern=d["concern"],
-            status="" if status == "all" else status,
-            definition=d["definition"],
-            age_band=d["age_band"],
-            review_state=d["review_state"],
-        ),
-        d["sort"] or "village",
-    )
-
-
 @require_GET
 def child_list(request: AuthedRequest) -> HttpResponse:
     _require(request, ChildAccess.VIEW)
     form = ChildFilterForm(request.GET)
-    child_filter_, sort = _filter_from(form)
-    id_number_in_url = looks_like_id_number(child_filter_.q)
-    if id_number_in_url:
-        # Never searched by GET: see child_find.
-        child_filter_ = replace(child_filter_, q="")
+    child_filter_, sort = form.to_filter()
+    # Never searched by GET (see child_find): say so.
+    id_number_in_url = looks_like_id_number(request.GET.get("q", ""))
     today = timezone.localdate()
     children = child_filter(children_visible_to(request.user), child_filter_, on=today, sort=sort)
     try:

@@ -41,6 +41,8 @@ MANAGER_ONLY_VIEWS = {
     "children:child_list": CHILD_VIEW,
     "children:child_new": CHILD_EDIT,
     "children:review_list": CHILD_REVIEW,
+    # The roster of what the user sees; its scope is tested in roster/tests/test_exporting.
+    "roster:export": CHILD_VIEW,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {

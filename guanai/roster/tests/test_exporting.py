@@ -1,0 +1,114 @@
+"""The roster out: the official layout, masked unless revealed with a reason, within the
+user's scope, logged; xlsx readable back and CSV that Excel opens as UTF-8."""
+
+import io
+from datetime import date
+
+from django.core.management import call_command
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from guanai.audit.models import AccessEvent
+from guanai.children.models import Child
+from guanai.roster.columns import COLUMNS, match_header
+from guanai.roster.exporting import HEADERS, roster_row
+
+
+def xlsx_rows(content: bytes) -> list[list[object]]:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def test_every_row_follows_the_official_columns(places, cast, kids):
+    row = roster_row(Child.objects.get(pk=kids.village.pk), full=False)
+    assert len(row) == len(HEADERS) == len(COLUMNS)
+    by_header = dict(zip(HEADERS, row, strict=True))
+    assert by_header["姓名"] == "张小明"
+    assert by_header["村(社区)"] == "长滩村"
+    assert by_header["乡镇"] == "东河镇"
+    assert (
+        by_header["公民身份号码"]
+        == f"{kids.village.id_number[:6]}********{kids.village.id_number[-4:]}"
+    )
+    assert by_header["委托监护人联系电话"] == "137****3333"
+    assert by_header["监护类型"] == "祖辈监护"
+
+
+def test_an_xlsx_export_is_masked_scoped_logged_and_reads_back_as_a_roster(
+    places, cast, kids, client_for
+):
+    response = client_for(cast["township_supervisor"]).get(reverse("roster:export"))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    rows = xlsx_rows(content)
+    assert rows[0][0] == "留守儿童花名册"
+    match = match_header(rows)
+    assert match is not None
+    assert match.row_index == 1
+    names = sorted(row[0] for row in rows[2:])
+    assert names == ["张小明", "李四"]  # 东河镇 only
+    assert kids.village.id_number.encode() not in content
+    event = AccessEvent.objects.get(action="export")
+    assert event.detail["rows"] == 2
+    assert event.detail["full_ids"] is False
+    assert event.detail["format"] == "xlsx"
+
+
+def test_the_export_follows_the_list_filter(places, cast, kids, client_for):
+    client = client_for(cast["county_admin"])
+    response = client.get(reverse("roster:export"), {"township": places.other_township.code})
+    rows = xlsx_rows(b"".join(response.streaming_content))
+    assert [row[0] for row in rows[2:]] == ["王五"]
+    assert AccessEvent.objects.get().detail["filter"] == {"township": places.other_township.code}
+
+
+def test_full_id_numbers_need_the_reveal_right_and_a_reason(places, cast, kids, client_for):
+    url = reverse("roster:export")
+    director = client_for(cast["village_director"])
+    assert director.post(url, {"full": "1", "format": "csv"}).status_code == 400
+    response = director.post(url, {"full": "1", "format": "csv", "reason": "报送县民政局"})
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff姓名,")
+    assert kids.village.id_number in body
+    assert AccessEvent.objects.get().reason == "报送县民政局"
+    league = client_for(cast["league"])
+    assert league.post(url, {"full": "1", "reason": "想看"}).status_code == 400
+    assert AccessEvent.objects.count() == 1
+
+
+def test_the_csv_export_streams_the_same_rows(places, cast, kids, client_for):
+    response = client_for(cast["county_admin"]).get(reverse("roster:export"), {"format": "csv"})
+    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    assert len(lines) == 1 + 3  # header and the county's three children
+    assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+
+
+def test_the_command_line_exports_within_the_users_scope(places, cast, kids, tmp_path):
+    out = tmp_path / "花名册.xlsx"
+    stdout = io.StringIO()
+    call_command("export_roster", str(out), "--as", "township_supervisor", stdout=stdout)
+    rows = xlsx_rows(out.read_bytes())
+    assert sorted(row[0] for row in rows[2:]) == ["张小明", "李四"]
+    assert "2" in stdout.getvalue()
+    call_command(
+        "export_roster", str(out), "--as", "county_admin", "--area", places.other_township.code,
+        stdout=stdout,
+    )  # fmt: skip
+    assert [row[0] for row in xlsx_rows(out.read_bytes())[2:]] == ["王五"]
+    assert AccessEvent.objects.filter(action="export").count() == 2
+
+
+def test_ages_and_dates_are_written_as_iso_dates(places, cast, kids):
+    row = roster_row(Child.objects.get(pk=kids.village.pk), full=False)
+    assert row[HEADERS.index("出生日期")] == date(2015, 3, 5).isoformat()
+
+
+def test_the_list_offers_the_export_of_its_filter(places, cast, kids, client_for):
+    page = client_for(cast["county_admin"]).get(
+        reverse("children:child_list"), {"township": places.township.code}
+    )
+    body = page.content.decode()
+    assert f"{reverse('roster:export')}?township={places.township.code}&amp;format=xlsx" in body
+    assert 'name="full" value="1"' in body
+    league = client_for(cast["league"]).get(reverse("children:child_list")).content.decode()
+    assert 'name="full" value="1"' not in league

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from guanai.roster import views
+
+app_name = "roster"
+urlpatterns = [
+    path("children/export/", views.roster_export, name="export"),
+]
