@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 
+def village_short_name(name: str) -> str:
+    """长滩村村民委员会 -> 长滩村, 卸甲碥社区居民委员会 -> 卸甲碥社区: as people say them."""
+    for suffix in ("村民委员会", "居民委员会", "村委会", "居委会"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 class AreaLevel(models.TextChoices):
     PROVINCE = "province", _("省")
     CITY = "city", _("市")
@@ -49,11 +57,7 @@ class Area(models.Model):
 
     @property
     def short_name(self) -> str:
-        """长滩村村民委员会 -> 长滩村, 卸甲碥社区居民委员会 -> 卸甲碥社区: as people say them."""
-        for suffix in ("村民委员会", "居民委员会", "村委会", "居委会"):
-            if self.name.endswith(suffix) and len(self.name) > len(suffix):
-                return self.name[: -len(suffix)]
-        return self.name
+        return village_short_name(self.name)
 
     @property
     def prefix(self) -> str:
