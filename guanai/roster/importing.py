@@ -49,6 +49,7 @@ class PlannedRow:
 class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    headers: list[object] = field(default_factory=list)  # the file's own header row
 
     def count(self, action: str) -> int:
         return sum(1 for planned in self.rows if planned.action == action)
@@ -179,7 +180,7 @@ def import_plan(*, user: User, data: bytes, today: date | None = None) -> Import
         raise ApplicationError(
             _("找不到表头：第一行（或标题下面）应是“姓名”“身份证号码”等列名。可下载导入模板对照。")
         )
-    plan = ImportPlan()
+    plan = ImportPlan(headers=list(head[match.row_index]))
     if match.unknown:
         plan.warnings.append(unknown_header_message(match))
     reader = RowReader(

@@ -163,6 +163,7 @@ class RosterRow:
     child: dict[str, Any] = field(default_factory=dict)
     family: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    cells: list[object] = field(default_factory=list)  # as read, for the error file
 
 
 def split_work_place(text: str) -> tuple[str, str]:
@@ -245,7 +246,7 @@ class RowReader:
             yield self.read(offset, cells)
 
     def read(self, number: int, cells: list[object]) -> RosterRow:
-        row = RosterRow(row=number)
+        row = RosterRow(row=number, cells=list(cells))
 
         def cell(key: str) -> object:
             column = self.columns.get(key)

@@ -1,3 +1,5 @@
+import io
+
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -11,6 +13,7 @@ from guanai.children.selectors import child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.types import AuthedRequest
 from guanai.roster.exporting import csv_chunks, export_check, export_log, roster_rows, spooled_xlsx
+from guanai.roster.templates import write_template
 
 
 @never_cache
@@ -42,7 +45,8 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     }
     fmt = "csv" if params.get("format") == "csv" else "xlsx"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    filename = f"{_('留守儿童花名册')}-{stamp}.{fmt}"
+    title = _("留守儿童花名册")
+    filename = f"{title}-{stamp}.{fmt}"
     if fmt == "csv":
         count = children.count()
         export_log(
@@ -54,7 +58,7 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
         )
         response["Content-Disposition"] = _attachment(filename)
         return response
-    out, count = spooled_xlsx(roster_rows(children, full=full), title=_("留守儿童花名册"))
+    out, count = spooled_xlsx(roster_rows(children, full=full), title=title)
     export_log(
         user=request.user, fmt=fmt, rows=count, full=full, reason=reason,
         filters=filters, request=request,
@@ -71,3 +75,20 @@ def _attachment(filename: str) -> str:
     from urllib.parse import quote
 
     return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+@require_http_methods(["GET"])
+def roster_template(request: AuthedRequest) -> HttpResponseBase:
+    """The blank import template, for those who register children."""
+    if ChildAccess.EDIT not in scope_for(request.user).child_access():
+        raise Http404
+    name = _("留守儿童花名册导入模板")
+    out = io.BytesIO()
+    write_template(out)
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"{name}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -43,6 +43,7 @@ MANAGER_ONLY_VIEWS = {
     "children:review_list": CHILD_REVIEW,
     # The roster of what the user sees; its scope is tested in roster/tests/test_exporting.
     "roster:export": CHILD_VIEW,
+    "roster:template": CHILD_EDIT,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {

@@ -7,6 +7,7 @@ from django.db import transaction
 from guanai.accounts.models import User
 from guanai.core.errors import ApplicationError
 from guanai.roster.importing import Action, import_apply, import_plan
+from guanai.roster.templates import write_error_file
 
 
 class Command(BaseCommand):
@@ -20,8 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--as", dest="username", required=True, help="the importing user")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument(
+            "--errors", type=Path, help="write the faulty rows, with their faults, to this .xlsx"
+        )
 
-    def handle(self, *args: Any, file: Path, username: str, dry_run: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        username: str,
+        dry_run: bool,
+        errors: Path | None,
+        **options: Any,
+    ) -> None:
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"没有启用的用户 {username}。")
@@ -42,6 +54,10 @@ class Command(BaseCommand):
             f"新增 {counts[Action.CREATE]}，更新 {counts[Action.UPDATE]}，"
             f"无变化 {counts[Action.UNCHANGED]}，有错误 {counts[Action.ERROR]}"
         )
+        if errors is not None and counts[Action.ERROR]:
+            with errors.open("wb") as handle:
+                write_error_file(plan, handle)
+            self.stdout.write(f"有错误的行已写入 {errors}，改正后可再次导入。")
         if dry_run:
             self.stdout.write("试运行：没有写入任何数据。")
             return
