@@ -221,3 +221,21 @@ def mask_address(value: str) -> str:
     if len(value) <= 6:
         return "****"
     return value[:6] + "****"
+
+
+_FILE_ASSOCIATED_DATA = b"guanai file v1"
+
+
+def seal(data: bytes) -> bytes:
+    """A file's bytes encrypted (an uploaded roster kept between its check and its import)."""
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + _keys().cipher.encrypt(nonce, data, _FILE_ASSOCIATED_DATA)
+
+
+def unseal(sealed: bytes) -> bytes:
+    try:
+        return _keys().cipher.decrypt(
+            sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _FILE_ASSOCIATED_DATA
+        )
+    except InvalidTag:
+        raise DecryptionError("Sealed file was altered or sealed under another key.") from None

@@ -1,11 +1,13 @@
 import io
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.children.forms import ChildFilterForm
@@ -13,7 +15,16 @@ from guanai.children.selectors import child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.types import AuthedRequest
 from guanai.roster.exporting import csv_chunks, export_check, export_log, roster_rows, spooled_xlsx
-from guanai.roster.templates import write_template
+from guanai.roster.forms import UploadForm
+from guanai.roster.models import ImportBatch
+from guanai.roster.services import (
+    batch_cancel,
+    batch_check,
+    batch_get_for_user,
+    batch_import,
+    batch_plan,
+)
+from guanai.roster.templates import write_error_file, write_template
 
 
 @never_cache
@@ -90,5 +101,84 @@ def roster_template(request: AuthedRequest) -> HttpResponseBase:
         out,
         as_attachment=True,
         filename=f"{name}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+PREVIEW_ERRORS = 200
+
+
+def _require_edit(request: AuthedRequest) -> None:
+    if ChildAccess.EDIT not in scope_for(request.user).child_access():
+        raise Http404
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def roster_import(request: AuthedRequest) -> HttpResponse:
+    """Upload a roster; it is checked (nothing written) and the result shown."""
+    _require_edit(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch, _plan = batch_check(
+                user=request.user, file_name=upload.name or "", data=upload.read()
+            )
+        except ApplicationError as error:
+            form.add_error("file", error.message)
+        else:
+            return redirect("roster:import_detail", batch_id=batch.pk)
+    batches = ImportBatch.objects.filter(user=request.user)[:20]
+    return render(request, "roster/import.html", {"form": form, "batches": batches})
+
+
+@never_cache
+@require_GET
+def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    batch = batch_get_for_user(user=request.user, batch_id=batch_id)
+    errors, warnings = [], []
+    if batch.state == ImportBatch.State.CHECKED:
+        _batch, plan = batch_plan(user=request.user, batch_id=batch.pk)
+        errors, warnings = plan.errors[:PREVIEW_ERRORS], plan.warnings
+        batch.counts = plan.counts
+    return render(
+        request,
+        "roster/import_detail.html",
+        {"batch": batch, "errors": errors, "warnings": warnings, "more": PREVIEW_ERRORS},
+    )
+
+
+@require_POST
+def roster_import_apply(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    try:
+        if request.POST.get("cancel"):
+            batch_cancel(user=request.user, batch_id=batch_id)
+            messages.info(request, _("已取消，没有导入任何数据。"))
+        else:
+            batch = batch_import(user=request.user, batch_id=batch_id)
+            messages.success(
+                request,
+                _("已导入：新增 %(create)d 名，更新 %(update)d 名。")
+                % {"create": batch.counts["create"], "update": batch.counts["update"]},
+            )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("roster:import_detail", batch_id=batch_id)
+
+
+@never_cache
+@require_GET
+def roster_import_errors(request: AuthedRequest, batch_id: int) -> HttpResponseBase:
+    """The faulty rows with their faults, to correct and upload again."""
+    _batch, plan = batch_plan(user=request.user, batch_id=batch_id)
+    out = io.BytesIO()
+    write_error_file(plan, out)
+    out.seek(0)
+    name = _("有错误的行")
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"{name}-{batch_id}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -44,6 +44,7 @@ MANAGER_ONLY_VIEWS = {
     # The roster of what the user sees; its scope is tested in roster/tests/test_exporting.
     "roster:export": CHILD_VIEW,
     "roster:template": CHILD_EDIT,
+    "roster:import": CHILD_EDIT,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {
@@ -52,6 +53,10 @@ POST_ONLY_VIEWS = {
     "children:child_find": (CHILD_REVEAL, 302),
 }
 OBJECT_VIEWS = {
+    # An import batch is its importer's alone: roster/tests/test_import_views.py.
+    "roster:import_detail",
+    "roster:import_apply",
+    "roster:import_errors",
     "children:child_detail",
     "children:child_edit",
     "children:child_exit",
