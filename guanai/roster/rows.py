@@ -149,6 +149,21 @@ CODED: dict[str, dict[str, str]] = {
 }
 
 
+# The values the official form offers, listed when something else was written.
+OFFICIAL: dict[str, list[str]] = {
+    key: [str(label) for label in enum.labels]
+    for key, enum in (
+        ("gender", Gender),
+        ("health", Health),
+        ("schooling", Schooling),
+        ("guardianship_type", GuardianshipType),
+        ("assessment", Assessment),
+        ("guardian_relationship", Relationship),
+        ("risk_level", RiskLevel),
+    )
+}
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # as the spreadsheet numbers it (1 = first row)
@@ -270,9 +285,7 @@ class RowReader:
                     return ""
                 code = CODED[key].get(text)
                 if code is None:
-                    options = "、".join(
-                        dict.fromkeys(str(label) for label in CODED[key] if not label.isascii())
-                    )
+                    options = "、".join(OFFICIAL[key])
                     raise CellError(
                         _("“%(value)s”不是可选的值，可填：%(options)s")
                         % {"value": text, "options": options}

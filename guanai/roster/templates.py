@@ -5,39 +5,20 @@ from datetime import date, datetime
 from typing import IO
 
 import xlsxwriter  # type: ignore[import-untyped]  # no stubs published
-from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
-from guanai.children.models import (
-    Assessment,
-    Gender,
-    GuardianshipType,
-    Health,
-    Relationship,
-    RiskLevel,
-    Schooling,
-)
 from guanai.roster.columns import COLUMNS
 from guanai.roster.importing import Action, ImportPlan
+from guanai.roster.rows import OFFICIAL
 
 # Columns offered as a drop-down list in the template, with their values.
 _YES_NO = ["是", "否"]
-_LISTS: dict[str, type[TextChoices]] = {
-    "gender": Gender,
-    "health": Health,
-    "schooling": Schooling,
-    "guardianship_type": GuardianshipType,
-    "assessment": Assessment,
-    "guardian_relationship": Relationship,
-    "risk_level": RiskLevel,
-}
 
 
 def _choices_for(key: str) -> list[str] | None:
     if key in ("hukou_rural", "boarding"):
         return _YES_NO
-    enum = _LISTS.get(key)
-    return [str(label) for label in enum.labels] if enum else None
+    return OFFICIAL.get(key)
 
 
 def write_template(out: IO[bytes]) -> None:
