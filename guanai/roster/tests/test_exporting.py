@@ -117,3 +117,18 @@ def test_the_list_offers_the_export_of_its_filter(places, cast, kids, client_for
     assert 'name="full" value="1"' in body
     league = client_for(cast["league"]).get(reverse("children:child_list")).content.decode()
     assert 'name="full" value="1"' not in league
+
+
+def test_a_full_export_imports_back_unchanged(places, cast):
+    from guanai.roster.exporting import write_xlsx
+    from guanai.roster.importing import import_apply, import_plan
+    from guanai.roster.tests.test_importing import line, numbers, roster
+
+    director = cast["village_director"]
+    ids = numbers(3)
+    data = roster(*(line(i + 1, f"冯{i}", n) for i, n in enumerate(ids)))
+    import_apply(user=director, plan=import_plan(user=director, data=data))
+    out = io.BytesIO()
+    write_xlsx(roster_rows(Child.objects.all(), full=True), out, title="留守儿童花名册")
+    plan = import_plan(user=director, data=out.getvalue())
+    assert plan.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
