@@ -550,3 +550,66 @@ def test_a_review_right_elsewhere_does_not_approve_ones_own_village(places, cast
         family=FAMILY,
     )
     assert elsewhere.review_state == ReviewState.APPROVED
+
+
+def test_many_children_at_once_follow_the_same_rules(places, cast):
+    from guanai.children.services import children_create_many
+
+    father = FAMILY["father"] | {"id_number": make_id_number(birth=date(1983, 3, 3), sequence=17)}
+    entries = [
+        (child_data(places, name="甲", id_number=make_id_number(sequence=601)), {"father": father}),
+        (
+            child_data(places, name="乙", gender="female", id_number=make_id_number(sequence=602)),
+            {"father": father, "guardian": FAMILY["guardian"]},
+        ),
+    ]
+    made = children_create_many(user=cast["village_director"], entries=entries)
+    first, second = (Child.objects.get(pk=c.pk) for c in made)
+    assert first.father_id == second.father_id  # siblings share the father
+    assert Person.objects.filter(name="张父").count() == 1
+    assert (first.review_state, second.review_state) == ("pending", "pending")
+    assert first.parents_away_2016
+    assert second.guardian.phone == "13700001111"
+    assert [c.kind for c in second.changes.all()] == ["created"]
+    by_supervisor = children_create_many(
+        user=cast["township_supervisor"],
+        entries=[(child_data(places, name="丙", id_number=make_id_number(sequence=603)), {})],
+    )
+    assert Child.objects.get(pk=by_supervisor[0].pk).review_state == "approved"
+
+
+def test_many_children_outside_scope_are_refused_together(places, cast):
+    from guanai.children.services import children_create_many
+
+    entries = [
+        (child_data(places, name="丁", id_number=make_id_number(sequence=604)), {}),
+        (
+            child_data(
+                places,
+                name="戊",
+                village=places.sibling_village,
+                id_number=make_id_number(sequence=605),
+            ),
+            {},
+        ),
+    ]
+    with pytest.raises(NotInScope):
+        children_create_many(user=cast["village_director"], entries=entries)
+    assert not Child.objects.exists()
+
+
+def test_a_held_parent_goes_through_the_one_by_one_rules(places, cast, kids):
+    from guanai.children.services import children_create_many
+
+    far_father = kids.other_county.father
+    far_father.id_number = make_id_number("510822", date(1980, 1, 1), 72)
+    far_father.id_number_index = id_index(far_father.id_number)
+    far_father.save()
+    entries = [
+        (
+            child_data(places, name="己", id_number=make_id_number(sequence=606)),
+            {"father": FAMILY["father"] | {"id_number": far_father.id_number}},
+        )
+    ]
+    with pytest.raises(ApplicationError, match="管辖范围以外"):
+        children_create_many(user=cast["village_director"], entries=entries)
