@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
-from guanai.children.models import Child
+from guanai.children.models import Child, Person
 from guanai.children.selectors import children_visible_to, villages_editable_by
 from guanai.children.services import child_update, children_create_many, id_index
 from guanai.core.errors import ApplicationError
-from guanai.roster.columns import HeaderMatch, match_header, unknown_header_message
+from guanai.roster.columns import BY_KEY, HeaderMatch, match_header, unknown_header_message
 from guanai.roster.reading import read_sheet
 from guanai.roster.rows import Places, RosterRow, RowError, RowReader
 
@@ -95,7 +95,49 @@ def _changed(row: RosterRow, child: Child) -> bool:
     return False
 
 
+def _family_out_of_reach(user: User, batch: list[RosterRow]) -> set[str]:
+    """ID-number indexes of family members in the batch who are also family of children
+    the user may not edit: such a record is not theirs to attach or change."""
+    wanted = {
+        id_index(person["id_number"])
+        for row in batch
+        for person in row.family.values()
+        if person and person.get("id_number")
+    }
+    persons = dict(
+        Person.objects.filter(id_number_index__in=wanted).values_list("pk", "id_number_index")
+    )
+    if not persons:
+        return set()
+    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
+    linked = (
+        Child.objects.filter(
+            Q(father__in=persons)
+            | Q(mother__in=persons)
+            | Q(guardian__in=persons)
+            | Q(grandparent_links__person__in=persons)
+        )
+        .exclude(pk__in=editable)
+        .values_list("father_id", "mother_id", "guardian_id", "grandparent_links__person_id")
+    )
+    return {persons[pk] for row in linked for pk in row if pk in persons}
+
+
 def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Iterator[PlannedRow]:
+    blocked = _family_out_of_reach(user, batch)
+    for row in batch:
+        for role, person in row.family.items():
+            if person and person.get("id_number") and id_index(person["id_number"]) in blocked:
+                row.errors.append(
+                    RowError(
+                        row.row,
+                        str(BY_KEY[f"{role}_id_number"].label),
+                        person["id_number"],
+                        _(
+                            "该家庭成员也登记在您管辖范围以外的儿童档案中，不能在这里修改，请联系县民政局。"
+                        ),
+                    )
+                )
     indexes = {
         row.row: id_index(row.child["id_number"])
         for row in batch

@@ -123,3 +123,18 @@ def test_the_command_line_counts_and_honours_dry_run(places, cast, tmp_path):
     assert not Child.objects.exists()
     call_command("import_roster", str(path), "--as", "village_director", stdout=out)
     assert Child.objects.count() == 2
+
+
+def test_a_parent_held_by_children_out_of_reach_is_a_fault_found_in_the_check(places, cast, kids):
+    from guanai.children.services import id_index
+
+    far_father = kids.other_county.father
+    far_father.id_number = make_id_number("510822", date(1980, 1, 1), 73)
+    far_father.id_number_index = id_index(far_father.id_number)
+    far_father.save()
+    header = HEADER + ",父亲身份证号码"
+    text = "\r\n".join([header, line(1, "褚一", numbers(1)[0]) + f",{far_father.id_number}", ""])
+    plan = import_plan(user=cast["village_director"], data=text.encode("utf-8"))
+    assert plan.counts[Action.ERROR] == 1
+    assert plan.errors[0].column == "父亲身份证号码"
+    assert "管辖范围以外" in plan.errors[0].message
