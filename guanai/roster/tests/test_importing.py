@@ -138,3 +138,27 @@ def test_a_parent_held_by_children_out_of_reach_is_a_fault_found_in_the_check(pl
     assert plan.counts[Action.ERROR] == 1
     assert plan.errors[0].column == "父亲身份证号码"
     assert "管辖范围以外" in plan.errors[0].message
+
+
+def test_ten_thousand_rows_with_three_faulty_import_the_rest_and_touch_nothing_else(
+    places, cast, kids
+):
+    from datetime import timedelta
+
+    before = {c.pk: c.updated_at for c in Child.objects.all()}
+    faulty = {17: "5.10821E+17", 5000: "51082120100101", 9999: "510821201001011230"}
+    lines = []
+    for i in range(10_000):
+        birth = date(2010, 1, 1) + timedelta(days=i % 3000)
+        number = faulty.get(i) or make_id_number(birth=birth, sequence=100 + i // 3000)
+        lines.append(line(i + 1, f"测{i}", number))
+    director = cast["village_director"]
+    plan = import_plan(user=director, data=roster(*lines))
+    assert plan.counts == {"create": 9997, "update": 0, "unchanged": 0, "error": 3}
+    assert sorted(e.row for e in plan.errors) == [17 + 3, 5000 + 3, 9999 + 3]
+    assert import_apply(user=director, plan=plan) == {"create": 9997, "update": 0}
+    assert Child.objects.count() == len(before) + 9997
+    assert {c.pk: c.updated_at for c in Child.objects.filter(pk__in=before)} == before
+    # And a second time, nothing changes.
+    again = import_plan(user=director, data=roster(*lines))
+    assert again.counts == {"create": 0, "update": 0, "unchanged": 9997, "error": 3}
