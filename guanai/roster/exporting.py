@@ -29,6 +29,17 @@ from guanai.roster.columns import COLUMNS
 
 CHUNK = 2000
 HEADERS = [column.label for column in COLUMNS]
+# What people typed is written as text, never as a formula or a link: a name such as
+# =HYPERLINK(...) must not run in the spreadsheet of whoever opens the export.
+SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell that Excel will not read as a formula (OWASP: CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _yes_no(value: bool) -> str:
@@ -104,7 +115,7 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
 
 def write_xlsx(rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> int:
     """The roster as an xlsx workbook, in constant memory; returns the row count."""
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, **SAFE_XLSX})
     sheet = book.add_worksheet(_("花名册"))
     bold = book.add_format({"bold": True, "align": "center"})
     text = book.add_format({"num_format": "@"})  # ID numbers stay text in Excel
@@ -125,7 +136,7 @@ def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([csv_safe(value) for value in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

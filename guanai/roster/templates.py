@@ -8,6 +8,7 @@ import xlsxwriter  # type: ignore[import-untyped]  # no stubs published
 from django.utils.translation import gettext as _
 
 from guanai.roster.columns import COLUMNS
+from guanai.roster.exporting import SAFE_XLSX
 from guanai.roster.importing import Action, ImportPlan
 from guanai.roster.rows import OFFICIAL
 
@@ -50,7 +51,7 @@ def write_template(out: IO[bytes]) -> None:
 def write_error_file(plan: ImportPlan, out: IO[bytes]) -> int:
     """The faulty rows as they were read, with their faults in an added first column, to be
     corrected and imported again; returns how many rows it holds."""
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **SAFE_XLSX})
     sheet = book.add_worksheet(_("有错误的行"))
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "font_color": "#9c0006", "bg_color": "#ffc7ce"})

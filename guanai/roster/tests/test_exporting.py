@@ -2,6 +2,7 @@
 user's scope, logged; xlsx readable back and CSV that Excel opens as UTF-8."""
 
 import io
+import zipfile
 from datetime import date
 
 from django.core.management import call_command
@@ -132,3 +133,15 @@ def test_a_full_export_imports_back_unchanged(places, cast):
     write_xlsx(roster_rows(Child.objects.all(), full=True), out, title="留守儿童花名册")
     plan = import_plan(user=director, data=out.getvalue())
     assert plan.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
+
+
+def test_what_people_typed_is_never_exported_as_a_formula(places, cast, kids, client_for):
+    Child.objects.filter(pk=kids.village.pk).update(name='=HYPERLINK("http://x","点我")')
+    client = client_for(cast["village_director"])
+    xlsx = b"".join(client.get(reverse("roster:export")).streaming_content)
+    sheet = zipfile.ZipFile(io.BytesIO(xlsx)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula cell
+    csv_text = b"".join(
+        client.get(reverse("roster:export"), {"format": "csv"}).streaming_content
+    ).decode("utf-8")
+    assert "'=HYPERLINK" in csv_text
