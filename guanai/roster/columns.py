@@ -127,13 +127,13 @@ def _joined(top: str, bottom: str) -> str:
     return top + bottom if column_key(top + bottom) else bottom
 
 
-def _match(headers: list[str], row_index: int) -> HeaderMatch:
+def _match(headers: list[str], row_index: int, mapping: dict[str, str]) -> HeaderMatch:
     match = HeaderMatch(row_index=row_index, keys={})
     seen: set[str] = set()
     for index, header in enumerate(headers):
         if not header or header in IGNORED:
             continue
-        key = column_key(header)
+        key = mapping.get(header) or column_key(header)
         if key is None:
             match.unknown.append((index, header))
         elif key in seen:
@@ -144,17 +144,23 @@ def _match(headers: list[str], row_index: int) -> HeaderMatch:
     return match
 
 
-def match_header(rows: list[list[object]]) -> HeaderMatch | None:
-    """The best header among the first rows, alone or joined with the row above it."""
+def match_header(
+    rows: list[list[object]], mapping: dict[str, str] | None = None
+) -> HeaderMatch | None:
+    """The best header among the first rows, alone or joined with the row above it.
+
+    `mapping` places headers the user matched to fields by hand (normalised header -> key).
+    """
+    mapping = {normalize_header(h): k for h, k in (mapping or {}).items() if k in BY_KEY}
     best: HeaderMatch | None = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         single = [normalize_header(cell) for cell in row]
-        candidates = [_match(single, index)]
+        candidates = [_match(single, index, mapping)]
         if index > 0:
             above = _forward_filled(rows[index - 1])
             above += [""] * (len(single) - len(above))
             candidates.append(
-                _match([_joined(t, b) for t, b in zip(above, single, strict=False)], index)
+                _match([_joined(t, b) for t, b in zip(above, single, strict=False)], index, mapping)
             )
         for candidate in candidates:
             if best is None or len(candidate.keys) > len(best.keys):

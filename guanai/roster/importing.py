@@ -50,6 +50,7 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     headers: list[object] = field(default_factory=list)  # the file's own header row
+    unknown: list[str] = field(default_factory=list)  # headers not matched to a field
 
     def count(self, action: str) -> int:
         return sum(1 for planned in self.rows if planned.action == action)
@@ -209,7 +210,13 @@ def _match_without_id(user: User, row: RosterRow) -> Child | None:
     )
 
 
-def import_plan(*, user: User, data: bytes, today: date | None = None) -> ImportPlan:
+def import_plan(
+    *,
+    user: User,
+    data: bytes,
+    today: date | None = None,
+    mapping: dict[str, str] | None = None,
+) -> ImportPlan:
     """Read and sort every row of a roster file, writing nothing (the dry run)."""
     sheet = read_sheet(data)
     head: list[list[object]] = []
@@ -217,12 +224,14 @@ def import_plan(*, user: User, data: bytes, today: date | None = None) -> Import
         head.append(row)
         if len(head) >= 15:
             break
-    match: HeaderMatch | None = match_header(head)
+    match: HeaderMatch | None = match_header(head, mapping)
     if match is None:
         raise ApplicationError(
             _("找不到表头：第一行（或标题下面）应是“姓名”“身份证号码”等列名。可下载导入模板对照。")
         )
-    plan = ImportPlan(headers=list(head[match.row_index]))
+    plan = ImportPlan(
+        headers=list(head[match.row_index]), unknown=[header for _i, header in match.unknown]
+    )
     if match.unknown:
         plan.warnings.append(unknown_header_message(match))
     reader = RowReader(

@@ -26,6 +26,8 @@ class ImportBatch(models.Model):
     sealed = models.BinaryField(default=b"")
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.CHECKED)
     counts = models.JSONField(_("行数"), default=dict)
+    # Headers the user matched to fields by hand: {"监护人手机": "guardian_phone"}.
+    mapping = models.JSONField(_("列对应"), default=dict)
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.core.crypto import seal, unseal
 from guanai.core.errors import ApplicationError
+from guanai.roster.columns import BY_KEY
 from guanai.roster.importing import Action, ImportPlan, import_apply, import_plan
 from guanai.roster.models import ImportBatch
 from guanai.roster.reading import MAX_BYTES
@@ -47,7 +48,22 @@ def batch_plan(*, user: User, batch_id: int) -> tuple[ImportBatch, ImportPlan]:
     batch = batch_get_for_user(user=user, batch_id=batch_id)
     if batch.state != ImportBatch.State.CHECKED:
         raise ApplicationError(_("这个文件已经导入或已取消。"))
-    return batch, import_plan(user=user, data=unseal(bytes(batch.sealed)))
+    return batch, import_plan(
+        user=user, data=unseal(bytes(batch.sealed)), mapping=dict(batch.mapping)
+    )
+
+
+def batch_map(*, user: User, batch_id: int, mapping: dict[str, str]) -> ImportBatch:
+    """Match headers the roster reader did not know to fields, by hand."""
+    batch = batch_get_for_user(user=user, batch_id=batch_id)
+    if batch.state != ImportBatch.State.CHECKED:
+        raise ApplicationError(_("这个文件已经导入或已取消。"))
+    chosen = [key for key in mapping.values() if key]
+    if any(key not in BY_KEY for key in chosen) or len(chosen) != len(set(chosen)):
+        raise ApplicationError(_("每一列只能对应一个不同的项目。"))
+    batch.mapping = {header: key for header, key in mapping.items() if key}
+    batch.save(update_fields=["mapping"])
+    return batch
 
 
 @transaction.atomic

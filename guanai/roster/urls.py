@@ -9,6 +9,7 @@ urlpatterns = [
     path("children/import/", views.roster_import, name="import"),
     path("children/import/<int:batch_id>/", views.roster_import_detail, name="import_detail"),
     path("children/import/<int:batch_id>/apply/", views.roster_import_apply, name="import_apply"),
+    path("children/import/<int:batch_id>/map/", views.roster_import_map, name="import_map"),
     path(
         "children/import/<int:batch_id>/errors/", views.roster_import_errors, name="import_errors"
     ),

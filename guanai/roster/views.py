@@ -14,6 +14,7 @@ from guanai.children.forms import ChildFilterForm
 from guanai.children.selectors import child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.types import AuthedRequest
+from guanai.roster.columns import COLUMNS
 from guanai.roster.exporting import csv_chunks, export_check, export_log, roster_rows, spooled_xlsx
 from guanai.roster.forms import UploadForm
 from guanai.roster.models import ImportBatch
@@ -22,6 +23,7 @@ from guanai.roster.services import (
     batch_check,
     batch_get_for_user,
     batch_import,
+    batch_map,
     batch_plan,
 )
 from guanai.roster.templates import write_error_file, write_template
@@ -137,16 +139,40 @@ def roster_import(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
     batch = batch_get_for_user(user=request.user, batch_id=batch_id)
-    errors, warnings = [], []
+    errors, warnings, unknown = [], [], []
     if batch.state == ImportBatch.State.CHECKED:
         _batch, plan = batch_plan(user=request.user, batch_id=batch.pk)
-        errors, warnings = plan.errors[:PREVIEW_ERRORS], plan.warnings
+        errors, warnings, unknown = plan.errors[:PREVIEW_ERRORS], plan.warnings, plan.unknown
         batch.counts = plan.counts
     return render(
         request,
         "roster/import_detail.html",
-        {"batch": batch, "errors": errors, "warnings": warnings, "more": PREVIEW_ERRORS},
+        {
+            "batch": batch,
+            "errors": errors,
+            "warnings": warnings,
+            "unknown": unknown,
+            "fields": [(c.key, c.label) for c in COLUMNS],
+            "more": PREVIEW_ERRORS,
+        },
     )
+
+
+@require_POST
+def roster_import_map(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    """Match the headers the reader did not know to fields, then check the file again."""
+    batch = batch_get_for_user(user=request.user, batch_id=batch_id)
+    headers = request.POST.getlist("header")
+    keys = request.POST.getlist("key")
+    try:
+        batch_map(
+            user=request.user,
+            batch_id=batch.pk,
+            mapping={**batch.mapping, **dict(zip(headers, keys, strict=False))},
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("roster:import_detail", batch_id=batch.pk)
 
 
 @require_POST

@@ -56,6 +56,7 @@ OBJECT_VIEWS = {
     # An import batch is its importer's alone: roster/tests/test_import_views.py.
     "roster:import_detail",
     "roster:import_apply",
+    "roster:import_map",
     "roster:import_errors",
     "children:child_detail",
     "children:child_edit",

@@ -78,3 +78,39 @@ def test_a_batch_is_its_importers_alone(places, cast, client_for):
         assert other.get(reverse("roster:import_errors", args=[batch.pk])).status_code == 404
         assert other.post(reverse("roster:import_apply", args=[batch.pk])).status_code == 404
     assert not Child.objects.exists()
+
+
+def test_an_unrecognised_column_can_be_matched_by_hand(places, cast, client_for):
+    client = client_for(cast["village_director"])
+    header = "姓名,性别,出生日期,身份证号码,村,就学状况,就读学校,监护人,与儿童关系,监护类型,监护情况评估,监护人手机"
+    row = f"严一,男,,{make_id_number(sequence=701)},长滩村,小学,东河小学,严奶奶,奶奶,隔代监护,一般,13912345678"
+    upload(client, f"{header}\r\n{row}\r\n".encode())
+    batch = ImportBatch.objects.get()
+    page = client.get(reverse("roster:import_detail", args=[batch.pk])).content.decode()
+    assert 'data-testid="header-mapping"' in page
+    assert "<code>监护人手机</code>" in page
+    client.post(
+        reverse("roster:import_map", args=[batch.pk]),
+        {"header": ["监护人手机"], "key": ["guardian_phone"]},
+    )
+    page = client.get(reverse("roster:import_detail", args=[batch.pk])).content.decode()
+    assert 'data-testid="header-mapping"' not in page
+    client.post(reverse("roster:import_apply", args=[batch.pk]))
+    assert Child.objects.get().guardian.phone == "13912345678"
+    # Someone else's batch cannot be mapped.
+    other = client_for(cast["township_supervisor"])
+    assert other.post(reverse("roster:import_map", args=[batch.pk]), {}).status_code == 404
+
+
+def test_two_columns_cannot_be_matched_to_the_same_field(places, cast, client_for):
+    client = client_for(cast["village_director"])
+    upload(client, roster(line(1, "严二", make_id_number(sequence=702))))
+    batch = ImportBatch.objects.get()
+    response = client.post(
+        reverse("roster:import_map", args=[batch.pk]),
+        {"header": ["甲", "乙"], "key": ["guardian_phone", "guardian_phone"]},
+        follow=True,
+    )
+    assert "只能对应一个" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.mapping == {}
