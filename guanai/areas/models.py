@@ -14,6 +14,14 @@ def village_short_name(name: str) -> str:
     return name
 
 
+def township_short_name(name: str) -> str:
+    """东河镇 -> 东河, 东城街道办事处 -> 东城: as people say them."""
+    for suffix in ("街道办事处", "街道", "镇", "乡"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
 class AreaLevel(models.TextChoices):
     PROVINCE = "province", _("省")
     CITY = "city", _("市")

@@ -31,7 +31,7 @@ from guanai.children.selectors import (
     looks_like_id_number,
     villages_editable_by,
 )
-from guanai.children.services import GrandparentInput, id_index
+from guanai.children.services import GrandparentInput
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.forms import StyledFormMixin
 
@@ -286,12 +286,9 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
 
     parsed_id: IdNumber | None = None
 
-    def __init__(self, *args: Any, user: User, inline: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        # Checking while typing says nothing about records elsewhere: whether an ID number
-        # is registered is told only when saving.
-        self.inline = inline
         self.fields["gender"].required = False
         self.fields["birth_date"].required = False
         self.fields["id_number"].widget.attrs.update(
@@ -324,7 +321,7 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         director_field.queryset = self._staff(
             Membership.objects.filter(
                 role__code="village_director",
-                area__in=self.editable_villages().values("code"),
+                area__in=villages_editable_by(self.user).values("code"),
             )
         )
         if self.instance.pk:
@@ -338,7 +335,7 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             )
 
     def _setup_village(self) -> None:
-        villages = self.editable_villages()
+        villages = villages_editable_by(self.user)
         field = self.fields["village"]
         count = villages.count()
         if count <= VILLAGE_SELECT_LIMIT:
@@ -358,9 +355,6 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
                 widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"}),
             )
 
-    def editable_villages(self) -> Any:
-        return villages_editable_by(self.user)
-
     @staticmethod
     def _staff(memberships: Any) -> Any:
         """Active users holding one of these memberships (one join, so both conditions
@@ -369,7 +363,7 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
 
     def clean_village(self) -> Area:
         code = (self.cleaned_data.get("village") or "").strip()
-        village = self.editable_villages().filter(code=code).first()
+        village = villages_editable_by(self.user).filter(code=code).first()
         if village is None:
             raise forms.ValidationError(_("请选择您管辖范围内的村(社区)。"))
         return village
@@ -385,23 +379,13 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             return ""
         parsed = _id_number_clean(raw)
         self.parsed_id = parsed
-        if parsed is None or self.inline:
-            return parsed.number if parsed else ""
-        taken = Child.objects.filter(id_number_index=id_index(parsed.number))
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(
-                _(
-                    "该身份证号码已有儿童档案，请勿重复登记；如儿童已迁入本地，请联系原所在地办理迁移。"
-                ),
-                code="duplicate",
-            )
-        return parsed.number
+        # Whether the number is registered already is told by the service on saving,
+        # never while typing (it would tell of records elsewhere).
+        return parsed.number if parsed else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        parsed: IdNumber | None = getattr(self, "parsed_id", None)
+        parsed = self.parsed_id
         if parsed is not None:
             for error in check_consistency(
                 parsed, birth_date=data.get("birth_date"), gender=data.get("gender") or None

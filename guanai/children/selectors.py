@@ -1,5 +1,6 @@
 """Scoped reads of children: every view, export, report and task reads children here."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +13,7 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, child_q, prefix_q, scope_for
 from guanai.areas.models import Area, AreaLevel
 from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import Child, ChildChange, Grandparent, ReviewState, Status
+from guanai.children.models import Child, ChildChange, Grandparent, Person, ReviewState, Status
 from guanai.core.crypto import blind_index
 
 
@@ -62,6 +63,32 @@ def child_get_for_user(
     if child is None:
         raise Http404
     return child
+
+
+# --- de-duplication: the only reads that cross the user's scope ---------------------------
+# An ID number is registered once in the whole system, and a parent is one record for all
+# their children. Callers tell the user no more than that such a record exists elsewhere.
+
+
+def children_with_id_numbers(indexes: Iterable[str]) -> QuerySet[Child]:
+    """Children anywhere holding one of these ID-number blind indexes."""
+    return Child.objects.filter(id_number_index__in=list(indexes))
+
+
+def persons_with_id_numbers(indexes: Iterable[str]) -> QuerySet[Person]:
+    """Family members anywhere holding one of these ID-number blind indexes."""
+    return Person.objects.filter(id_number_index__in=list(indexes))
+
+
+def children_of_persons(persons: Iterable[Person] | QuerySet[Person]) -> QuerySet[Child]:
+    """Every child these people are a parent, guardian or grandparent of, anywhere."""
+    persons = list(persons) if not isinstance(persons, QuerySet) else persons
+    return Child.objects.filter(
+        Q(father__in=persons)
+        | Q(mother__in=persons)
+        | Q(guardian__in=persons)
+        | Q(grandparent_links__person__in=persons)
+    ).distinct()
 
 
 def child_may(user: User, child: Child, access: ChildAccess) -> bool:

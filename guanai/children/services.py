@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,14 @@ from guanai.children.models import (
     Status,
 )
 from guanai.children.names import name_initials, name_pinyin
-from guanai.children.selectors import child_get_for_user, child_may, children_visible_to
+from guanai.children.selectors import (
+    child_get_for_user,
+    child_may,
+    children_of_persons,
+    children_visible_to,
+    children_with_id_numbers,
+    persons_with_id_numbers,
+)
 from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
 
@@ -236,21 +243,11 @@ def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
         person.incapacity = ""
 
 
-def _children_of(person: Person) -> QuerySet[Child]:
-    """Every child this person is a parent, guardian or grandparent of."""
-    return Child.objects.filter(
-        Q(father=person)
-        | Q(mother=person)
-        | Q(guardian=person)
-        | Q(grandparent_links__person=person)
-    ).distinct()
-
-
 def _person_editable(user: User, person: Person) -> bool:
     """May the user change this person? Only if every child of theirs is the user's to edit:
     a parent's record is shared by siblings, and may be by children of other places."""
     editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
-    return not _children_of(person).exclude(pk__in=editable).exists()
+    return not children_of_persons([person]).exclude(pk__in=editable).exists()
 
 
 def _person_resolve(
@@ -267,7 +264,7 @@ def _person_resolve(
     index = id_index(data.get("id_number") or "")
     person: Person | None = None
     if index:
-        person = Person.objects.filter(id_number_index=index).first()
+        person = persons_with_id_numbers([index]).first()
     if person is None and current is not None and index in ("", current.id_number_index):
         person = current
     elif person is None and current is not None and not current.id_number_index:
@@ -289,7 +286,9 @@ def _person_resolve(
 def _propagate(person: Person, *, by: User, subject: str, changes: list, child: Child) -> None:
     """A shared person changed: the other children of theirs get the history entry and
     their left-behind facts derived again."""
-    for other in _children_of(person).exclude(pk=child.pk).select_related("father", "mother"):
+    for other in (
+        children_of_persons([person]).exclude(pk=child.pk).select_related("father", "mother")
+    ):
         child_derive(other)
         other.save(update_fields=["parents_away_2016", "parent_away", "updated_at"])
         _record(other, by=by, kind=ChildChange.Kind.UPDATED, subject=subject, changes=changes)
@@ -301,7 +300,7 @@ def _propagate(person: Person, *, by: User, subject: str, changes: list, child: 
 def _check_id_free(child: Child) -> None:
     if not child.id_number_index:
         return
-    taken = Child.objects.filter(id_number_index=child.id_number_index).exclude(pk=child.pk)
+    taken = children_with_id_numbers([child.id_number_index]).exclude(pk=child.pk)
     if taken.exists():
         # Say no more than that it exists: the other record may be outside the user's scope.
         raise ApplicationError(
@@ -484,9 +483,7 @@ def children_create_many(
         for person in family.values()
         if person and person.get("id_number")
     }
-    held = set(
-        Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", flat=True)
-    )
+    held = set(persons_with_id_numbers(indexes).values_list("id_number_index", flat=True))
     made: dict[str, Person] = {}  # siblings in one file share their parents
     persons: list[Person] = []
     children: list[Child] = []

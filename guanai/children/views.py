@@ -254,7 +254,7 @@ def _validate(request: AuthedRequest, child: Child | None) -> HttpResponse:
 
     htmx swaps in only the wrapper of the field that changed (hx-select).
     """
-    form = ChildForm(request.POST, instance=child, user=request.user, inline=True)
+    form = ChildForm(request.POST, instance=child, user=request.user)
     family = FamilyForms(request.POST, child=child)
     form.is_valid()
     family.is_valid()

@@ -9,7 +9,7 @@ from itertools import groupby
 from django.db import transaction
 
 from guanai.accounts.models import Membership, Role, ScopeKind, User
-from guanai.areas.models import Area, AreaLevel, School, SchoolStage
+from guanai.areas.models import Area, AreaLevel, School, SchoolStage, township_short_name
 from guanai.areas.services import area_load_subtree, normalize_division_code
 
 # Stated in the README; the demo database is for trying Guanai out, never for real data.
@@ -50,14 +50,6 @@ class DemoPlaces:
     school: School
 
 
-def _short_name(township: Area) -> str:
-    name = township.name
-    for suffix in ("街道办事处", "街道", "镇", "乡"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
 def _county_short_name(name: str) -> str:
     """旺苍县 -> 旺苍, 北川羌族自治县 -> 北川, 锦江区 -> 锦江: as the county's schools are named."""
     if "族自治" in name:
@@ -73,7 +65,7 @@ def _school_plan(township: Area, index: int, county_name: str) -> list[tuple[str
     The first township (the county seat in the division codes) also holds the county's
     senior high school and vocational school, so older children have a school to be at.
     """
-    short = _short_name(township)
+    short = township_short_name(township.name)
     plan: list[tuple[str, str]] = [
         (f"{short}小学", SchoolStage.PRIMARY),
         (f"{short}中心幼儿园", SchoolStage.KINDERGARTEN),

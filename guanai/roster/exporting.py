@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
-from guanai.accounts.scope import ChildAccess
+from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.models import village_short_name
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
@@ -145,8 +145,6 @@ def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
 
 def export_check(*, user: User, full: bool, reason: str) -> None:
     """Full ID numbers, phones and addresses only for those who may reveal, with a reason."""
-    from guanai.accounts.scope import scope_for
-
     if full and ChildAccess.REVEAL not in scope_for(user).child_access():
         raise ApplicationError(_("您的角色不能导出完整的身份证号码。"))
     if full and not reason.strip():

@@ -12,15 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
-from guanai.children.models import Child, Person
-from guanai.children.selectors import children_visible_to, villages_editable_by
+from guanai.children.models import Child
+from guanai.children.selectors import (
+    children_of_persons,
+    children_visible_to,
+    children_with_id_numbers,
+    persons_with_id_numbers,
+    villages_editable_by,
+)
 from guanai.children.services import child_update, children_create_many, id_index
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY, HeaderMatch, match_header, unknown_header_message
@@ -105,19 +111,12 @@ def _family_out_of_reach(user: User, batch: list[RosterRow]) -> set[str]:
         for person in row.family.values()
         if person and person.get("id_number")
     }
-    persons = dict(
-        Person.objects.filter(id_number_index__in=wanted).values_list("pk", "id_number_index")
-    )
+    persons = dict(persons_with_id_numbers(wanted).values_list("pk", "id_number_index"))
     if not persons:
         return set()
     editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
     linked = (
-        Child.objects.filter(
-            Q(father__in=persons)
-            | Q(mother__in=persons)
-            | Q(guardian__in=persons)
-            | Q(grandparent_links__person__in=persons)
-        )
+        children_of_persons(persons_with_id_numbers(wanted))
         .exclude(pk__in=editable)
         .values_list("father_id", "mother_id", "guardian_id", "grandparent_links__person_id")
     )
@@ -146,7 +145,7 @@ def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Ite
     }
     held = {
         child.id_number_index: child
-        for child in Child.objects.filter(id_number_index__in=set(indexes.values())).select_related(
+        for child in children_with_id_numbers(indexes.values()).select_related(
             "father", "mother", "guardian"
         )
     }

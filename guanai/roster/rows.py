@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from guanai.areas.models import Area, School
+from guanai.areas.models import Area, School, township_short_name
 from guanai.children.idnumber import check_consistency, parse_id_number
 from guanai.children.models import (
     Assessment,
@@ -216,7 +216,9 @@ class Places:
         found = self.by_name.get(village, [])
         if township and len(found) > 1:
             found = [
-                v for v in found if v.parent and township in (v.parent.name, _short(v.parent.name))
+                v
+                for v in found
+                if v.parent and township in (v.parent.name, township_short_name(v.parent.name))
             ]
         if not found:
             raise CellError(_("找不到“%(name)s”，或它不在您的管辖范围内。") % {"name": village})
@@ -232,13 +234,6 @@ class Places:
         if len(found) != 1:
             raise CellError(_("找不到学校“%(name)s”，或它不在您的管辖范围内。") % {"name": name})
         return found[0]
-
-
-def _short(name: str) -> str:
-    for suffix in ("街道办事处", "街道", "镇", "乡"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
 
 
 class RowReader:

@@ -5,6 +5,7 @@ import hashlib
 from pathlib import PurePath
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +19,13 @@ from guanai.roster.models import ImportBatch
 from guanai.roster.reading import MAX_BYTES
 
 
+def batches_of(user: User) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(user=user)
+
+
 def batch_get_for_user(*, user: User, batch_id: int) -> ImportBatch:
     """A batch is its importer's: anyone else gets 404."""
-    batch = ImportBatch.objects.filter(pk=batch_id, user=user).first()
+    batch = batches_of(user).filter(pk=batch_id).first()
     if batch is None:
         raise Http404
     return batch

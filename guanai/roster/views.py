@@ -1,4 +1,5 @@
 import io
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -25,6 +26,7 @@ from guanai.roster.services import (
     batch_import,
     batch_map,
     batch_plan,
+    batches_of,
 )
 from guanai.roster.templates import write_error_file, write_template
 
@@ -85,8 +87,6 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
 
 
 def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
     return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
@@ -131,7 +131,7 @@ def roster_import(request: AuthedRequest) -> HttpResponse:
             form.add_error("file", error.message)
         else:
             return redirect("roster:import_detail", batch_id=batch.pk)
-    batches = ImportBatch.objects.filter(user=request.user)[:20]
+    batches = batches_of(request.user)[:20]
     return render(request, "roster/import.html", {"form": form, "batches": batches})
 
 

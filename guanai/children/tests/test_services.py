@@ -1,6 +1,6 @@
 """Registering and changing children: history, review, families, scope, left-behind rules."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -366,7 +366,7 @@ def born_on(years_ago: int, today: date) -> date:
 @pytest.mark.parametrize(("days_after_birthday", "under_16"), [(-1, True), (0, False), (1, False)])
 def test_the_2016_definition_ends_on_the_16th_birthday(places, days_after_birthday, under_16):
     birth = date(2010, 6, 15)
-    on = date(2026, 6, 15).fromordinal(date(2026, 6, 15).toordinal() + days_after_birthday)
+    on = date(2026, 6, 15) + timedelta(days=days_after_birthday)
     child = make_child(places.village, birth_date=birth)
     assert is_left_behind(child, "2016", on) is under_16
     assert Child.objects.filter(left_behind_q("2016", on)).exists() is under_16
@@ -484,11 +484,7 @@ def test_a_parent_registered_elsewhere_cannot_be_taken_over_by_id_number(places,
         )
     far_father.refresh_from_db()
     assert far_father.phone == "13800001111"
-    assert (
-        not Child.objects.filter(name="张小明", id_number__isnull=False)
-        .exclude(pk__in=[kids.village.pk])
-        .exists()
-    )
+    assert Child.objects.count() == 4  # the kids fixture's, and no more
 
 
 def test_a_change_to_a_shared_parent_reaches_every_child_of_theirs(places, cast):
