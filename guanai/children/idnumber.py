@@ -9,6 +9,7 @@ data lags behind the real divisions and a child's real number must never be refu
 only the province part of the area code is checked.
 """
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +42,7 @@ OLDEST_BIRTH_YEAR = 1900
 # NFKC turns a full-width hyphen into "-" but keeps other dashes: the Pd category, and minus.
 _MINUS_SIGN = "\u2212"
 _DIGITS = frozenset("0123456789")
+_CLEAN = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def normalize_id_number(raw: str) -> str:
     Does not validate. Invisible format characters (zero-width space, byte order mark) are
     dropped too: they come along when a number is copied out of a chat or a spreadsheet.
     """
+    if _CLEAN.fullmatch(raw):
+        return raw  # already clean, as nearly every number is: a roster holds hundreds of thousands
     text = unicodedata.normalize("NFKC", raw)
     text = "".join(
         char

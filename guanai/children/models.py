@@ -484,6 +484,10 @@ class ChildChange(models.Model):
     subject = models.CharField(max_length=20, default="child")
     changes = models.JSONField(default=list)
     comment = models.CharField(max_length=300, blank=True)
+    # The roster import that wrote it, if one did: a batch can be undone within its history.
+    batch = models.ForeignKey(
+        "roster.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

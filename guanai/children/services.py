@@ -1,6 +1,8 @@
 """Writes for children and their families; each writes the change history (变动情况)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,6 +18,7 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
+from guanai.children.bulk import Factory, Table
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import (
     Child,
@@ -184,6 +187,21 @@ def _snapshot(instance: Model | None, fields: Iterable[str]) -> dict[str, Any]:
     return {f: getattr(instance, f) for f in fields}
 
 
+# The import batch whose rows are being written, if any: its history entries carry it, so
+# the batch can be undone later (like django-reversion's revision context).
+_import_batch: ContextVar[int | None] = ContextVar("import_batch", default=None)
+
+
+@contextmanager
+def recording_batch(batch_id: int) -> Iterator[None]:
+    """History entries written inside belong to this import batch."""
+    token = _import_batch.set(batch_id)
+    try:
+        yield
+    finally:
+        _import_batch.reset(token)
+
+
 def _record(
     child: Child,
     *,
@@ -194,7 +212,13 @@ def _record(
     comment: str = "",
 ) -> None:
     ChildChange.objects.create(
-        child=child, by=by, kind=kind, subject=subject, changes=changes or [], comment=comment
+        child=child,
+        by=by,
+        kind=kind,
+        subject=subject,
+        changes=changes or [],
+        comment=comment,
+        batch_id=_import_batch.get(),
     )
 
 
@@ -466,6 +490,10 @@ def child_create(
     return child
 
 
+_CHANGES, _CHILDREN, _PERSONS = Factory(ChildChange), Factory(Child), Factory(Person)
+_CHILD_ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields if f.name in CHILD_FIELDS}
+
+
 @transaction.atomic
 def children_create_many(
     *,
@@ -473,9 +501,9 @@ def children_create_many(
     entries: list[tuple[Mapping[str, Any], Mapping[str, Mapping[str, Any] | None]]],
 ) -> list[Child]:
     """Register many children at once (a roster import): the same rules as child_create —
-    scope, review, history, shared parents — in a handful of queries instead of a dozen per
-    child. Each entry is (child data, family). Entries naming a family member already held
-    go through child_create, which decides whether that record may be attached.
+    scope, review, history, shared parents — in a handful of statements instead of a dozen
+    per child. Each entry is (child data, family). Entries naming a family member already
+    held go through child_create, which decides whether that record may be attached.
     """
     indexes = {
         id_index(person["id_number"])
@@ -485,20 +513,27 @@ def children_create_many(
     }
     held = set(persons_with_id_numbers(indexes).values_list("id_number_index", flat=True))
     made: dict[str, Person] = {}  # siblings in one file share their parents
+    now = timezone.now()
     persons: list[Person] = []
     children: list[Child] = []
     singles: list[Child] = []
     for data, family in entries:
-        if any(
+        if held and any(
             person and person.get("id_number") and id_index(person["id_number"]) in held
             for person in family.values()
         ):
             singles.append(child_create(user=user, data=data, family=family))
             continue
-        child = Child(created_by=user, review_state=ReviewState.PENDING)
-        for field in CHILD_FIELDS:
-            if field in data:
-                setattr(child, field, data[field])
+        child = _CHILDREN.make(
+            **{
+                _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
+                for field, value in data.items()
+                if field in _CHILD_ATTNAMES
+            },
+            created_by_id=user.pk,
+            review_state=ReviewState.PENDING,
+            created_at=now,
+        )
         child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
         for role in FAMILY_ROLES:
             person_data = family.get(role)
@@ -507,7 +542,7 @@ def children_create_many(
             index = id_index(person_data.get("id_number") or "")
             person = made.get(index) if index else None
             if person is None:
-                person = Person()
+                person = _PERSONS.make()
                 _person_apply(person, person_data)
                 persons.append(person)
                 if index:
@@ -515,18 +550,28 @@ def children_create_many(
             setattr(child, role, person)
         child_derive(child)
         children.append(child)
-    Person.objects.bulk_create(persons, batch_size=1000)
-    # bulk_create takes each parent's new key from the parent object itself.
-    Child.objects.bulk_create(children, batch_size=1000)
+    Table(Person).insert(persons)
+    # The insert takes each parent's new key from the parent object itself.
+    Table(Child).insert(children)
     ids = [child.pk for child in children]
     if children_visible_to(user, access=ChildAccess.EDIT).filter(pk__in=ids).count() != len(ids):
         raise NotInScope(_("有儿童的村（社区）或学校不在您的管辖范围内。"))
     children_visible_to(user, access=ChildAccess.REVIEW).filter(pk__in=ids).update(
         review_state=ReviewState.APPROVED, reviewed_by=user, reviewed_at=timezone.now()
     )
-    ChildChange.objects.bulk_create(
-        [ChildChange(child=child, by=user, kind=ChildChange.Kind.CREATED) for child in children],
-        batch_size=1000,
+    batch_id = _import_batch.get()
+    Table(ChildChange).insert(
+        [
+            _CHANGES.make(
+                child_id=child.pk,
+                at=now,
+                by_id=user.pk,
+                kind=ChildChange.Kind.CREATED,
+                changes=[],
+                batch_id=batch_id,
+            )
+            for child in children
+        ]
     )
     return children + singles
 

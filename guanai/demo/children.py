@@ -12,7 +12,7 @@ names, dates and numbers. The encrypted columns still differ from run to run: ev
 encryption draws a fresh nonce.
 
 Built for size: a whole province (a million children, three million family members) loads in
-batches of 5 000 children, each written with a few executemany INSERTs (see `guanai.demo.bulk`) and
+batches of 5 000 children, each written with a few executemany INSERTs (see `guanai.children.bulk`) and
 no query per row; memory stays flat.
 """
 
@@ -31,6 +31,7 @@ from stdnum.cn import ric
 from guanai.accounts.models import User
 from guanai.accounts.scope import prefix_q
 from guanai.areas.models import Area, AreaLevel, School
+from guanai.children.bulk import Batch, Factory, Tables, page_cache
 from guanai.children.idnumber import FEMALE, MALE
 from guanai.children.models import (
     Assessment,
@@ -46,7 +47,6 @@ from guanai.children.models import (
     Status,
 )
 from guanai.children.services import child_derive, id_index
-from guanai.demo.bulk import Batch, Factory, Tables, page_cache
 from guanai.demo.population import (
     AGES,
     ASSESSMENTS,

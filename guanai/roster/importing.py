@@ -87,11 +87,15 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+# Foreign keys are compared by key, without fetching the related row.
+_ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields}
+
+
 def _changed(row: RosterRow, child: Child) -> bool:
     for name, value in row.child.items():
         if name in ("id_number", "address") and not value:
             continue  # blank keeps what is held
-        if _comparable(getattr(child, name)) != _comparable(value):
+        if _comparable(getattr(child, _ATTNAMES[name])) != _comparable(value):
             return True
     for role, person in row.family.items():
         held = getattr(child, role)
@@ -154,6 +158,7 @@ def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Ite
         .filter(id_number_index__in=set(indexes.values()))
         .values_list("pk", flat=True)
     )
+    without_id = _held_without_id(user, [r for r in batch if not r.errors and r.row not in indexes])
     for row in batch:
         if row.errors:
             yield PlannedRow(row, Action.ERROR)
@@ -175,7 +180,7 @@ def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Ite
             seen[index] = row.row
             existing = held.get(index)
         else:
-            existing = _match_without_id(user, row)
+            existing = without_id.get(_identity(row))
         if existing is not None and existing.pk not in editable and index:
             row.errors.append(
                 RowError(
@@ -196,17 +201,32 @@ def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Ite
             yield PlannedRow(row, Action.UNCHANGED, existing)
 
 
-def _match_without_id(user: User, row: RosterRow) -> Child | None:
-    return (
+def _identity(row: RosterRow) -> tuple[int, str, date | None]:
+    village = row.child["village"]
+    return village.pk, row.child["name"], row.child["birth_date"]
+
+
+def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, Child]:
+    """Children the user may edit matching rows that carry no ID number, by village, name
+    and birth date: one query for the batch."""
+    if not rows:
+        return {}
+    wanted = {_identity(row) for row in rows}
+    candidates = (
         children_visible_to(user, access=ChildAccess.EDIT)
         .filter(
-            village=row.child["village"],
-            name=row.child["name"],
-            birth_date=row.child["birth_date"],
+            village__in={village for village, _n, _b in wanted},
+            name__in={name for _v, name, _b in wanted},
         )
         .select_related("father", "mother", "guardian")
-        .first()
+        .order_by("pk")
     )
+    found: dict[tuple, Child] = {}
+    for child in candidates:
+        key = (child.village_id, child.name, child.birth_date)
+        if key in wanted:
+            found.setdefault(key, child)
+    return found
 
 
 def import_plan(

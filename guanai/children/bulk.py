@@ -1,7 +1,7 @@
-"""The demo's fast batched writer: plain executemany INSERTs with keys drawn beforehand.
+"""Fast batched writing of children: plain executemany INSERTs with keys drawn beforehand.
 
-It exists for size. bulk_create took eight minutes for a million children, most of it in its
-SQL compiler asking every field of every row for its database value; `_Table` sends the rows
+Used by the demo's generator and by roster imports. It exists for size. bulk_create took eight minutes for a million children, most of it in its
+SQL compiler asking every field of every row for its database value; `Table` sends the rows
 with executemany and keys drawn from the table's sequence beforehand, and the same million
 takes about five and a half. `Factory` makes the instances cheaply, `Batch` holds one batch
 of them, and `Tables` writes a batch in four INSERTs with no query per row.
@@ -98,7 +98,7 @@ def _values_of(attnames: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
     return operator.attrgetter(*attnames)
 
 
-class _Table:
+class Table:
     """Plain INSERTs for one model, sent with executemany, keys drawn from the table's sequence.
 
     bulk_create spent 60 % of a province load in its SQL compiler, asking every field of
@@ -125,7 +125,7 @@ class _Table:
     def __init__(self, model: type[models.Model]) -> None:
         self.connection = connections[router.db_for_write(model)]
         if self.connection.vendor not in ("sqlite", "postgresql"):
-            raise NotImplementedError(f"demo children: no loader for {self.connection.vendor}")
+            raise NotImplementedError(f"bulk writer: no support for {self.connection.vendor}")
         meta = model._meta
         quote = self.connection.ops.quote_name
         plain = [f for f in meta.concrete_fields if type(f) in self._AS_IS]
@@ -217,8 +217,8 @@ def page_cache(connection: BaseDatabaseWrapper, kib: int) -> Iterator[None]:
 
 class Tables:
     def __init__(self) -> None:
-        self.persons, self.children = _Table(Person), _Table(Child)
-        self.links, self.changes = _Table(Grandparent), _Table(ChildChange)
+        self.persons, self.children = Table(Person), Table(Child)
+        self.links, self.changes = Table(Grandparent), Table(ChildChange)
         # Only numbers held before this run can clash: the run's own never repeat.
         self.check_ids = (
             Person.objects.exclude(id_number_index="").exists()
