@@ -35,7 +35,10 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "关爱 Guanai: http://$(HOST):$(PORT)/  (Ctrl-C 停止 / to stop)"
-	$(VENV)/bin/gunicorn guanai.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --error-logfile -
+	@# One background worker for roster imports beside the server, stopped with it.
+	$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn guanai.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --error-logfile -
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -277,3 +277,27 @@ def artifact(name: str) -> Path:
     folder = Path(__file__).resolve().parent / "test-results"
     folder.mkdir(exist_ok=True)
     return folder / name
+
+
+def run_jobs() -> int:
+    """Run the background jobs waiting in the database, as `manage.py db_worker` would, in
+    this thread and on the test's own database connection; returns how many ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while (result := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran

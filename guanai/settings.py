@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "guanai.core",
     "guanai.areas",
     "guanai.accounts",
@@ -146,6 +148,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Background jobs (roster imports) wait in the database until `manage.py db_worker` runs them:
+# no broker to install on a county laptop. `make run` starts one worker beside the server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Lockout: 5 failures lock the account name for 15 minutes, wherever they come from.
 AXES_FAILURE_LIMIT = env_int("GUANAI_LOGIN_FAILURE_LIMIT", 5)

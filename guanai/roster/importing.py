@@ -5,13 +5,19 @@ across everything the system holds: the same child is updated (with history) or 
 unchanged, never registered twice. A child held by a village or school outside the
 importer's reach, or the same child twice in one file, is a conflict reported on its row.
 Rows without an ID number are matched by village, name and birth date.
+
+The file is read, checked and (when writing) written `BATCH` rows at a time, each batch in
+its own transaction, so memory stays flat in row count and a running import reports its
+progress and can be stopped between batches.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +33,12 @@ from guanai.children.selectors import (
     persons_with_id_numbers,
     villages_editable_by,
 )
-from guanai.children.services import child_update, children_create_many, id_index
+from guanai.children.services import (
+    child_update,
+    children_create_many,
+    id_index,
+    recording_batch,
+)
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY, HeaderMatch, match_header, unknown_header_message
 from guanai.roster.reading import read_sheet
@@ -52,25 +63,29 @@ class PlannedRow:
 
 
 @dataclass
-class ImportPlan:
-    rows: list[PlannedRow] = field(default_factory=list)
+class ImportReport:
+    """What a dry run found, or an import did: counts per action, the faulty rows (with the
+    cells as read, for the error file), warnings, and the file's own header row."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            (Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.ERROR), 0
+        )
+    )
+    faulty: list[RosterRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    headers: list[object] = field(default_factory=list)  # the file's own header row
+    headers: list[object] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # headers not matched to a field
-
-    def count(self, action: str) -> int:
-        return sum(1 for planned in self.rows if planned.action == action)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {
-            action: self.count(action)
-            for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.ERROR)
-        }
+    rows: int = 0  # data rows read
+    total: int = 0  # rows in the file, blank ones included: the measure of progress
 
     @property
     def errors(self) -> list[RowError]:
-        return [error for planned in self.rows for error in planned.row.errors]
+        return [error for row in self.faulty for error in row.errors]
+
+
+# Called after each batch with (rows read, rows in the file); may raise to stop the import.
+Progress = Callable[[int, int], None]
 
 
 def importer_places(user: User) -> Places:
@@ -229,14 +244,19 @@ def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, Child]:
     return found
 
 
-def import_plan(
+def import_roster(
     *,
     user: User,
     data: bytes,
+    write: bool,
     today: date | None = None,
     mapping: dict[str, str] | None = None,
-) -> ImportPlan:
-    """Read and sort every row of a roster file, writing nothing (the dry run)."""
+    batch_id: int | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Read and sort every row of a roster file; with `write`, also write the valid rows
+    through the registry's services (history, review state, scope check), batch by batch.
+    Without it nothing is written: the dry run. History entries carry `batch_id`."""
     sheet = read_sheet(data)
     head: list[list[object]] = []
     for row in sheet.rows:
@@ -248,24 +268,45 @@ def import_plan(
         raise ApplicationError(
             _("找不到表头：第一行（或标题下面）应是“姓名”“身份证号码”等列名。可下载导入模板对照。")
         )
-    plan = ImportPlan(
-        headers=list(head[match.row_index]), unknown=[header for _i, header in match.unknown]
+    report = ImportReport(
+        headers=list(head[match.row_index]),
+        unknown=[header for _i, header in match.unknown],
+        total=max(sheet.size - match.row_index - 1, 0),
     )
     if match.unknown:
-        plan.warnings.append(unknown_header_message(match))
+        report.warnings.append(unknown_header_message(match))
     reader = RowReader(
         match, head[match.row_index], importer_places(user), today or timezone.localdate()
     )
     remaining: Iterable[list[object]] = _chain(head[match.row_index + 1 :], sheet.rows)
     seen: dict[str, int] = {}
     batch: list[RosterRow] = []
+
+    def flush() -> None:
+        planned = list(_plan_batch(user, batch, seen))
+        for item in planned:
+            report.counts[item.action] += 1
+            if item.action == Action.ERROR:
+                report.faulty.append(item.row)  # with its cells, for the error file
+        if write:
+            _write(user, planned, batch_id)
+        report.rows += len(batch)
+        batch.clear()
+        if progress is not None:
+            progress(min(report.rows, report.total), report.total)
+
     for roster_row in reader.rows(iter(remaining)):
         batch.append(roster_row)
         if len(batch) >= BATCH:
-            plan.rows.extend(_plan_batch(user, batch, seen))
-            batch = []
-    plan.rows.extend(_plan_batch(user, batch, seen))
-    return plan
+            flush()
+    flush()
+    report.total = report.rows  # blank rows and the totals row are not counted
+    return report
+
+
+def import_plan(*, user: User, data: bytes, **options: Any) -> ImportReport:
+    """The dry run: every row read and sorted, nothing written."""
+    return import_roster(user=user, data=data, write=False, **options)
 
 
 def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
@@ -273,19 +314,22 @@ def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[
     yield from rest
 
 
-def import_apply(*, user: User, plan: ImportPlan) -> dict[str, int]:
-    """Write the rows the plan found valid, through the registry's services (history,
-    review state, scope check): new children in bulk, updates one by one. Faulty rows are
-    left out."""
-    done = {Action.CREATE: 0, Action.UPDATE: 0}
-    creates = [p.row for p in plan.rows if p.action == Action.CREATE]
-    for start in range(0, len(creates), BATCH):
-        chunk = creates[start : start + BATCH]
-        children_create_many(user=user, entries=[(row.child, row.family) for row in chunk])
-        done[Action.CREATE] += len(chunk)
-    for planned in plan.rows:
-        if planned.action == Action.UPDATE and planned.existing is not None:
-            row = planned.row
-            child_update(user=user, child_id=planned.existing.pk, data=row.child, family=row.family)
-            done[Action.UPDATE] += 1
-    return done
+def _write(user: User, planned: list[PlannedRow], batch_id: int | None) -> None:
+    """One batch's valid rows, in one transaction: new children in bulk, updates one by one.
+    Faulty rows are left out."""
+    creates = [p.row for p in planned if p.action == Action.CREATE]
+    updates = [p for p in planned if p.action == Action.UPDATE and p.existing is not None]
+    if not creates and not updates:
+        return
+    with transaction.atomic(), _batch_context(batch_id):
+        if creates:
+            children_create_many(user=user, entries=[(row.child, row.family) for row in creates])
+        for item in updates:
+            assert item.existing is not None
+            child_update(
+                user=user, child_id=item.existing.pk, data=item.row.child, family=item.row.family
+            )
+
+
+def _batch_context(batch_id: int | None) -> AbstractContextManager[None]:
+    return recording_batch(batch_id) if batch_id is not None else nullcontext()

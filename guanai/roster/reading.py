@@ -32,6 +32,7 @@ class Sheet:
 
     kind: str  # "xlsx", "xls", "ods" or "csv"
     rows: Iterator[list[object]]
+    size: int  # rows in the sheet, header and blank rows included: the measure of progress
 
 
 def _check_zip(data: bytes) -> str:
@@ -89,11 +90,11 @@ def read_sheet(data: bytes) -> Sheet:
         if not _looks_like_text(text):
             raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
         rows: Iterator[list[object]] = (list(row) for row in csv.reader(io.StringIO(text)))
-        return Sheet("csv", _limited(rows))
+        return Sheet("csv", _limited(rows), text.count("\n") + 1)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
-        return Sheet(kind, _limited(sheet.iter_rows()))
+        return Sheet(kind, _limited(sheet.iter_rows()), sheet.height)
     except (CalamineError, ValueError, IndexError):
         raise ApplicationError(
             _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")

@@ -1,97 +1,327 @@
-"""Import batches: an upload is checked and kept (encrypted) until the user imports the
-valid rows or cancels."""
+"""Import batches as background jobs.
+
+An upload is kept (encrypted) and checked by a job, which counts what would be created,
+updated, unchanged or refused, and keeps the faulty rows. The user then imports the valid
+rows (another job) or cancels. A running job reports its progress on the batch and stops
+between two batches of rows when asked; an import stopped halfway is undone. An imported
+batch can be undone by its importer or a county admin, within its own history.
+"""
 
 import hashlib
+import io
+import json
 from pathlib import PurePath
+from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from guanai.accounts.models import User
+from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
+from guanai.children.undo import batch_changes_undo, undo_comment
 from guanai.core.crypto import seal, unseal
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY
-from guanai.roster.importing import Action, ImportPlan, import_apply, import_plan
+from guanai.roster.importing import ImportReport, Progress, import_roster
 from guanai.roster.models import ImportBatch
-from guanai.roster.reading import MAX_BYTES
+from guanai.roster.reading import MAX_BYTES, read_sheet
+from guanai.roster.templates import write_error_file
+
+State = ImportBatch.State
+# Faults kept for the screen; all of them are in the error file.
+PREVIEW_ERRORS = 200
+# Role whose holders see, and may undo, every batch of their area.
+BATCH_OVERSEER_ROLE = "county_admin"
+
+
+class Stopped(Exception):
+    """The user asked the running job to stop."""
+
+
+# --- reading ---------------------------------------------------------------------------------
 
 
 def batches_of(user: User) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.filter(user=user)
+    """The user's own batches, and for a county admin every batch of their county."""
+    overseen = frozenset(
+        m.area.prefix
+        for m in scope_for(user).memberships
+        if m.role.code == BATCH_OVERSEER_ROLE and m.area is not None
+    )
+    q = Q(user=user)
+    if overseen:
+        q |= prefix_q("area_prefix", overseen) & ~Q(area_prefix="")
+    return ImportBatch.objects.filter(q)
 
 
-def batch_get_for_user(*, user: User, batch_id: int) -> ImportBatch:
-    """A batch is its importer's: anyone else gets 404."""
-    batch = batches_of(user).filter(pk=batch_id).first()
+def batch_get_for_user(*, user: User, batch_id: int, own: bool = False) -> ImportBatch:
+    """A batch the user may see; with `own`, one they uploaded (to import, map or cancel).
+    Anything else is 404."""
+    batches = ImportBatch.objects.filter(user=user) if own else batches_of(user)
+    batch = batches.filter(pk=batch_id).first()
     if batch is None:
         raise Http404
     return batch
 
 
-def batch_check(*, user: User, file_name: str, data: bytes) -> tuple[ImportBatch, ImportPlan]:
-    """Check an uploaded roster (the dry run) and keep it for the import."""
+def batch_report(batch: ImportBatch) -> dict[str, Any]:
+    """The check's findings: the first faults, warnings and unrecognised headers."""
+    if not batch.report:
+        return {"errors": [], "warnings": [], "unknown": [], "headers": []}
+    return dict(json.loads(unseal(bytes(batch.report))))
+
+
+def batch_error_file(*, user: User, batch_id: int) -> bytes:
+    batch = batch_get_for_user(user=user, batch_id=batch_id, own=True)
+    if not batch.error_file:
+        raise Http404
+    return unseal(bytes(batch.error_file))
+
+
+def _importer_prefix(user: User) -> str:
+    """Where the user registers children: their first area, or their school's area."""
+    for grant in scope_for(user).child_grants:
+        if ChildAccess.EDIT in grant.access:
+            if grant.area_prefix:
+                return grant.area_prefix
+            for membership in scope_for(user).memberships:
+                if membership.school is not None and membership.school.pk == grant.school_id:
+                    return str(membership.school.area.prefix)
+    return ""
+
+
+# --- upload and jobs -------------------------------------------------------------------------
+
+
+def batch_upload(*, user: User, file_name: str, data: bytes) -> ImportBatch:
+    """Keep an uploaded roster and queue its check. A file that is not a spreadsheet, or
+    too large, is refused at once."""
     if len(data) > MAX_BYTES:
         raise ApplicationError(
             _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": MAX_BYTES // 1024 // 1024}
         )
-    plan = import_plan(user=user, data=data)
-    batch = ImportBatch.objects.create(
+    read_sheet(data)  # what kind of file: refused here with its reason, before any job
+    batch = _new_batch(user=user, file_name=file_name, data=data, state=State.CHECKING)
+    check_job.enqueue(batch.pk)
+    return batch
+
+
+def _new_batch(*, user: User, file_name: str, data: bytes, state: str) -> ImportBatch:
+    return ImportBatch.objects.create(
         user=user,
+        area_prefix=_importer_prefix(user),
         file_name=PurePath(file_name.replace("\\", "/")).name[:200] or "roster",
         file_sha256=hashlib.sha256(data).hexdigest(),
         sealed=seal(data),
-        counts=plan.counts,
-    )
-    return batch, plan
-
-
-def batch_plan(*, user: User, batch_id: int) -> tuple[ImportBatch, ImportPlan]:
-    """The batch's rows checked again, against the records as they are now."""
-    batch = batch_get_for_user(user=user, batch_id=batch_id)
-    if batch.state != ImportBatch.State.CHECKED:
-        raise ApplicationError(_("这个文件已经导入或已取消。"))
-    return batch, import_plan(
-        user=user, data=unseal(bytes(batch.sealed)), mapping=dict(batch.mapping)
+        state=state,
     )
 
 
 def batch_map(*, user: User, batch_id: int, mapping: dict[str, str]) -> ImportBatch:
-    """Match headers the roster reader did not know to fields, by hand."""
-    batch = batch_get_for_user(user=user, batch_id=batch_id)
-    if batch.state != ImportBatch.State.CHECKED:
+    """Match headers the roster reader did not know to fields, by hand, and check again."""
+    batch = batch_get_for_user(user=user, batch_id=batch_id, own=True)
+    if batch.state != State.CHECKED:
         raise ApplicationError(_("这个文件已经导入或已取消。"))
     chosen = [key for key in mapping.values() if key]
     if any(key not in BY_KEY for key in chosen) or len(chosen) != len(set(chosen)):
         raise ApplicationError(_("每一列只能对应一个不同的项目。"))
     batch.mapping = {header: key for header, key in mapping.items() if key}
-    batch.save(update_fields=["mapping"])
+    batch.state, batch.done, batch.total = State.CHECKING, 0, 0
+    batch.save(update_fields=["mapping", "state", "done", "total"])
+    check_job.enqueue(batch.pk)
     return batch
 
 
-@transaction.atomic
 def batch_import(*, user: User, batch_id: int) -> ImportBatch:
-    """Import the valid rows; the faulty ones stay out, to be corrected and uploaded again."""
-    batch, plan = batch_plan(user=user, batch_id=batch_id)
-    done = import_apply(user=user, plan=plan)
-    batch.state = ImportBatch.State.IMPORTED
-    batch.counts = {
-        **plan.counts,
-        Action.CREATE: done[Action.CREATE],
-        Action.UPDATE: done[Action.UPDATE],
-    }
-    batch.imported_at = timezone.now()
-    batch.sealed = b""  # nothing of the file is kept once it is in
-    batch.save(update_fields=["state", "counts", "imported_at", "sealed"])
+    """Queue the import of the valid rows; the faulty ones stay out, to be corrected."""
+    batch = batch_get_for_user(user=user, batch_id=batch_id, own=True)
+    if batch.state != State.CHECKED:
+        raise ApplicationError(_("这个文件已经导入或已取消。"))
+    batch.state, batch.done, batch.cancel_requested = State.IMPORTING, 0, False
+    batch.save(update_fields=["state", "done", "cancel_requested"])
+    import_job.enqueue(batch.pk)
     return batch
 
 
 def batch_cancel(*, user: User, batch_id: int) -> ImportBatch:
-    batch = batch_get_for_user(user=user, batch_id=batch_id)
-    if batch.state == ImportBatch.State.CHECKED:
-        batch.state = ImportBatch.State.CANCELLED
-        batch.sealed = b""
-        batch.save(update_fields=["state", "sealed"])
+    """Cancel a checked batch, or ask a running job to stop."""
+    batch = batch_get_for_user(user=user, batch_id=batch_id, own=True)
+    if batch.state == State.CHECKED:
+        batch.state, batch.sealed, batch.error_file = State.CANCELLED, b"", b""
+        batch.save(update_fields=["state", "sealed", "error_file"])
+    elif batch.running:
+        batch.cancel_requested = True
+        batch.save(update_fields=["cancel_requested"])
     return batch
+
+
+def batch_may_undo(user: User, batch: ImportBatch) -> bool:
+    return batch.state == State.IMPORTED and batches_of(user).filter(pk=batch.pk).exists()
+
+
+def batch_undo(*, user: User, batch_id: int) -> ImportBatch:
+    """Undo an imported batch (its importer or a county admin): what it created is removed
+    and what it changed put back, except records changed since."""
+    batch = batch_get_for_user(user=user, batch_id=batch_id)
+    if not batch_may_undo(user, batch):
+        raise ApplicationError(_("只有已导入的批次可以撤销。"))
+    batch.state, batch.done, batch.total = State.UNDOING, 0, 0
+    batch.undone_by = user
+    batch.save(update_fields=["state", "done", "total", "undone_by"])
+    undo_job.enqueue(batch.pk)
+    return batch
+
+
+def _progress(
+    batch: ImportBatch, *, stoppable: bool = True, echo: Progress | None = None
+) -> Progress:
+    def report(done: int, total: int) -> None:
+        if echo is not None:
+            echo(done, total)
+        ImportBatch.objects.filter(pk=batch.pk).update(done=done, total=total)
+        if stoppable and ImportBatch.objects.filter(pk=batch.pk, cancel_requested=True).exists():
+            raise Stopped
+
+    return report
+
+
+def _finish(batch: ImportBatch, state: str, **fields: Any) -> None:
+    """End a job: the batch's new state, and the file dropped unless it waits for import."""
+    batch.state = state
+    batch.cancel_requested = False
+    if state != State.CHECKED:
+        batch.sealed = b""
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    batch.save()
+
+
+def _store_report(batch: ImportBatch, report: ImportReport) -> dict[str, Any]:
+    findings = {
+        "errors": [[e.row, e.column, e.value, e.message] for e in report.errors[:PREVIEW_ERRORS]],
+        "warnings": report.warnings,
+        "unknown": report.unknown,
+        "headers": [str(h) if h is not None else "" for h in report.headers],
+    }
+    out = io.BytesIO()
+    if report.faulty:
+        write_error_file(report, out)
+    return {
+        "report": seal(json.dumps(findings, ensure_ascii=False).encode()),
+        "error_file": seal(out.getvalue()) if report.faulty else b"",
+        "counts": report.counts,
+        "done": report.total,
+        "total": report.total,
+    }
+
+
+def _failed(error: BaseException) -> str:
+    if isinstance(error, ApplicationError):
+        return error.message
+    return _("处理文件时出错，没有写入任何数据。请稍后重试，或联系系统管理员。")
+
+
+@task()
+def check_job(batch_id: int) -> None:
+    """The dry run of an uploaded roster (a background job)."""
+    batch = ImportBatch.objects.filter(pk=batch_id, state=State.CHECKING).first()
+    if batch is None:
+        return
+    try:
+        report = import_roster(
+            user=batch.user,
+            data=unseal(bytes(batch.sealed)),
+            write=False,
+            mapping=dict(batch.mapping),
+            progress=_progress(batch),
+        )
+    except Stopped:
+        _finish(batch, State.CANCELLED, error_file=b"")
+    except Exception as error:
+        _finish(batch, State.FAILED, message=_failed(error))
+        if not isinstance(error, ApplicationError):
+            raise
+    else:
+        _finish(batch, State.CHECKED, message="", **_store_report(batch, report))
+
+
+def _import(batch: ImportBatch, echo: Progress | None = None) -> ImportReport | None:
+    """Import a checked roster's valid rows. Records may have changed since the check, so
+    the rows are sorted again as they are written. Stopped or failed halfway, what was
+    written is taken out again."""
+    try:
+        report = import_roster(
+            user=batch.user,
+            data=unseal(bytes(batch.sealed)),
+            write=True,
+            mapping=dict(batch.mapping),
+            batch_id=batch.pk,
+            progress=_progress(batch, echo=echo),
+        )
+    except Exception as error:
+        undone = batch_changes_undo(
+            user=batch.user, batch_id=batch.pk, comment=undo_comment(batch.file_name)
+        )
+        if isinstance(error, Stopped):
+            message = _("已停止导入，已写入的 %(count)d 名儿童已撤回。") % {
+                "count": undone.removed + undone.reverted
+            }
+            _finish(batch, State.CANCELLED, message=message, error_file=b"")
+            return None
+        _finish(batch, State.FAILED, message=_failed(error), error_file=b"")
+        if not isinstance(error, ApplicationError):
+            raise
+        return None
+    _finish(
+        batch,
+        State.IMPORTED,
+        counts=report.counts,
+        imported_at=timezone.now(),
+        done=report.total,
+        total=report.total,
+    )
+    return report
+
+
+@task()
+def import_job(batch_id: int) -> None:
+    """The import of a checked roster (a background job)."""
+    batch = ImportBatch.objects.filter(pk=batch_id, state=State.IMPORTING).first()
+    if batch is not None:
+        _import(batch)
+
+
+def batch_import_now(
+    *, user: User, file_name: str, data: bytes, echo: Progress | None = None
+) -> tuple[ImportBatch, ImportReport | None]:
+    """Import a roster at once, as a recorded batch that can be undone (the command line)."""
+    batch = _new_batch(user=user, file_name=file_name, data=data, state=State.IMPORTING)
+    return batch, _import(batch, echo)
+
+
+@task()
+def undo_job(batch_id: int) -> None:
+    """Undo an imported batch (a background job)."""
+    batch = ImportBatch.objects.filter(pk=batch_id, state=State.UNDOING).first()
+    if batch is None or batch.undone_by is None:
+        return
+    result = batch_changes_undo(
+        user=batch.undone_by,
+        batch_id=batch.pk,
+        comment=undo_comment(batch.file_name),
+        progress=_progress(batch, stoppable=False),
+    )
+    message = _("已撤销：删除新增的 %(removed)d 名，恢复更新的 %(reverted)d 名。") % {
+        "removed": result.removed,
+        "reverted": result.reverted,
+    }
+    if result.kept:
+        names = "、".join(name for _pk, name in result.kept[:20])
+        message += _("另有 %(count)d 名儿童在导入后又被修改，未撤销，请逐一核对：%(names)s") % {
+            "count": len(result.kept),
+            "names": names,
+        }
+    _finish(batch, State.UNDONE, undone_at=timezone.now(), message=message)

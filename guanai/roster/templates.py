@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from guanai.roster.columns import COLUMNS
 from guanai.roster.exporting import SAFE_XLSX
-from guanai.roster.importing import Action, ImportPlan
+from guanai.roster.importing import ImportReport
 from guanai.roster.rows import OFFICIAL
 
 # Columns offered as a drop-down list in the template, with their values.
@@ -48,7 +48,7 @@ def write_template(out: IO[bytes]) -> None:
     book.close()
 
 
-def write_error_file(plan: ImportPlan, out: IO[bytes]) -> int:
+def write_error_file(plan: ImportReport, out: IO[bytes]) -> int:
     """The faulty rows as they were read, with their faults in an added first column, to be
     corrected and imported again; returns how many rows it holds."""
     book = xlsxwriter.Workbook(out, {"in_memory": True, **SAFE_XLSX})
@@ -62,15 +62,13 @@ def write_error_file(plan: ImportPlan, out: IO[bytes]) -> int:
     sheet.set_column(0, 0, 40, wrap)
     sheet.set_column(1, len(plan.headers), 14, text)
     count = 0
-    for planned in plan.rows:
-        if planned.action != Action.ERROR:
-            continue
+    for row in plan.faulty:
         count += 1
-        faults = "；".join(f"{e.column}：{e.message}" for e in planned.row.errors) + _(
+        faults = "；".join(f"{e.column}：{e.message}" for e in row.errors) + _(
             "（原第 %(row)d 行）"
-        ) % {"row": planned.row.row}
+        ) % {"row": row.row}
         sheet.write(count, 0, faults, wrap)
-        for index, value in enumerate(planned.row.cells, start=1):
+        for index, value in enumerate(row.cells, start=1):
             if isinstance(value, datetime | date):
                 sheet.write_datetime(count, index, value, dates)
             elif isinstance(value, str):

@@ -11,6 +11,12 @@ urlpatterns = [
     path("children/import/<int:batch_id>/apply/", views.roster_import_apply, name="import_apply"),
     path("children/import/<int:batch_id>/map/", views.roster_import_map, name="import_map"),
     path(
+        "children/import/<int:batch_id>/progress/",
+        views.roster_import_progress,
+        name="import_progress",
+    ),
+    path("children/import/<int:batch_id>/undo/", views.roster_import_undo, name="import_undo"),
+    path(
         "children/import/<int:batch_id>/errors/", views.roster_import_errors, name="import_errors"
     ),
 ]

@@ -20,15 +20,19 @@ from guanai.roster.exporting import csv_chunks, export_check, export_log, roster
 from guanai.roster.forms import UploadForm
 from guanai.roster.models import ImportBatch
 from guanai.roster.services import (
+    PREVIEW_ERRORS,
     batch_cancel,
-    batch_check,
+    batch_error_file,
     batch_get_for_user,
     batch_import,
     batch_map,
-    batch_plan,
+    batch_may_undo,
+    batch_report,
+    batch_undo,
+    batch_upload,
     batches_of,
 )
-from guanai.roster.templates import write_error_file, write_template
+from guanai.roster.templates import write_template
 
 
 @never_cache
@@ -107,9 +111,6 @@ def roster_template(request: AuthedRequest) -> HttpResponseBase:
     )
 
 
-PREVIEW_ERRORS = 200
-
-
 def _require_edit(request: AuthedRequest) -> None:
     if ChildAccess.EDIT not in scope_for(request.user).child_access():
         raise Http404
@@ -118,20 +119,18 @@ def _require_edit(request: AuthedRequest) -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def roster_import(request: AuthedRequest) -> HttpResponse:
-    """Upload a roster; it is checked (nothing written) and the result shown."""
+    """Upload a roster: it is kept and checked in the background (nothing written)."""
     _require_edit(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch, _plan = batch_check(
-                user=request.user, file_name=upload.name or "", data=upload.read()
-            )
+            batch = batch_upload(user=request.user, file_name=upload.name or "", data=upload.read())
         except ApplicationError as error:
             form.add_error("file", error.message)
         else:
             return redirect("roster:import_detail", batch_id=batch.pk)
-    batches = batches_of(request.user)[:20]
+    batches = batches_of(request.user).select_related("user")[:20]
     return render(request, "roster/import.html", {"form": form, "batches": batches})
 
 
@@ -139,29 +138,44 @@ def roster_import(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
     batch = batch_get_for_user(user=request.user, batch_id=batch_id)
-    errors, warnings, unknown = [], [], []
-    if batch.state == ImportBatch.State.CHECKED:
-        _batch, plan = batch_plan(user=request.user, batch_id=batch.pk)
-        errors, warnings, unknown = plan.errors[:PREVIEW_ERRORS], plan.warnings, plan.unknown
-        batch.counts = plan.counts
+    report = batch_report(batch) if batch.state == ImportBatch.State.CHECKED else {}
     return render(
         request,
         "roster/import_detail.html",
         {
             "batch": batch,
-            "errors": errors,
-            "warnings": warnings,
-            "unknown": unknown,
+            "own": batch.user_id == request.user.pk,
+            "may_undo": batch_may_undo(request.user, batch),
+            "errors": [
+                {"row": row, "column": column, "value": value, "message": message}
+                for row, column, value, message in report.get("errors", [])
+            ],
+            "warnings": report.get("warnings", []),
+            "unknown": report.get("unknown", []),
             "fields": [(c.key, c.label) for c in COLUMNS],
             "more": PREVIEW_ERRORS,
         },
     )
 
 
+@never_cache
+@require_GET
+def roster_import_progress(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    """The running job's progress bar, polled by htmx; once the job ends the page reloads."""
+    batch = batch_get_for_user(user=request.user, batch_id=batch_id)
+    if not batch.running:
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    return render(
+        request,
+        "roster/_progress.html",
+        {"batch": batch, "own": batch.user_id == request.user.pk},
+    )
+
+
 @require_POST
 def roster_import_map(request: AuthedRequest, batch_id: int) -> HttpResponse:
     """Match the headers the reader did not know to fields, then check the file again."""
-    batch = batch_get_for_user(user=request.user, batch_id=batch_id)
+    batch = batch_get_for_user(user=request.user, batch_id=batch_id, own=True)
     headers = request.POST.getlist("header")
     keys = request.POST.getlist("key")
     try:
@@ -177,17 +191,26 @@ def roster_import_map(request: AuthedRequest, batch_id: int) -> HttpResponse:
 
 @require_POST
 def roster_import_apply(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    """Import the valid rows; or cancel a checked file, or stop a running job."""
     try:
         if request.POST.get("cancel"):
-            batch_cancel(user=request.user, batch_id=batch_id)
-            messages.info(request, _("已取消，没有导入任何数据。"))
+            batch = batch_cancel(user=request.user, batch_id=batch_id)
+            if batch.state == ImportBatch.State.CANCELLED:
+                messages.info(request, _("已取消，没有导入任何数据。"))
+            else:
+                messages.info(request, _("正在停止……已写入的部分将被撤回。"))
         else:
-            batch = batch_import(user=request.user, batch_id=batch_id)
-            messages.success(
-                request,
-                _("已导入：新增 %(create)d 名，更新 %(update)d 名。")
-                % {"create": batch.counts["create"], "update": batch.counts["update"]},
-            )
+            batch_import(user=request.user, batch_id=batch_id)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("roster:import_detail", batch_id=batch_id)
+
+
+@require_POST
+def roster_import_undo(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    """Undo an imported batch: its importer or a county admin."""
+    try:
+        batch_undo(user=request.user, batch_id=batch_id)
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("roster:import_detail", batch_id=batch_id)
@@ -197,13 +220,10 @@ def roster_import_apply(request: AuthedRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def roster_import_errors(request: AuthedRequest, batch_id: int) -> HttpResponseBase:
     """The faulty rows with their faults, to correct and upload again."""
-    _batch, plan = batch_plan(user=request.user, batch_id=batch_id)
-    out = io.BytesIO()
-    write_error_file(plan, out)
-    out.seek(0)
+    data = batch_error_file(user=request.user, batch_id=batch_id)
     name = _("有错误的行")
     return FileResponse(
-        out,
+        io.BytesIO(data),
         as_attachment=True,
         filename=f"{name}-{batch_id}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -53,11 +53,14 @@ POST_ONLY_VIEWS = {
     "children:child_find": (CHILD_REVEAL, 302),
 }
 OBJECT_VIEWS = {
-    # An import batch is its importer's alone: roster/tests/test_import_views.py.
+    # An import batch is its importer's (and their county admin's, to see and undo):
+    # roster/tests/test_import_views.py.
     "roster:import_detail",
+    "roster:import_progress",
     "roster:import_apply",
     "roster:import_map",
     "roster:import_errors",
+    "roster:import_undo",
     "children:child_detail",
     "children:child_edit",
     "children:child_exit",

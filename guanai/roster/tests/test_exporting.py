@@ -122,13 +122,13 @@ def test_the_list_offers_the_export_of_its_filter(places, cast, kids, client_for
 
 def test_a_full_export_imports_back_unchanged(places, cast):
     from guanai.roster.exporting import write_xlsx
-    from guanai.roster.importing import import_apply, import_plan
+    from guanai.roster.importing import import_plan, import_roster
     from guanai.roster.tests.test_importing import line, numbers, roster
 
     director = cast["village_director"]
     ids = numbers(3)
     data = roster(*(line(i + 1, f"冯{i}", n) for i, n in enumerate(ids)))
-    import_apply(user=director, plan=import_plan(user=director, data=data))
+    import_roster(user=director, data=data, write=True)
     out = io.BytesIO()
     write_xlsx(roster_rows(Child.objects.all(), full=True), out, title="留守儿童花名册")
     plan = import_plan(user=director, data=out.getvalue())

@@ -1,5 +1,6 @@
-"""Uploading a roster on the web: checked first, imported on confirmation, the faulty rows
-downloadable; a batch is its importer's alone."""
+"""Uploading a roster on the web: checked by a background job, imported on confirmation by
+another, with a progress bar, a stop button and an undo; the faulty rows downloadable. A
+batch is its importer's, and their county admin's to see and undo; nobody else's."""
 
 import io
 
@@ -7,14 +8,34 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from conftest import make_id_number
-from guanai.children.models import Child
+from conftest import make_child, make_id_number, make_user, run_jobs
+from guanai.children.models import Child, ChildChange, Person
+from guanai.children.services import child_update
 from guanai.roster.models import ImportBatch
-from guanai.roster.tests.test_importing import line, roster
+from guanai.roster.tests.test_importing import HEADER, line, roster
 
 
 def upload(client, data: bytes, name: str = "东河镇花名册.csv"):
     return client.post(reverse("roster:import"), {"file": SimpleUploadedFile(name, data)})
+
+
+def detail(client, batch: ImportBatch) -> str:
+    return client.get(reverse("roster:import_detail", args=[batch.pk])).content.decode()
+
+
+def uploaded_and_checked(client, data: bytes) -> ImportBatch:
+    upload(client, data)
+    run_jobs()
+    return ImportBatch.objects.latest("pk")
+
+
+def imported(client, data: bytes) -> ImportBatch:
+    batch = uploaded_and_checked(client, data)
+    client.post(reverse("roster:import_apply", args=[batch.pk]))
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.state == "imported"
+    return batch
 
 
 def test_upload_check_import_and_download_the_faulty_rows(places, cast, client_for):
@@ -29,11 +50,22 @@ def test_upload_check_import_and_download_the_faulty_rows(places, cast, client_f
     assert response["Location"] == reverse("roster:import_detail", args=[batch.pk])
     assert batch.file_name == "东河镇花名册.csv"  # the path part of a name is never kept
     assert make_id_number(sequence=401).encode() not in bytes(batch.sealed)
-    assert not Child.objects.exists()  # checked, not imported
+    assert batch.state == "checking"
+    page = detail(client, batch)
+    assert 'data-testid="progress-bar"' in page  # waiting for the worker
+    assert "导入有效的" not in page
 
-    page = client.get(reverse("roster:import_detail", args=[batch.pk])).content.decode()
+    assert run_jobs() == 1
+    batch.refresh_from_db()
+    assert batch.state == "checked"
+    assert batch.counts == {"create": 2, "update": 0, "unchanged": 0, "error": 1}
+    assert (batch.done, batch.total) == (3, 3)
+    assert not Child.objects.exists()  # checked, not imported
+    assert make_id_number(sequence=401).encode() not in bytes(batch.report)
+    page = detail(client, batch)
     assert "导入有效的 2 行" in page
     assert "丢失" in page
+    assert 'data-testid="progress-bar"' not in page
 
     errors = client.get(reverse("roster:import_errors", args=[batch.pk]))
     rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(errors.streaming_content)))
@@ -41,12 +73,37 @@ def test_upload_check_import_and_download_the_faulty_rows(places, cast, client_f
 
     client.post(reverse("roster:import_apply", args=[batch.pk]))
     batch.refresh_from_db()
+    assert batch.state == "importing"
+    assert not Child.objects.exists()
+    run_jobs()
+    batch.refresh_from_db()
     assert batch.state == "imported"
     assert bytes(batch.sealed) == b""
+    assert batch.area_prefix == places.village.code
     assert sorted(Child.objects.values_list("name", flat=True)) == ["陈一", "陈二"]
+    assert set(ChildChange.objects.values_list("batch", flat=True)) == {batch.pk}
     # Nothing more happens on a second click.
     client.post(reverse("roster:import_apply", args=[batch.pk]))
+    assert run_jobs() == 0
     assert Child.objects.count() == 2
+
+
+def test_the_progress_poll_shows_the_bar_while_running_then_reloads_the_page(
+    places, cast, client_for
+):
+    client = client_for(cast["village_director"])
+    upload(client, roster(line(1, "冯一", make_id_number(sequence=411))))
+    batch = ImportBatch.objects.get()
+    url = reverse("roster:import_progress", args=[batch.pk])
+    running = client.get(url, headers={"HX-Request": "true"})
+    assert running.status_code == 200
+    assert 'hx-trigger="every 1s"' in running.content.decode()
+    assert "排队中" in running.content.decode()
+    ImportBatch.objects.filter(pk=batch.pk).update(done=500, total=2000)
+    assert 'value="25"' in client.get(url).content.decode()
+    run_jobs()
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done["HX-Refresh"] == "true"
 
 
 def test_a_file_that_is_not_a_roster_is_explained_on_the_form(places, cast, client_for):
@@ -56,10 +113,18 @@ def test_a_file_that_is_not_a_roster_is_explained_on_the_form(places, cast, clie
     assert not ImportBatch.objects.exists()
 
 
+def test_a_roster_without_a_header_fails_with_its_reason(places, cast, client_for):
+    client = client_for(cast["village_director"])
+    batch = uploaded_and_checked(client, b"a,b\r\n1,2\r\n")
+    assert batch.state == "failed"
+    assert "找不到表头" in batch.message
+    assert bytes(batch.sealed) == b""
+    assert "找不到表头" in detail(client, batch)
+
+
 def test_cancelling_imports_nothing_and_drops_the_file(places, cast, client_for):
     client = client_for(cast["village_director"])
-    upload(client, roster(line(1, "林一", make_id_number(sequence=403))))
-    batch = ImportBatch.objects.get()
+    batch = uploaded_and_checked(client, roster(line(1, "林一", make_id_number(sequence=403))))
     client.post(reverse("roster:import_apply", args=[batch.pk]), {"cancel": "1"})
     batch.refresh_from_db()
     assert batch.state == "cancelled"
@@ -67,16 +132,136 @@ def test_cancelling_imports_nothing_and_drops_the_file(places, cast, client_for)
     assert not Child.objects.exists()
 
 
-def test_a_batch_is_its_importers_alone(places, cast, client_for):
-    upload(
-        client_for(cast["village_director"]), roster(line(1, "何一", make_id_number(sequence=404)))
+def test_stopping_a_running_import_takes_out_what_it_wrote(places, cast, client_for):
+    client = client_for(cast["village_director"])
+    batch = uploaded_and_checked(
+        client,
+        roster(
+            line(1, "邓一", make_id_number(sequence=421)),
+            line(2, "邓二", make_id_number(sequence=422)),
+        ),
     )
+    client.post(reverse("roster:import_apply", args=[batch.pk]))
+    # The stop arrives while the job runs: it stops after the batch of rows it is on.
+    client.post(reverse("roster:import_apply", args=[batch.pk]), {"cancel": "1"})
+    batch.refresh_from_db()
+    assert batch.state == "importing"
+    assert batch.cancel_requested
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.state == "cancelled"
+    assert "已撤回" in batch.message
+    assert not Child.objects.exists()
+    assert not Person.objects.exists()
+
+
+def test_undo_removes_what_was_created_and_reverts_what_was_updated(places, cast, client_for):
+    director = cast["village_director"]
+    client = client_for(director)
+    held = make_child(name="宋老", id_number=make_id_number(sequence=431), village=places.village)
+
+    def facts(child: Child) -> tuple:
+        child.refresh_from_db()
+        return (child.school_id, child.schooling, child.guardianship_type, child.father.name)
+
+    held_before = facts(held)
+    first = imported(client, roster(line(1, "宋一", make_id_number(sequence=432))))
+    changed = roster(
+        line(1, "宋老", make_id_number(sequence=431)),
+        line(2, "宋二", make_id_number(sequence=433)),
+        line(3, "宋三", make_id_number(sequence=434)),
+    )
+    batch = imported(client, changed)
+    assert batch.counts["update"] == 1
+    assert batch.counts["create"] == 2
+    assert facts(held) != held_before
+    # Someone edits 宋三 after the import: the undo leaves that child alone.
+    song3 = Child.objects.get(name="宋三")
+    child_update(user=cast["township_supervisor"], child_id=song3.pk, data={"class_name": "2班"})
+
+    page = detail(client, batch)
+    assert 'data-testid="undo-batch"' in page
+    client.post(reverse("roster:import_undo", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.state == "undoing"
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.state == "undone"
+    assert batch.undone_by == director
+    assert batch.undone_at is not None
+    assert "删除新增的 1 名" in batch.message
+    assert "恢复更新的 1 名" in batch.message
+    assert "宋三" in batch.message
+    assert set(Child.objects.values_list("name", flat=True)) == {"宋老", "宋一", "宋三"}
+    assert facts(held) == held_before
+    undo_entry = held.changes.order_by("-id").first()
+    assert undo_entry.comment.startswith("撤销导入")
+    assert undo_entry.by == director
+    # The first batch is untouched, and an undone batch cannot be undone again.
+    first.refresh_from_db()
+    assert first.state == "imported"
+    assert 'data-testid="undo-batch"' not in detail(client, batch)
+    client.post(reverse("roster:import_undo", args=[batch.pk]))
+    assert run_jobs() == 0
+
+
+def test_undo_puts_back_a_shared_parent_and_their_encrypted_phone(places, cast, client_for):
+    client = client_for(cast["village_director"])
+    held = make_child(name="韩一", id_number=make_id_number(sequence=441), village=places.village)
+    father = held.father
+    father.name, father.phone = "韩父", "13800000001"
+    father.save()
+    row = line(1, "韩一", make_id_number(sequence=441)) + ",13900000002"
+    data = f"{HEADER},父亲联系电话\r\n{row}\r\n".encode()
+    batch = imported(client, data)
+    father.refresh_from_db()
+    assert father.phone == "13900000002"
+    client.post(reverse("roster:import_undo", args=[batch.pk]))
+    run_jobs()
+    father.refresh_from_db()
+    held.refresh_from_db()
+    assert father.phone == "13800000001"
+    assert held.father == father
+
+
+def test_a_county_admin_sees_and_undoes_the_batches_of_their_county(places, cast, client_for):
+    batch = imported(
+        client_for(cast["village_director"]),
+        roster(line(1, "何一", make_id_number(sequence=404))),
+    )
+    county = client_for(cast["county_admin"])
+    assert batch.file_name in county.get(reverse("roster:import")).content.decode()
+    page = detail(county, batch)
+    assert 'data-testid="undo-batch"' in page
+    assert 'data-testid="import-valid"' not in page
+    # Seeing is not importing for them: the file's actions are the importer's.
+    assert county.get(reverse("roster:import_errors", args=[batch.pk])).status_code == 404
+    assert county.post(reverse("roster:import_map", args=[batch.pk])).status_code == 404
+    county.post(reverse("roster:import_undo", args=[batch.pk]))
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.state == "undone"
+    assert batch.undone_by == cast["county_admin"]
+    assert not Child.objects.exists()
+
+
+def test_a_batch_is_nobody_elses(places, cast, client_for):
+    upload(
+        client_for(cast["village_director"]), roster(line(1, "何二", make_id_number(sequence=405)))
+    )
+    run_jobs()
     batch = ImportBatch.objects.get()
-    for role in ("township_supervisor", "county_admin", "system_admin", "teacher"):
-        other = client_for(cast[role])
+    neighbour = make_user("qingchuan_admin", role="county_admin", area=places.other_county)
+    others = [cast[r] for r in ("township_supervisor", "system_admin", "teacher")] + [neighbour]
+    for user in others:
+        other = client_for(user)
         assert other.get(reverse("roster:import_detail", args=[batch.pk])).status_code == 404
+        assert other.get(reverse("roster:import_progress", args=[batch.pk])).status_code == 404
         assert other.get(reverse("roster:import_errors", args=[batch.pk])).status_code == 404
         assert other.post(reverse("roster:import_apply", args=[batch.pk])).status_code == 404
+        assert other.post(reverse("roster:import_undo", args=[batch.pk])).status_code == 404
+        assert batch.file_name not in other.get(reverse("roster:import")).content.decode()
+    assert run_jobs() == 0
     assert not Child.objects.exists()
 
 
@@ -84,18 +269,19 @@ def test_an_unrecognised_column_can_be_matched_by_hand(places, cast, client_for)
     client = client_for(cast["village_director"])
     header = "姓名,性别,出生日期,身份证号码,村,就学状况,就读学校,监护人,与儿童关系,监护类型,监护情况评估,监护人手机"
     row = f"严一,男,,{make_id_number(sequence=701)},长滩村,小学,东河小学,严奶奶,奶奶,隔代监护,一般,13912345678"
-    upload(client, f"{header}\r\n{row}\r\n".encode())
-    batch = ImportBatch.objects.get()
-    page = client.get(reverse("roster:import_detail", args=[batch.pk])).content.decode()
+    batch = uploaded_and_checked(client, f"{header}\r\n{row}\r\n".encode())
+    page = detail(client, batch)
     assert 'data-testid="header-mapping"' in page
     assert "<code>监护人手机</code>" in page
     client.post(
         reverse("roster:import_map", args=[batch.pk]),
         {"header": ["监护人手机"], "key": ["guardian_phone"]},
     )
-    page = client.get(reverse("roster:import_detail", args=[batch.pk])).content.decode()
+    run_jobs()
+    page = detail(client, batch)
     assert 'data-testid="header-mapping"' not in page
     client.post(reverse("roster:import_apply", args=[batch.pk]))
+    run_jobs()
     assert Child.objects.get().guardian.phone == "13912345678"
     # Someone else's batch cannot be mapped.
     other = client_for(cast["township_supervisor"])
@@ -104,8 +290,7 @@ def test_an_unrecognised_column_can_be_matched_by_hand(places, cast, client_for)
 
 def test_two_columns_cannot_be_matched_to_the_same_field(places, cast, client_for):
     client = client_for(cast["village_director"])
-    upload(client, roster(line(1, "严二", make_id_number(sequence=702))))
-    batch = ImportBatch.objects.get()
+    batch = uploaded_and_checked(client, roster(line(1, "严二", make_id_number(sequence=702))))
     response = client.post(
         reverse("roster:import_map", args=[batch.pk]),
         {"header": ["甲", "乙"], "key": ["guardian_phone", "guardian_phone"]},

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from conftest import make_child, make_id_number
 from guanai.children.models import Child, ChildChange
-from guanai.roster.importing import Action, import_apply, import_plan
+from guanai.roster.importing import Action, import_plan, import_roster
 
 HEADER = "序号,姓名,性别,出生日期,身份证号码,乡镇,村,就学状况,就读学校,父亲姓名,父亲务工地点,母亲姓名,监护人,与儿童关系,监护类型,监护情况评估"
 
@@ -45,14 +45,16 @@ def test_importing_twice_changes_nothing_the_second_time(places, cast):
     ids = numbers(3)
     data = roster(*(line(i + 1, f"王{i}", n) for i, n in enumerate(ids)))
     director = cast["village_director"]
-    assert import_apply(user=director, plan=import_plan(user=director, data=data)) == {
+    assert import_roster(user=director, data=data, write=True).counts == {
         "create": 3,
         "update": 0,
+        "unchanged": 0,
+        "error": 0,
     }
     changes = ChildChange.objects.count()
     again = import_plan(user=director, data=data)
     assert again.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
-    import_apply(user=director, plan=again)
+    import_roster(user=director, data=data, write=True)
     assert Child.objects.count() == 3
     assert ChildChange.objects.count() == changes
 
@@ -60,13 +62,11 @@ def test_importing_twice_changes_nothing_the_second_time(places, cast):
 def test_a_changed_row_becomes_an_update_with_history(places, cast):
     ids = numbers(1)
     director = cast["village_director"]
-    import_apply(
-        user=director, plan=import_plan(user=director, data=roster(line(1, "赵一", ids[0])))
-    )
+    import_roster(user=director, data=roster(line(1, "赵一", ids[0])), write=True)
     changed = roster(line(1, "赵一", ids[0], village="四新村", school=""))
     plan = import_plan(user=cast["township_supervisor"], data=changed)
     assert plan.counts[Action.UPDATE] == 1
-    import_apply(user=cast["township_supervisor"], plan=plan)
+    import_roster(user=cast["township_supervisor"], data=changed, write=True)
     child = Child.objects.get()
     assert child.village == places.sibling_village
     assert child.changes.filter(kind="updated").exists()
@@ -99,14 +99,15 @@ def test_rows_outside_the_importers_villages_are_errors(places, cast):
 
 def test_a_row_without_id_number_matches_by_village_name_and_birth_date(places, cast):
     make_child(places.village, name="吴一", birth_date=date(2015, 3, 5))
-    plan = import_plan(
-        user=cast["village_director"],
-        data=roster(
-            line(1, "吴一", "", birth="2015-03-05", gender="男"),
-            line(2, "吴二", "", birth="2015-03-05", gender="女"),
-        ),
+    data = roster(
+        line(1, "吴一", "", birth="2015-03-05", gender="男"),
+        line(2, "吴二", "", birth="2015-03-05", gender="女"),
     )
-    assert [p.action for p in plan.rows] == [Action.UPDATE, Action.CREATE]
+    plan = import_plan(user=cast["village_director"], data=data)
+    assert plan.counts == {"create": 1, "update": 1, "unchanged": 0, "error": 0}
+    import_roster(user=cast["village_director"], data=data, write=True)
+    assert Child.objects.get(name="吴一").changes.filter(kind="updated").exists()
+    assert Child.objects.filter(name="吴二").count() == 1
 
 
 def test_a_file_without_a_header_is_explained(places, cast):
@@ -156,7 +157,10 @@ def test_ten_thousand_rows_with_three_faulty_import_the_rest_and_touch_nothing_e
     plan = import_plan(user=director, data=roster(*lines))
     assert plan.counts == {"create": 9997, "update": 0, "unchanged": 0, "error": 3}
     assert sorted(e.row for e in plan.errors) == [17 + 3, 5000 + 3, 9999 + 3]
-    assert import_apply(user=director, plan=plan) == {"create": 9997, "update": 0}
+    assert not Child.objects.exclude(pk__in=before).exists()
+    done = import_roster(user=director, data=roster(*lines), write=True)
+    assert done.counts == plan.counts
+    assert [e.row for e in done.errors] == [e.row for e in plan.errors]
     assert Child.objects.count() == len(before) + 9997
     assert {c.pk: c.updated_at for c in Child.objects.filter(pk__in=before)} == before
     # And a second time, nothing changes.

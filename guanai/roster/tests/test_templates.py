@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 from conftest import make_id_number
 from guanai.children.models import Child
 from guanai.roster.columns import COLUMNS, match_header
-from guanai.roster.importing import import_apply, import_plan
+from guanai.roster.importing import import_plan, import_roster
 from guanai.roster.templates import write_error_file
 from guanai.roster.tests.test_importing import line, roster
 
@@ -48,9 +48,9 @@ def test_the_error_file_holds_the_faulty_rows_with_their_faults(places, cast, tm
     assert "丢失" in rows[1][0]
     assert "原第 4 行" in rows[1][0]
     # Imported after correction, with the good row already in.
-    import_apply(user=director, plan=plan)
+    import_roster(user=director, data=data, write=True)
     fixed = roster(
         line(1, "钱二", make_id_number(sequence=302)), line(2, "钱三", make_id_number(sequence=303))
     )
-    import_apply(user=director, plan=import_plan(user=director, data=fixed))
+    import_roster(user=director, data=fixed, write=True)
     assert sorted(Child.objects.values_list("name", flat=True)) == ["钱一", "钱三", "钱二"]

@@ -51,3 +51,10 @@ document.addEventListener("htmx:configRequest", (event) => {
     find.submit();
   }
 });
+
+// <form data-confirm="…">: asks before an action that is hard to take back (undoing an import).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : "";
+  if (question && !window.confirm(question)) event.preventDefault();
+});

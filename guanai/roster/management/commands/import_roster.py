@@ -2,11 +2,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from guanai.accounts.models import User
 from guanai.core.errors import ApplicationError
-from guanai.roster.importing import Action, import_apply, import_plan
+from guanai.roster.importing import Action, import_roster
+from guanai.roster.services import batch_import_now
 from guanai.roster.templates import write_error_file
 
 
@@ -41,28 +41,39 @@ class Command(BaseCommand):
             data = file.read_bytes()
         except OSError as error:
             raise CommandError(f"无法读取 {file}：{error.strerror}") from None
+
+        def progress(done: int, total: int) -> None:
+            self.stderr.write(f"\r已处理 {done} / {total} 行", ending="")
+            self.stderr.flush()
+
         try:
-            plan = import_plan(user=user, data=data)
+            if dry_run:
+                plan = import_roster(user=user, data=data, write=False, progress=progress)
+            else:
+                batch, report = batch_import_now(
+                    user=user, file_name=file.name, data=data, echo=progress
+                )
+                if report is None:
+                    raise CommandError(batch.message)
+                plan = report
         except ApplicationError as error:
             raise CommandError(error.message) from None
+        self.stderr.write("")
         for warning in plan.warnings:
             self.stdout.write(self.style.WARNING(warning))
         for fault in plan.errors:
             self.stdout.write(f"第 {fault.row} 行 {fault.column}「{fault.value}」：{fault.message}")
         counts = plan.counts
-        self.stdout.write(
-            f"新增 {counts[Action.CREATE]}，更新 {counts[Action.UPDATE]}，"
-            f"无变化 {counts[Action.UNCHANGED]}，有错误 {counts[Action.ERROR]}"
-        )
         if errors is not None and counts[Action.ERROR]:
             with errors.open("wb") as handle:
                 write_error_file(plan, handle)
             self.stdout.write(f"有错误的行已写入 {errors}，改正后可再次导入。")
-        if dry_run:
-            self.stdout.write("试运行：没有写入任何数据。")
-            return
-        with transaction.atomic():
-            done = import_apply(user=user, plan=plan)
-        self.stdout.write(
-            self.style.SUCCESS(f"已导入：新增 {done[Action.CREATE]}，更新 {done[Action.UPDATE]}。")
+        summary = (
+            f"新增 {counts[Action.CREATE]}，更新 {counts[Action.UPDATE]}，"
+            f"无变化 {counts[Action.UNCHANGED]}，有错误 {counts[Action.ERROR]}"
         )
+        if dry_run:
+            self.stdout.write(summary)
+            self.stdout.write("试运行：没有写入任何数据。")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"已导入（批次 {batch.pk}）：{summary}。"))

@@ -1,0 +1,211 @@
+"""Undoing an import batch within its own history (变动情况).
+
+Every history entry an import writes carries its batch. Undoing the batch removes the
+children it registered and puts back the values it changed, from the old values its entries
+hold (secret ones decrypted). It touches nothing that changed afterwards: a child edited,
+exited or restored since, by anyone, is left as it is and named in the result, so no later
+work is lost. Reviews (approve, return) do not count as changes. Reverted children get an
+entry of their own saying the import was undone.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from guanai.accounts.models import User
+from guanai.accounts.scope import ChildAccess
+from guanai.children.models import Child, ChildChange, Grandparent, Person
+from guanai.children.selectors import children_visible_to
+from guanai.children.services import (
+    CHILD_FIELDS,
+    FAMILY_ROLES,
+    PERSON_FIELDS,
+    SECRET_FIELDS,
+    _diff,
+    _propagate,
+    _record,
+    _snapshot,
+    child_derive,
+)
+from guanai.core.crypto import decrypt
+
+# Kinds of later entries that mean someone changed the record since the import.
+_CHANGING = (ChildChange.Kind.UPDATED, ChildChange.Kind.EXITED, ChildChange.Kind.RESTORED)
+# Children removed per statement, and reverted per transaction.
+_CHUNK = 1000
+
+
+@dataclass
+class UndoResult:
+    removed: int = 0
+    reverted: int = 0
+    # Children changed since the import, left as they are: (id, name).
+    kept: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _changed_since(batch_id: int, child_ids: list[int]) -> set[int]:
+    """Of these children, those with a change after the batch's own entries by anything
+    but the batch."""
+    changed: set[int] = set()
+    for start in range(0, len(child_ids), _CHUNK):
+        chunk = child_ids[start : start + _CHUNK]
+        first = dict(
+            ChildChange.objects.filter(batch_id=batch_id, child_id__in=chunk)
+            .values("child_id")
+            .annotate(first=models.Min("id"))
+            .values_list("child_id", "first")
+        )
+        later = (
+            ChildChange.objects.filter(child_id__in=chunk, kind__in=_CHANGING)
+            .filter(Q(batch_id__isnull=True) | ~Q(batch_id=batch_id))
+            .values_list("child_id", "id")
+        )
+        changed.update(child for child, entry in later if entry > first.get(child, entry))
+    return changed
+
+
+def _python(model: type[models.Model], name: str, value: Any) -> tuple[str, Any]:
+    """A history entry's stored value back as the attribute to set and its value."""
+    model_field = model._meta.get_field(name)
+    if isinstance(model_field, models.ForeignKey):
+        return model_field.attname, value
+    if name in SECRET_FIELDS:
+        return name, decrypt(value or "")
+    if isinstance(model_field, models.DateField) and isinstance(value, str):
+        return name, date.fromisoformat(value)
+    return name, value
+
+
+def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str) -> None:
+    """Put back what these entries (newest first) changed on the child and its family."""
+    before = _snapshot(child, CHILD_FIELDS)
+    persons: dict[int, tuple[Person, dict[str, Any], str]] = {}
+    for entry in entries:
+        if entry.subject == "child":
+            for change in entry.changes:
+                attribute, value = _python(Child, change["field"], change["old"])
+                setattr(child, attribute, value)
+        elif entry.subject in FAMILY_ROLES:
+            slot = entry.changes[0] if entry.changes else {}
+            if slot.get("field") == "name" and not isinstance(slot.get("old", ""), str):
+                # The slot itself changed (another person): point it back.
+                setattr(child, f"{entry.subject}_id", slot["old"])
+                continue
+            person = getattr(child, entry.subject)
+            if person is None:
+                continue
+            if person.pk not in persons:
+                persons[person.pk] = (person, _snapshot(person, PERSON_FIELDS), entry.subject)
+            for change in entry.changes:
+                attribute, value = _python(Person, change["field"], change["old"])
+                setattr(person, attribute, value)
+    for person, person_before, subject in persons.values():
+        person.save()
+        changes = _diff(person, person_before, PERSON_FIELDS)
+        if changes:
+            _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=subject, changes=changes)
+            _propagate(person, by=by, subject=subject, changes=changes, child=child)
+    # Relations are read again: slots may point elsewhere now.
+    for role in FAMILY_ROLES:
+        slot = Child._meta.get_field(role)
+        assert isinstance(slot, models.ForeignKey)
+        slot.delete_cached_value(child)
+    child_derive(child)
+    child.save()
+    _record(
+        child,
+        by=by,
+        kind=ChildChange.Kind.UPDATED,
+        changes=_diff(child, before, CHILD_FIELDS),
+        comment=comment,
+    )
+
+
+def _remove(child_ids: list[int]) -> None:
+    """Delete these children, then the family members no other child refers to."""
+    family: set[int] = set()
+    for row in Child.objects.filter(pk__in=child_ids).values_list(
+        "father_id", "mother_id", "guardian_id"
+    ):
+        family.update(pk for pk in row if pk)
+    family.update(
+        Grandparent.objects.filter(child_id__in=child_ids).values_list("person_id", flat=True)
+    )
+    Child.objects.filter(pk__in=child_ids).delete()
+    if not family:
+        return
+    held: set[int] = set()
+    for role in FAMILY_ROLES:
+        held.update(
+            Child.objects.filter(**{f"{role}_id__in": family}).values_list(f"{role}_id", flat=True)
+        )
+    held.update(
+        Grandparent.objects.filter(person_id__in=family).values_list("person_id", flat=True)
+    )
+    Person.objects.filter(pk__in=family - held).delete()
+
+
+def batch_changes_undo(
+    *,
+    user: User,
+    batch_id: int,
+    comment: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> UndoResult:
+    """Undo what an import batch wrote, as far as `user` may edit: see the module's text."""
+    result = UndoResult()
+    entries = ChildChange.objects.filter(batch_id=batch_id)
+    created = sorted(
+        set(entries.filter(kind=ChildChange.Kind.CREATED).values_list("child_id", flat=True))
+    )
+    updated = sorted(
+        set(entries.filter(kind=ChildChange.Kind.UPDATED).values_list("child_id", flat=True))
+        - set(created)
+    )
+    changed = _changed_since(batch_id, created + updated)
+    editable = children_visible_to(user, access=ChildAccess.EDIT)
+    total, done = len(created) + len(updated), 0
+    for start in range(0, len(created), _CHUNK):
+        chunk = created[start : start + _CHUNK]
+        mine = set(editable.filter(pk__in=chunk).values_list("pk", flat=True))
+        removable = [pk for pk in chunk if pk in mine and pk not in changed]
+        with transaction.atomic():
+            _remove(removable)
+        result.removed += len(removable)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    for start in range(0, len(updated), _CHUNK):
+        chunk = updated[start : start + _CHUNK]
+        children = (
+            editable.filter(pk__in=chunk)
+            .exclude(pk__in=changed)
+            .select_related("father", "mother", "guardian")
+        )
+        by_child: dict[int, list[ChildChange]] = defaultdict(list)
+        for entry in entries.filter(child_id__in=chunk, kind=ChildChange.Kind.UPDATED).order_by(
+            "-at", "-id"
+        ):
+            by_child[entry.child_id].append(entry)
+        with transaction.atomic():
+            for child in children:
+                _revert(child, by_child[child.pk], by=user, comment=comment)
+                result.reverted += 1
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    if changed:
+        result.kept = list(
+            Child.objects.filter(pk__in=changed).order_by("pk").values_list("pk", "name")
+        )
+    return result
+
+
+def undo_comment(file_name: str) -> str:
+    return _("撤销导入：%(file)s") % {"file": file_name}
