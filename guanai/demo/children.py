@@ -457,9 +457,12 @@ class _Generator:
         address = village.address + home
 
         father, mother, pattern = self.parents(village, births[0], surnames, guardianship)
+        # A parent not on record (or without a birth date) is taken as born 28 years before
+        # the eldest child: relatives' and grandparents' ages are drawn from it.
+        unknown_parent = _years_before(births[0], 28)
         parents_born = {
-            "father": father.birth_date if father and father.birth_date else births[0],
-            "mother": mother.birth_date if mother and mother.birth_date else births[0],
+            "father": father.birth_date if father and father.birth_date else unknown_parent,
+            "mother": mother.birth_date if mother and mother.birth_date else unknown_parent,
         }
         guardian, relationship, grandparents = self.carers(
             village, guardianship, surnames, parents_born

@@ -187,6 +187,22 @@ class TestTheDefaultCounty:
         assert pupils.exists()
         assert not pupils.exclude(school=teacher.memberships.get().school).exists()
 
+    def test_every_family_member_is_grown_up(self, db, demo):
+        adult = timezone.localdate().replace(year=timezone.localdate().year - 16)
+        assert not Person.objects.filter(birth_date__gt=adult).exists()
+
+    def test_the_county_exported_in_full_imports_back_unchanged_without_a_fault(self, db, demo):
+        from io import BytesIO
+
+        from guanai.roster.exporting import roster_rows, write_xlsx
+        from guanai.roster.importing import import_plan
+
+        out = BytesIO()
+        write_xlsx(roster_rows(Child.objects.order_by("pk"), full=True), out, title="花名册")
+        report = import_plan(user=User.objects.get(username="county_admin"), data=out.getvalue())
+        assert [(e.row, e.column, e.message) for e in report.errors] == []
+        assert report.counts["unchanged"] == COUNT
+
     def test_most_files_are_approved_and_a_few_exited(self, db, demo):
         states = Counter(Child.objects.values_list("review_state", flat=True))
         assert 94 < share(states, "approved") < 99.5
