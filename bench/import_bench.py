@@ -41,7 +41,7 @@ def peak_rss_mb() -> float:
 
 
 def manage(*args: str) -> None:
-    subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+    subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args], check=True, stdout=subprocess.DEVNULL
     )
 
@@ -123,9 +123,7 @@ def import_export_rate(data: bytes, limit: int) -> tuple[int, float]:
     meta = type(
         "Meta", (), {"model": model, "import_id_fields": ["id_number"], "fields": list(attrs)}
     )
-    resource_class = type(
-        "PlainChildResource", (resources.ModelResource,), {**attrs, "Meta": meta}
-    )
+    resource_class = type("PlainChildResource", (resources.ModelResource,), {**attrs, "Meta": meta})
     dataset = tablib.Dataset(*[["" if v is None else v for v in row] for row in body])
     dataset.headers = [str(h) for h in header]
     start = time.perf_counter()
@@ -166,8 +164,10 @@ def main() -> None:
         roster = folder / "roster.xlsx"
         started = time.perf_counter()
         prepare(args.rows, roster)
-        print(f"prepared {args.rows} demo children and their roster in "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"prepared {args.rows} demo children and their roster in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         run(roster.read_bytes(), args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -206,13 +206,18 @@ def run(data: bytes, args: argparse.Namespace) -> None:
 
     vendor = connection.vendor
     ours_rate, parse_rate, ie_rate = report.rows / ours, parsed / parse, ie_rows / ie
-    print(f"{report.rows} rows, {len(data) / 1e6:.1f} MB xlsx, 31 columns; "
-          f"created {report.counts['create']}, faulty {report.counts['error']}")
+    print(
+        f"{report.rows} rows, {len(data) / 1e6:.1f} MB xlsx, 31 columns; "
+        f"created {report.counts['create']}, faulty {report.counts['error']}"
+    )
     print(f"python-calamine parse-only: {parse:.1f} s, {parse_rate:,.0f} rows/s")
-    print(f"Guanai import ({vendor}): {ours:.1f} s, {ours_rate:,.0f} rows/s, "
-          f"peak RSS {rss_ours:.0f} MB (before: {rss_before:.0f} MB)")
-    print(f"django-import-export ({vendor}, first {ie_rows} rows): {ie:.1f} s, "
-          f"{ie_rate:,.0f} rows/s")
+    print(
+        f"Guanai import ({vendor}): {ours:.1f} s, {ours_rate:,.0f} rows/s, "
+        f"peak RSS {rss_ours:.0f} MB (before: {rss_before:.0f} MB)"
+    )
+    print(
+        f"django-import-export ({vendor}, first {ie_rows} rows): {ie:.1f} s, {ie_rate:,.0f} rows/s"
+    )
     ratio_parse, ratio_ie = ours_rate / parse_rate, ours_rate / ie_rate
     met = ratio_parse >= 0.5 and ratio_ie >= 20 and rss_ours < 1024
     print(
