@@ -190,8 +190,14 @@ def blind_index(kind: str, value: str) -> str:
     # A NUL in kind could make ("a\0b", "c") and ("a", "b\0c") collide.
     if not kind or "\0" in kind:
         raise ValueError("A blind index kind must be non-empty and contain no NUL.")
-    message = kind.encode() + b"\0" + value.encode()
-    return hmac.digest(_keys().index_key, message, hashlib.sha256)[:_INDEX_BYTES].hex()
+    return _index(_keys().index_key, kind.encode() + b"\0" + value.encode())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _index(key: bytes, message: bytes) -> str:
+    # Memoised: an import asks for the same family member's index several times per row.
+    # Keyed on the index key too, so a changed data key never returns a stale index.
+    return hmac.digest(key, message, hashlib.sha256)[:_INDEX_BYTES].hex()
 
 
 def mask_id_number(value: str) -> str:

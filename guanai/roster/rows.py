@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanai.areas.models import Area, School, township_short_name
 from guanai.children.idnumber import check_consistency, parse_id_number
@@ -361,17 +362,9 @@ class RowReader:
         child["gender"] = child["gender"] or parsed.gender
 
     def _check_required(self, row: RosterRow, child: dict[str, Any]) -> None:
-        missing = [
-            (key, message)
-            for key, message in (
-                ("birth_date", _("请填写出生日期，或填写身份证号码。")),
-                ("gender", _("请填写性别，或填写身份证号码。")),
-                ("schooling", _("请填写就学状况。")),
-                ("guardianship_type", _("请填写监护类型。")),
-                ("assessment", _("请填写监护情况评估。")),
-            )
-            if not child.get(key)
-        ]
+        missing = [(key, message) for key, message in _REQUIRED if not child.get(key)]
+        if not missing:
+            return
         id_number_faulty = any(e.column == self._header("id_number") for e in row.errors)
         for key, message in missing:
             if any(e.column == self._header(key) for e in row.errors):
@@ -382,6 +375,16 @@ class RowReader:
 
     def _header(self, key: str) -> str:
         return self.columns[key][1] if key in self.columns else BY_KEY[key].label
+
+
+# Translated when shown, not for every row read.
+_REQUIRED = (
+    ("birth_date", gettext_lazy("请填写出生日期，或填写身份证号码。")),
+    ("gender", gettext_lazy("请填写性别，或填写身份证号码。")),
+    ("schooling", gettext_lazy("请填写就学状况。")),
+    ("guardianship_type", gettext_lazy("请填写监护类型。")),
+    ("assessment", gettext_lazy("请填写监护情况评估。")),
+)
 
 
 def _required_text(value: object) -> str:
