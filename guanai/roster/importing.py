@@ -253,11 +253,12 @@ def import_roster(
     mapping: dict[str, str] | None = None,
     batch_id: int | None = None,
     progress: Progress | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Read and sort every row of a roster file; with `write`, also write the valid rows
     through the registry's services (history, review state, scope check), batch by batch.
     Without it nothing is written: the dry run. History entries carry `batch_id`."""
-    sheet = read_sheet(data)
+    sheet = read_sheet(data, max_bytes=max_bytes)
     head: list[list[object]] = []
     for row in sheet.rows:
         head.append(row)

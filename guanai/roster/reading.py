@@ -2,26 +2,37 @@
 (with or without BOM) or GBK/GB18030, which Chinese Excel writes by default.
 
 The file's kind comes from its bytes, not its name; anything else is refused with a
-message. Limits: `MAX_BYTES` for the file, `MAX_ROWS` for the rows, and a compressed
-workbook may not expand beyond `MAX_UNPACKED_BYTES` (a zip bomb dressed as .xlsx).
+message. Limits: `MAX_BYTES` for a file uploaded on the web (`COMMAND_MAX_BYTES` on the
+command line, for a province's roster), `MAX_ROWS` for the rows; a compressed workbook may not
+expand beyond `MAX_UNPACKED_BYTES` or 30 times its size, whichever is more (a zip bomb dressed
+as .xlsx expands a thousandfold). Sheets over `STREAM_ABOVE` bytes of XML are read row by row
+(xlsx_stream), smaller ones by calamine, which holds the whole sheet; CSV is decoded as read.
 """
 
+import codecs
 import csv
 import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
 from guanai.core.errors import ApplicationError
+from guanai.roster import xlsx_stream
 
 MAX_BYTES = 50 * 1024 * 1024
+COMMAND_MAX_BYTES = 500 * 1024 * 1024
 MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+MAX_UNPACKED_RATIO = 30
+MAX_SHARED_STRINGS_BYTES = 400 * 1024 * 1024
+STREAM_ABOVE = 64 * 1024 * 1024
 MAX_ROWS = 1_100_000
 
+_DECODE_CHUNK = 1 << 20
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)
 
@@ -35,31 +46,41 @@ class Sheet:
     size: int  # rows in the sheet, header and blank rows included: the measure of progress
 
 
-def _check_zip(data: bytes) -> str:
-    """The kind of a zip-based workbook, after checking it does not unpack into a bomb."""
+def _check_zip(data: bytes) -> tuple[str, int]:
+    """The kind of a zip-based workbook and the size of its largest part, after checking it
+    does not unpack into a bomb."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
     except zipfile.BadZipFile:
         raise ApplicationError(
             _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
         ) from None
-    if unpacked > MAX_UNPACKED_BYTES:
+    unpacked = sum(sizes.values())
+    if (
+        unpacked > max(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * len(data))
+        or sizes.get("xl/sharedStrings.xml", 0) > MAX_SHARED_STRINGS_BYTES
+    ):
         raise ApplicationError(_("文件解压后过大，不像是正常的花名册，已拒绝。"))
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "content.xml" in names:
-        return "ods"
+    largest = max(sizes.values(), default=0)
+    if "xl/workbook.xml" in sizes:
+        return "xlsx", largest
+    if "content.xml" in sizes:
+        return "ods", largest
     raise ApplicationError(_("这不是 Excel 表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
 
 
-def _decode(data: bytes) -> str:
+def _encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            for start in range(0, len(data), _DECODE_CHUNK):
+                decoder.decode(data[start : start + _DECODE_CHUNK])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return encoding
     raise ApplicationError(
         _("无法识别文件的文字编码。请在 Excel 中另存为 .xlsx 或 UTF-8 的 .csv。")
     )
@@ -71,26 +92,24 @@ def _looks_like_text(text: str) -> bool:
     return bool(sample.strip()) and controls == 0
 
 
-def read_sheet(data: bytes) -> Sheet:
+def read_sheet(data: bytes, *, max_bytes: int | None = None) -> Sheet:
     """The first worksheet of a roster file, as rows of cell values."""
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     if not data:
         raise ApplicationError(_("文件是空的。"))
-    if len(data) > MAX_BYTES:
+    if len(data) > limit:
         raise ApplicationError(
-            _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": MAX_BYTES // 1024 // 1024}
+            _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": limit // 1024 // 1024}
         )
+    largest = 0
     if data.startswith(_ZIP):
-        kind = _check_zip(data)
+        kind, largest = _check_zip(data)
     elif data.startswith(_OLE):
         kind = "xls"
     else:
-        if b"\x00" in data[:4096]:  # binary: a picture, a PDF, a Word file...
-            raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
-        text = _decode(data)
-        if not _looks_like_text(text):
-            raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
-        rows: Iterator[list[object]] = (list(row) for row in csv.reader(io.StringIO(text)))
-        return Sheet("csv", _limited(rows), text.count("\n") + 1)
+        return _read_csv(data)
+    if kind == "xlsx" and largest > STREAM_ABOVE:
+        return _read_xlsx_streaming(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
@@ -99,6 +118,46 @@ def read_sheet(data: bytes) -> Sheet:
         raise ApplicationError(
             _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
         ) from None
+
+
+def _read_csv(data: bytes) -> Sheet:
+    if b"\x00" in data[:4096]:  # binary: a picture, a PDF, a Word file...
+        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
+    encoding = _encoding(data)
+    if not _looks_like_text(data[:8192].decode(encoding, errors="ignore")):
+        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
+    # Decoded as read, so a large file is never held twice as text.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    rows: Iterator[list[object]] = (list(row) for row in csv.reader(text))
+    return Sheet("csv", _limited(rows), data.count(b"\n") + 1)
+
+
+def _read_xlsx_streaming(data: bytes) -> Sheet:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        rows = xlsx_stream.iter_rows(archive)
+        first = next(rows, None)
+    except (KeyError, ValueError, zipfile.BadZipFile, expat.ExpatError):
+        raise ApplicationError(
+            _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
+        ) from None
+    size = _xlsx_dimension_rows(archive)
+    return Sheet("xlsx", _limited(_chain([first] if first is not None else [], rows)), size)
+
+
+def _xlsx_dimension_rows(archive: zipfile.ZipFile) -> int:
+    """The row count the sheet declares (<dimension ref="A1:AE1000001"/>), for progress."""
+    with archive.open(xlsx_stream.first_sheet_path(archive)) as stream:
+        head = stream.read(4096).decode("utf-8", errors="ignore")
+    ref = head.partition('<dimension ref="')[2].partition('"')[0]
+    last = ref.rpartition(":")[2]
+    digits = "".join(char for char in last if char.isdigit())
+    return int(digits) if digits else 0
+
+
+def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
+    yield from first
+    yield from rest
 
 
 def _limited(rows: Iterator[list[Any]]) -> Iterator[list[object]]:

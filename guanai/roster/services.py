@@ -27,7 +27,7 @@ from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY
 from guanai.roster.importing import ImportReport, Progress, import_roster
 from guanai.roster.models import ImportBatch
-from guanai.roster.reading import MAX_BYTES, read_sheet
+from guanai.roster.reading import COMMAND_MAX_BYTES, MAX_BYTES, read_sheet
 from guanai.roster.templates import write_error_file
 
 State = ImportBatch.State
@@ -248,7 +248,9 @@ def check_job(batch_id: int) -> None:
         _finish(batch, State.CHECKED, message="", **_store_report(batch, report))
 
 
-def _import(batch: ImportBatch, echo: Progress | None = None) -> ImportReport | None:
+def _import(
+    batch: ImportBatch, echo: Progress | None = None, max_bytes: int | None = None
+) -> ImportReport | None:
     """Import a checked roster's valid rows. Records may have changed since the check, so
     the rows are sorted again as they are written. Stopped or failed halfway, what was
     written is taken out again."""
@@ -260,6 +262,7 @@ def _import(batch: ImportBatch, echo: Progress | None = None) -> ImportReport | 
             mapping=dict(batch.mapping),
             batch_id=batch.pk,
             progress=_progress(batch, echo=echo),
+            max_bytes=max_bytes,
         )
     except Exception as error:
         undone = batch_changes_undo(
@@ -297,9 +300,10 @@ def import_job(batch_id: int) -> None:
 def batch_import_now(
     *, user: User, file_name: str, data: bytes, echo: Progress | None = None
 ) -> tuple[ImportBatch, ImportReport | None]:
-    """Import a roster at once, as a recorded batch that can be undone (the command line)."""
+    """Import a roster at once, as a recorded batch that can be undone (the command line,
+    where a file may be as large as a province's roster)."""
     batch = _new_batch(user=user, file_name=file_name, data=data, state=State.IMPORTING)
-    return batch, _import(batch, echo)
+    return batch, _import(batch, echo, max_bytes=COMMAND_MAX_BYTES)
 
 
 @task()

@@ -229,3 +229,89 @@ def test_totals_and_blank_rows_are_recognised():
 def test_clean_text_makes_full_width_plain():
     assert clean_text("  ＡＢＣ　１２３  ") == "ABC 123"
     assert clean_text(3.0) == "3"
+
+
+def _plain(value: object) -> object:
+    """Dates as Excel serial days and numbers as floats, as both readers agree on them."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return float((value - date(1899, 12, 30)).days)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None if value == "" else value
+
+
+def _values(sheet) -> list[list[object]]:
+    """Rows without trailing blanks."""
+    out = []
+    for row in sheet.rows:
+        cells = [_plain(v) for v in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append(cells)
+    return out
+
+
+def test_a_large_sheet_is_streamed_and_reads_as_calamine_reads_it(monkeypatch):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)  # shared strings, as Excel writes them
+    sheet = book.add_worksheet("花名册")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["姓名", "出生日期", "身份证号码", "人数", "寄宿"])
+    sheet.write_row(1, 0, ["张三", None, ID, 3, True])
+    sheet.write_datetime(1, 1, datetime(2012, 3, 5), dates)
+    sheet.write_row(3, 0, ["李四", None, "", 2.5])  # row 3 left blank
+    sheet.write_string(4, 2, "5.10821E+17")
+    sheet.write_formula(5, 3, "=1+1", None, 2)
+    book.close()
+    data = buffer.getvalue()
+    whole = _values(read_sheet(data))
+    monkeypatch.setattr("guanai.roster.reading.STREAM_ABOVE", 0)
+    streamed_sheet = read_sheet(data)
+    assert streamed_sheet.size == 6
+    streamed = _values(streamed_sheet)
+    assert streamed == whole
+    assert streamed[1] == ["张三", 40973.0, ID, 3.0, True]
+    assert streamed[2] == []
+
+
+def test_the_streaming_reader_leaves_out_phonetic_guides():
+    from guanai.roster.xlsx_stream import iter_rows
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rels}"><sheets>'
+            '<sheet name="S" sheetId="1" r:id="rId7"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId7" Target="worksheets/roster.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            f'<sst xmlns="{main}"><si><t>曾</t><rPh sb="0" eb="1"><t>zeng</t></rPh></si>'
+            "<si><r><t>小</t></r><r><t>明</t></r></si></sst>",
+        )
+        archive.writestr(
+            "xl/worksheets/roster.xml",
+            f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+            '<c r="C1" t="s"><v>1</v></c><c r="D1" t="inlineStr"><is><t>甲</t></is></c>'
+            '</row><row r="3"><c r="B3" t="e"><v>#REF!</v></c></row></sheetData></worksheet>',
+        )
+    rows = list(iter_rows(zipfile.ZipFile(io.BytesIO(buffer.getvalue()))))
+    assert rows == [["曾", None, "小明", "甲"], [], [None, None]]
+
+
+def test_a_large_csv_is_decoded_as_it_is_read_in_gbk_too():
+    text = "姓名,村\r\n" + "".join(f"张{i},长滩村\r\n" for i in range(1000))
+    sheet = read_sheet(text.encode("gb18030"))
+    rows = list(sheet.rows)
+    assert rows[0] == ["姓名", "村"]
+    assert rows[1000] == ["张999", "长滩村"]
+    assert sheet.size == 1002

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from guanai.accounts.models import User
 from guanai.core.errors import ApplicationError
 from guanai.roster.importing import Action, import_roster
+from guanai.roster.reading import COMMAND_MAX_BYTES
 from guanai.roster.services import batch_import_now
 from guanai.roster.templates import write_error_file
 
@@ -48,7 +49,13 @@ class Command(BaseCommand):
 
         try:
             if dry_run:
-                plan = import_roster(user=user, data=data, write=False, progress=progress)
+                plan = import_roster(
+                    user=user,
+                    data=data,
+                    write=False,
+                    progress=progress,
+                    max_bytes=COMMAND_MAX_BYTES,
+                )
             else:
                 batch, report = batch_import_now(
                     user=user, file_name=file.name, data=data, echo=progress
