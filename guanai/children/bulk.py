@@ -144,6 +144,7 @@ class Table:
         columns = ", ".join(quote(f.column) for f in plain + prepared)
         values = ", ".join(["%s"] * (len(plain) + len(prepared)))
         self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({values})"  # noqa: S608
+        self.copy_sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
 
     def _keys(self, count: int) -> Sequence[int]:
         quote = self.connection.ops.quote_name
@@ -193,7 +194,13 @@ class Table:
             for obj in objs
         ]
         with self.connection.cursor() as cursor:
-            cursor.executemany(self.sql, rows)
+            if self.connection.vendor == "postgresql":
+                # COPY: several times faster than INSERTs, even pipelined ones.
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, rows)
 
 
 @contextmanager
