@@ -1,10 +1,14 @@
 """Import batches: who imported which file, when, with what result; the running job's
 progress; and, once imported, the handle by which the import can be undone."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+STALLED_AFTER = timedelta(minutes=2)
 
 
 class ImportBatch(models.Model):
@@ -43,6 +47,8 @@ class ImportBatch(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    # Last sign of life of the batch's job: a running job reports after every 2 000 rows.
+    updated_at = models.DateTimeField(auto_now=True)
     # Why the job failed, or what the undo left alone, for the user to read.
     message = models.TextField(blank=True)
     # The check's findings, encrypted (faulty values may be ID numbers): the first faults,
@@ -71,6 +77,11 @@ class ImportBatch(models.Model):
     @property
     def running(self) -> bool:
         return self.state in (self.State.CHECKING, self.State.IMPORTING, self.State.UNDOING)
+
+    @property
+    def stalled(self) -> bool:
+        """Running, but no word from the job for two minutes: is the worker running?"""
+        return self.running and timezone.now() - self.updated_at > STALLED_AFTER
 
     @property
     def percent(self) -> int:

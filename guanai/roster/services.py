@@ -181,7 +181,9 @@ def _progress(
     def report(done: int, total: int) -> None:
         if echo is not None:
             echo(done, total)
-        ImportBatch.objects.filter(pk=batch.pk).update(done=done, total=total)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            done=done, total=total, updated_at=timezone.now()
+        )
         if stoppable and ImportBatch.objects.filter(pk=batch.pk, cancel_requested=True).exists():
             raise Stopped
 

@@ -3,9 +3,11 @@ another, with a progress bar, a stop button and an undo; the faulty rows downloa
 batch is its importer's, and their county admin's to see and undo; nobody else's."""
 
 import io
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from conftest import make_child, make_id_number, make_user, run_jobs
@@ -100,7 +102,12 @@ def test_the_progress_poll_shows_the_bar_while_running_then_reloads_the_page(
     assert 'hx-trigger="every 1s"' in running.content.decode()
     assert "排队中" in running.content.decode()
     ImportBatch.objects.filter(pk=batch.pk).update(done=500, total=2000)
-    assert 'value="25"' in client.get(url).content.decode()
+    polled = client.get(url).content.decode()
+    assert 'value="25"' in polled
+    assert "job-stalled" not in polled
+    # No word from the job for minutes: the worker may not be running.
+    ImportBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - timedelta(minutes=3))
+    assert "db_worker" in client.get(url).content.decode()
     run_jobs()
     done = client.get(url, headers={"HX-Request": "true"})
     assert done["HX-Refresh"] == "true"
