@@ -28,10 +28,12 @@ from guanai.children.services import (
     PERSON_FIELDS,
     SECRET_FIELDS,
     _diff,
+    _person_editable,
     _propagate,
     _record,
     _snapshot,
     child_derive,
+    id_index,
 )
 from guanai.core.crypto import decrypt
 
@@ -47,6 +49,9 @@ class UndoResult:
     reverted: int = 0
     # Children changed since the import, left as they are: (id, name).
     kept: list[tuple[int, str]] = field(default_factory=list)
+    # Children the undoing user may not change (or whose family member is shared with such
+    # children), left as they are; not named, they may be out of the user's sight.
+    out_of_reach: int = 0
 
 
 def _changed_since(batch_id: int, child_ids: list[int]) -> set[int]:
@@ -82,10 +87,16 @@ def _python(model: type[models.Model], name: str, value: Any) -> tuple[str, Any]
     return name, value
 
 
-def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str) -> None:
-    """Put back what these entries (newest first) changed on the child and its family."""
+def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str) -> bool:
+    """Put back what these entries (newest first) changed on the child and its family;
+    False, touching nothing, if a family member to put back is not the user's to change."""
+    for entry in entries:
+        person = getattr(child, entry.subject) if entry.subject in FAMILY_ROLES else None
+        if person is not None and not _person_editable(by, person):
+            return False
     before = _snapshot(child, CHILD_FIELDS)
     persons: dict[int, tuple[Person, dict[str, Any], str]] = {}
+    dropped: set[int] = set()
     for entry in entries:
         if entry.subject == "child":
             for change in entry.changes:
@@ -94,8 +105,11 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
         elif entry.subject in FAMILY_ROLES:
             slot = entry.changes[0] if entry.changes else {}
             if slot.get("field") == "name" and not isinstance(slot.get("old", ""), str):
-                # The slot itself changed (another person): point it back.
+                # The slot itself changed (another person): point it back; the person the
+                # import pointed to goes if no one else refers to them.
                 setattr(child, f"{entry.subject}_id", slot["old"])
+                if slot.get("new"):
+                    dropped.add(slot["new"])
                 continue
             person = getattr(child, entry.subject)
             if person is None:
@@ -106,6 +120,7 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
                 attribute, value = _python(Person, change["field"], change["old"])
                 setattr(person, attribute, value)
     for person, person_before, subject in persons.values():
+        person.id_number_index = id_index(person.id_number)
         person.save()
         changes = _diff(person, person_before, PERSON_FIELDS)
         if changes:
@@ -115,7 +130,8 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
     for role in FAMILY_ROLES:
         slot = Child._meta.get_field(role)
         assert isinstance(slot, models.ForeignKey)
-        slot.delete_cached_value(child)
+        if slot.is_cached(child):
+            slot.delete_cached_value(child)
     child_derive(child)
     child.save()
     _record(
@@ -125,6 +141,8 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
         changes=_diff(child, before, CHILD_FIELDS),
         comment=comment,
     )
+    _drop_orphans(dropped)
+    return True
 
 
 def _remove(child_ids: list[int]) -> None:
@@ -138,17 +156,24 @@ def _remove(child_ids: list[int]) -> None:
         Grandparent.objects.filter(child_id__in=child_ids).values_list("person_id", flat=True)
     )
     Child.objects.filter(pk__in=child_ids).delete()
-    if not family:
+    _drop_orphans(family)
+
+
+def _drop_orphans(person_ids: set[int]) -> None:
+    """Delete those of these family members whom no child refers to any more."""
+    if not person_ids:
         return
     held: set[int] = set()
     for role in FAMILY_ROLES:
         held.update(
-            Child.objects.filter(**{f"{role}_id__in": family}).values_list(f"{role}_id", flat=True)
+            Child.objects.filter(**{f"{role}_id__in": person_ids}).values_list(
+                f"{role}_id", flat=True
+            )
         )
     held.update(
-        Grandparent.objects.filter(person_id__in=family).values_list("person_id", flat=True)
+        Grandparent.objects.filter(person_id__in=person_ids).values_list("person_id", flat=True)
     )
-    Person.objects.filter(pk__in=family - held).delete()
+    Person.objects.filter(pk__in=person_ids - held).delete()
 
 
 def batch_changes_undo(
@@ -178,6 +203,7 @@ def batch_changes_undo(
         with transaction.atomic():
             _remove(removable)
         result.removed += len(removable)
+        result.out_of_reach += len(set(chunk) - mine - changed)
         done += len(chunk)
         if progress is not None:
             progress(done, total)
@@ -193,17 +219,21 @@ def batch_changes_undo(
             "-at", "-id"
         ):
             by_child[entry.child_id].append(entry)
+        reached = 0
         with transaction.atomic():
             for child in children:
-                _revert(child, by_child[child.pk], by=user, comment=comment)
-                result.reverted += 1
+                reached += 1
+                if _revert(child, by_child[child.pk], by=user, comment=comment):
+                    result.reverted += 1
+                else:
+                    result.out_of_reach += 1
+        result.out_of_reach += len(set(chunk) - changed) - reached
         done += len(chunk)
         if progress is not None:
             progress(done, total)
     if changed:
-        result.kept = list(
-            Child.objects.filter(pk__in=changed).order_by("pk").values_list("pk", "name")
-        )
+        result.kept = list(editable.filter(pk__in=changed).order_by("pk").values_list("pk", "name"))
+        result.out_of_reach += len(changed) - len(result.kept)
     return result
 
 

@@ -193,6 +193,11 @@ def blind_index(kind: str, value: str) -> str:
     return _index(_keys().index_key, kind.encode() + b"\0" + value.encode())
 
 
+def forget_indexes() -> None:
+    """Drop the memoised indexes (and so the clear values they were asked for)."""
+    _index.cache_clear()
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _index(key: bytes, message: bytes) -> str:
     # Memoised: an import asks for the same family member's index several times per row.

@@ -40,6 +40,7 @@ from guanai.children.services import (
     id_index,
     recording_batch,
 )
+from guanai.core.crypto import forget_indexes
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY, HeaderMatch, match_header, unknown_header_message
 from guanai.roster.reading import read_sheet
@@ -299,12 +300,15 @@ def import_roster(
 
     # A larger SQLite page cache while it lasts, as for the demo: the children's indexes take
     # rows in random order (a no-op elsewhere).
-    with page_cache(connections[router.db_for_write(Child)], 64 * 1024):
-        for roster_row in reader.rows(iter(remaining)):
-            batch.append(roster_row)
-            if len(batch) >= BATCH:
-                flush()
-        flush()
+    try:
+        with page_cache(connections[router.db_for_write(Child)], 64 * 1024):
+            for roster_row in reader.rows(iter(remaining)):
+                batch.append(roster_row)
+                if len(batch) >= BATCH:
+                    flush()
+            flush()
+    finally:
+        forget_indexes()  # the file's ID numbers do not stay in memory after the import
     report.total = report.rows  # blank rows and the totals row are not counted
     return report
 

@@ -51,11 +51,14 @@ def _check_zip(data: bytes) -> tuple[str, int]:
     does not unpack into a bomb."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            infos = archive.infolist()
     except zipfile.BadZipFile:
         raise ApplicationError(
             _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
         ) from None
+    sizes = {info.filename: info.file_size for info in infos}
+    if len(sizes) != len(infos):  # the same name twice: not something Excel writes
+        raise ApplicationError(_("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。"))
     unpacked = sum(sizes.values())
     if (
         unpacked > max(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * len(data))
@@ -90,6 +93,28 @@ def _looks_like_text(text: str) -> bool:
     sample = text[:4096]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t")
     return bool(sample.strip()) and controls == 0
+
+
+def sniff(data: bytes, *, max_bytes: int | None = None) -> str:
+    """What kind of roster file this is ("xlsx", "xls", "ods" or "csv"), from its first
+    bytes and its zip directory, without reading any sheet: cheap enough for a web request.
+    A file that cannot be a roster is refused with its reason."""
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    if not data:
+        raise ApplicationError(_("文件是空的。"))
+    if len(data) > limit:
+        raise ApplicationError(
+            _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": limit // 1024 // 1024}
+        )
+    if data.startswith(_ZIP):
+        return _check_zip(data)[0]
+    if data.startswith(_OLE):
+        return "xls"
+    if b"\x00" in data[:4096]:  # binary: a picture, a PDF, a Word file...
+        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
+    if not _looks_like_text(data[:8192].decode(_encoding(data), errors="ignore")):
+        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
+    return "csv"
 
 
 def read_sheet(data: bytes, *, max_bytes: int | None = None) -> Sheet:
@@ -142,7 +167,17 @@ def _read_xlsx_streaming(data: bytes) -> Sheet:
             _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
         ) from None
     size = _xlsx_dimension_rows(archive)
-    return Sheet("xlsx", _limited(_chain([first] if first is not None else [], rows)), size)
+    return Sheet("xlsx", _limited(_guarded(_chain([first] if first else [], rows))), size)
+
+
+def _guarded(rows: Iterator[list[object]]) -> Iterator[list[object]]:
+    """A fault met further down the sheet, said as the others are (no cell value in it)."""
+    try:
+        yield from rows
+    except (KeyError, ValueError, IndexError, zipfile.BadZipFile, expat.ExpatError):
+        raise ApplicationError(
+            _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
+        ) from None
 
 
 def _xlsx_dimension_rows(archive: zipfile.ZipFile) -> int:

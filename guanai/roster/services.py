@@ -10,6 +10,7 @@ batch can be undone by its importer or a county admin, within its own history.
 import hashlib
 import io
 import json
+import logging
 from pathlib import PurePath
 from typing import Any
 
@@ -20,17 +21,18 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guanai.accounts.models import User
-from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
+from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.children.undo import batch_changes_undo, undo_comment
 from guanai.core.crypto import seal, unseal
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY
 from guanai.roster.importing import ImportReport, Progress, import_roster
 from guanai.roster.models import ImportBatch
-from guanai.roster.reading import COMMAND_MAX_BYTES, MAX_BYTES, read_sheet
+from guanai.roster.reading import COMMAND_MAX_BYTES, MAX_BYTES, sniff
 from guanai.roster.templates import write_error_file
 
 State = ImportBatch.State
+logger = logging.getLogger(__name__)
 # Faults kept for the screen; all of them are in the error file.
 PREVIEW_ERRORS = 200
 # Role whose holders see, and may undo, every batch of their area.
@@ -52,8 +54,8 @@ def batches_of(user: User) -> QuerySet[ImportBatch]:
         if m.role.code == BATCH_OVERSEER_ROLE and m.area is not None
     )
     q = Q(user=user)
-    if overseen:
-        q |= prefix_q("area_prefix", overseen) & ~Q(area_prefix="")
+    for prefix in overseen:  # area_prefix holds codes of any length: a prefix test, not a range
+        q |= Q(area_prefix__startswith=prefix)
     return ImportBatch.objects.filter(q)
 
 
@@ -103,7 +105,7 @@ def batch_upload(*, user: User, file_name: str, data: bytes) -> ImportBatch:
         raise ApplicationError(
             _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": MAX_BYTES // 1024 // 1024}
         )
-    read_sheet(data)  # what kind of file: refused here with its reason, before any job
+    sniff(data)  # what kind of file: refused here with its reason, before any job
     batch = _new_batch(user=user, file_name=file_name, data=data, state=State.CHECKING)
     check_job.enqueue(batch.pk)
     return batch
@@ -128,9 +130,15 @@ def batch_map(*, user: User, batch_id: int, mapping: dict[str, str]) -> ImportBa
     chosen = [key for key in mapping.values() if key]
     if any(key not in BY_KEY for key in chosen) or len(chosen) != len(set(chosen)):
         raise ApplicationError(_("每一列只能对应一个不同的项目。"))
-    batch.mapping = {header: key for header, key in mapping.items() if key}
-    batch.state, batch.done, batch.total = State.CHECKING, 0, 0
-    batch.save(update_fields=["mapping", "state", "done", "total"])
+    if not _move(
+        batch,
+        State.CHECKED,
+        State.CHECKING,
+        done=0,
+        total=0,
+        mapping={header: key for header, key in mapping.items() if key},
+    ):
+        raise ApplicationError(_("这个文件已经导入或已取消。"))
     check_job.enqueue(batch.pk)
     return batch
 
@@ -138,10 +146,8 @@ def batch_map(*, user: User, batch_id: int, mapping: dict[str, str]) -> ImportBa
 def batch_import(*, user: User, batch_id: int) -> ImportBatch:
     """Queue the import of the valid rows; the faulty ones stay out, to be corrected."""
     batch = batch_get_for_user(user=user, batch_id=batch_id, own=True)
-    if batch.state != State.CHECKED:
+    if not _move(batch, State.CHECKED, State.IMPORTING, done=0, cancel_requested=False):
         raise ApplicationError(_("这个文件已经导入或已取消。"))
-    batch.state, batch.done, batch.cancel_requested = State.IMPORTING, 0, False
-    batch.save(update_fields=["state", "done", "cancel_requested"])
     import_job.enqueue(batch.pk)
     return batch
 
@@ -149,12 +155,11 @@ def batch_import(*, user: User, batch_id: int) -> ImportBatch:
 def batch_cancel(*, user: User, batch_id: int) -> ImportBatch:
     """Cancel a checked batch, or ask a running job to stop."""
     batch = batch_get_for_user(user=user, batch_id=batch_id, own=True)
-    if batch.state == State.CHECKED:
-        batch.state, batch.sealed, batch.error_file = State.CANCELLED, b"", b""
-        batch.save(update_fields=["state", "sealed", "error_file"])
-    elif batch.running:
-        batch.cancel_requested = True
-        batch.save(update_fields=["cancel_requested"])
+    if not _move(batch, State.CHECKED, State.CANCELLED, sealed=b"", error_file=b"", report=b""):
+        ImportBatch.objects.filter(pk=batch.pk, state__in=(State.CHECKING, State.IMPORTING)).update(
+            cancel_requested=True
+        )
+    batch.refresh_from_db()
     return batch
 
 
@@ -166,13 +171,23 @@ def batch_undo(*, user: User, batch_id: int) -> ImportBatch:
     """Undo an imported batch (its importer or a county admin): what it created is removed
     and what it changed put back, except records changed since."""
     batch = batch_get_for_user(user=user, batch_id=batch_id)
-    if not batch_may_undo(user, batch):
+    if not batch_may_undo(user, batch) or not _move(
+        batch, State.IMPORTED, State.UNDOING, done=0, total=0, undone_by=user
+    ):
         raise ApplicationError(_("只有已导入的批次可以撤销。"))
-    batch.state, batch.done, batch.total = State.UNDOING, 0, 0
-    batch.undone_by = user
-    batch.save(update_fields=["state", "done", "total", "undone_by"])
     undo_job.enqueue(batch.pk)
     return batch
+
+
+def _move(batch: ImportBatch, from_state: str, to_state: str, **fields: Any) -> bool:
+    """Change the batch's state if it is still `from_state`, in one statement: two clicks,
+    or two people, never start the same job twice."""
+    moved = ImportBatch.objects.filter(pk=batch.pk, state=from_state).update(
+        state=to_state, updated_at=timezone.now(), **fields
+    )
+    if moved:
+        batch.refresh_from_db()
+    return bool(moved)
 
 
 def _progress(
@@ -226,6 +241,16 @@ def _failed(error: BaseException) -> str:
     return _("处理文件时出错，没有写入任何数据。请稍后重试，或联系系统管理员。")
 
 
+class JobFailed(Exception):
+    """Raised in place of an unexpected error, so that the task's stored result and the
+    worker's log name the error's kind but never carry its text (which may quote a cell)."""
+
+
+def _unexpected(batch: ImportBatch, error: BaseException) -> JobFailed:
+    logger.error("Import batch %s failed: %s", batch.pk, type(error).__name__)
+    return JobFailed(f"import batch {batch.pk}: {type(error).__name__}")
+
+
 @task()
 def check_job(batch_id: int) -> None:
     """The dry run of an uploaded roster (a background job)."""
@@ -245,7 +270,7 @@ def check_job(batch_id: int) -> None:
     except Exception as error:
         _finish(batch, State.FAILED, message=_failed(error))
         if not isinstance(error, ApplicationError):
-            raise
+            raise _unexpected(batch, error) from None
     else:
         _finish(batch, State.CHECKED, message="", **_store_report(batch, report))
 
@@ -267,9 +292,17 @@ def _import(
             max_bytes=max_bytes,
         )
     except Exception as error:
-        undone = batch_changes_undo(
-            user=batch.user, batch_id=batch.pk, comment=undo_comment(batch.file_name)
-        )
+        try:
+            undone = batch_changes_undo(
+                user=batch.user, batch_id=batch.pk, comment=undo_comment(batch.file_name)
+            )
+        except Exception as undo_error:
+            _finish(
+                batch,
+                State.FAILED,
+                message=_("导入中断，撤回已写入的部分时出错，请联系系统管理员。"),
+            )
+            raise _unexpected(batch, undo_error) from None
         if isinstance(error, Stopped):
             message = _("已停止导入，已写入的 %(count)d 名儿童已撤回。") % {
                 "count": undone.removed + undone.reverted
@@ -278,7 +311,7 @@ def _import(
             return None
         _finish(batch, State.FAILED, message=_failed(error), error_file=b"")
         if not isinstance(error, ApplicationError):
-            raise
+            raise _unexpected(batch, error) from None
         return None
     _finish(
         batch,
@@ -314,12 +347,22 @@ def undo_job(batch_id: int) -> None:
     batch = ImportBatch.objects.filter(pk=batch_id, state=State.UNDOING).first()
     if batch is None or batch.undone_by is None:
         return
-    result = batch_changes_undo(
-        user=batch.undone_by,
-        batch_id=batch.pk,
-        comment=undo_comment(batch.file_name),
-        progress=_progress(batch, stoppable=False),
-    )
+    try:
+        result = batch_changes_undo(
+            user=batch.undone_by,
+            batch_id=batch.pk,
+            comment=undo_comment(batch.file_name),
+            progress=_progress(batch, stoppable=False),
+        )
+    except Exception as error:
+        # What was undone stays undone (each part in its own transaction); the rest can be
+        # undone again.
+        _finish(
+            batch,
+            State.IMPORTED,
+            message=_("撤销未能完成，已撤销的部分保持撤销，可以再次撤销其余部分。"),
+        )
+        raise _unexpected(batch, error) from None
     message = _("已撤销：删除新增的 %(removed)d 名，恢复更新的 %(reverted)d 名。") % {
         "removed": result.removed,
         "reverted": result.reverted,
@@ -329,5 +372,9 @@ def undo_job(batch_id: int) -> None:
         message += _("另有 %(count)d 名儿童在导入后又被修改，未撤销，请逐一核对：%(names)s") % {
             "count": len(result.kept),
             "names": names,
+        }
+    if result.out_of_reach:
+        message += _("另有 %(count)d 名儿童不在撤销人的管辖范围内，未撤销。") % {
+            "count": result.out_of_reach
         }
     _finish(batch, State.UNDONE, undone_at=timezone.now(), message=message)

@@ -138,13 +138,16 @@ def roster_import(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
     batch = batch_get_for_user(user=request.user, batch_id=batch_id)
-    report = batch_report(batch) if batch.state == ImportBatch.State.CHECKED else {}
+    own = batch.user_id == request.user.pk
+    # The faults quote the file (ID numbers too): for the importer's eyes only. A county
+    # admin overseeing the batch sees its counts.
+    report = batch_report(batch) if own and batch.state == ImportBatch.State.CHECKED else {}
     return render(
         request,
         "roster/import_detail.html",
         {
             "batch": batch,
-            "own": batch.user_id == request.user.pk,
+            "own": own,
             "may_undo": batch_may_undo(request.user, batch),
             "errors": [
                 {"row": row, "column": column, "value": value, "message": message}

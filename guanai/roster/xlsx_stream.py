@@ -14,6 +14,7 @@ phonetic guides (the pinyin runs Chinese Excel adds) left out.
 import posixpath
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime, time
 from typing import IO, Any
 from xml.parsers import expat
 
@@ -23,10 +24,21 @@ _DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 _CHUNK = 1 << 16
 
 
+class RefusedXml(ValueError):
+    """The workbook's XML declares a DTD: Excel never writes one, an entity bomb does."""
+
+
+def _refuse(*_args: object) -> None:
+    raise RefusedXml
+
+
 def _parser() -> Any:
-    # Namespaces resolved to "uri name"; no DTD or external entities are ever loaded.
+    # Namespaces resolved to "uri name". A document type declaration (where entities, and
+    # so entity-expansion bombs, are declared) is refused outright.
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
     parser.buffer_text = True
     return parser
 
@@ -122,9 +134,21 @@ def _column(reference: str) -> int:
     return index - 1
 
 
-def _number(text: str) -> float | int:
-    value = float(text)
+def _number(text: str) -> object:
+    try:
+        value = float(text)
+    except ValueError:
+        return text  # not a number after all: kept as the text it is
     return int(value) if value.is_integer() and "E" not in text and "." not in text else value
+
+
+def _iso_date(text: str) -> object:
+    """A cell of type "d" (ISO 8601), as some programs other than Excel write dates."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment.date() if moment.time() == time() else moment
 
 
 def iter_rows(archive: zipfile.ZipFile) -> Iterator[list[object]]:
@@ -176,6 +200,8 @@ def iter_rows(archive: zipfile.ZipFile) -> Iterator[list[object]]:
                 value = raw == "1"
             elif kind == "e":
                 value = None
+            elif kind == "d":
+                value = _iso_date(raw)
             else:
                 value = _number(raw)
             while len(row) < column:

@@ -3,7 +3,7 @@ another, with a progress bar, a stop button and an undo; the faulty rows downloa
 batch is its importer's, and their county admin's to see and undo; nobody else's."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -306,3 +306,112 @@ def test_two_columns_cannot_be_matched_to_the_same_field(places, cast, client_fo
     assert "只能对应一个" in response.content.decode()
     batch.refresh_from_db()
     assert batch.mapping == {}
+
+
+def test_a_county_admin_sees_the_counts_of_a_batch_but_not_the_values_of_its_faults(
+    places, cast, client_for
+):
+    client = client_for(cast["village_director"])
+    number = make_id_number(sequence=451)
+    batch = uploaded_and_checked(client, roster(line(1, "魏一", number, birth="2001-01-01")))
+    assert batch.counts["error"] == 1
+    assert number in detail(client, batch)  # the importer sees what they typed
+    county_page = detail(client_for(cast["county_admin"]), batch)
+    assert 'data-testid="count-error"' in county_page
+    assert number not in county_page
+
+
+def test_a_batch_of_a_county_level_importer_is_seen_by_the_other_county_admins(
+    places, cast, client_for
+):
+    batch = uploaded_and_checked(
+        client_for(cast["county_admin"]), roster(line(1, "蒋一", make_id_number(sequence=452)))
+    )
+    assert batch.area_prefix == places.county.prefix
+    colleague = make_user("wangcang_admin_2", role="county_admin", area=places.county)
+    response = client_for(colleague).get(reverse("roster:import_detail", args=[batch.pk]))
+    assert response.status_code == 200
+
+
+def test_two_clicks_on_import_queue_one_job(places, cast, client_for):
+    client = client_for(cast["village_director"])
+    batch = uploaded_and_checked(client, roster(line(1, "沈一", make_id_number(sequence=453))))
+    client.post(reverse("roster:import_apply", args=[batch.pk]))
+    client.post(reverse("roster:import_apply", args=[batch.pk]))
+    assert run_jobs() == 1
+    assert Child.objects.count() == 1
+
+
+def test_undo_leaves_a_parent_shared_with_a_child_out_of_reach(places, cast, client_for):
+    from guanai.children.services import id_index
+
+    near = make_child(name="韩近", id_number=make_id_number(sequence=454), village=places.village)
+    father = near.father
+    father.name, father.phone = "韩父", "13800000004"
+    father.id_number = make_id_number("510821", date(1980, 1, 1), 74)
+    father.id_number_index = id_index(father.id_number)
+    father.save()
+    far = make_child(name="韩远", village=places.other_township_village)
+    far.father = father
+    far.save()
+    # The county admin changes the shared father's phone through an import of 韩近.
+    row = line(1, "韩近", near.id_number) + f",{father.id_number},13900000003"
+    county = client_for(cast["county_admin"])
+    batch = imported(county, f"{HEADER},父亲身份证号码,父亲联系电话\r\n{row}\r\n".encode())
+    father.refresh_from_db()
+    assert father.phone == "13900000003"
+    # Before the undo, 韩远 moves to another county: the father is no longer the county's alone.
+    Child.objects.filter(pk=far.pk).update(village=places.other_county_village)
+    county.post(reverse("roster:import_undo", args=[batch.pk]))
+    run_jobs()
+    father.refresh_from_db()
+    batch.refresh_from_db()
+    assert batch.state == "undone"
+    assert father.phone == "13900000003"  # left as it is, and said so
+    assert "不在撤销人的管辖范围内" in batch.message
+    assert "韩远" not in batch.message
+
+
+def test_undo_puts_back_a_changed_id_number_and_its_index(places, cast, client_for):
+    from guanai.children.selectors import persons_with_id_numbers
+    from guanai.children.services import id_index
+
+    client = client_for(cast["village_director"])
+    held = make_child(name="钟一", id_number=make_id_number(sequence=455), village=places.village)
+    father = held.father  # on record without an ID number
+    father.name = "钟父"
+    father.save()
+    number = make_id_number("510821", date(1985, 5, 5), 76)
+    row = line(1, "钟一", held.id_number) + f",{number}"
+    batch = imported(client, f"{HEADER},父亲身份证号码\r\n{row}\r\n".encode())
+    assert persons_with_id_numbers([id_index(number)]).get() == father
+    client.post(reverse("roster:import_undo", args=[batch.pk]))
+    run_jobs()
+    father.refresh_from_db()
+    assert father.id_number == ""
+    assert father.id_number_index == ""
+    assert not persons_with_id_numbers([id_index(number)]).exists()
+
+
+def test_undo_points_a_family_slot_back_and_drops_the_person_it_pointed_to(
+    places, cast, client_for
+):
+    from guanai.children.services import id_index
+
+    client = client_for(cast["village_director"])
+    held = make_child(name="钟二", id_number=make_id_number(sequence=456), village=places.village)
+    father = held.father
+    old_number = make_id_number("510821", date(1985, 5, 5), 77)
+    father.name, father.id_number, father.id_number_index = "钟父", old_number, id_index(old_number)
+    father.save()
+    # Another ID number is another person: the import points the slot at a new record.
+    row = line(1, "钟二", held.id_number) + f",{make_id_number('510821', date(1984, 4, 4), 78)}"
+    batch = imported(client, f"{HEADER},父亲身份证号码\r\n{row}\r\n".encode())
+    held.refresh_from_db()
+    assert held.father != father
+    persons = Person.objects.count()
+    client.post(reverse("roster:import_undo", args=[batch.pk]))
+    run_jobs()
+    held.refresh_from_db()
+    assert held.father == father
+    assert Person.objects.count() == persons - 1

@@ -315,3 +315,21 @@ def test_a_large_csv_is_decoded_as_it_is_read_in_gbk_too():
     assert rows[0] == ["姓名", "村"]
     assert rows[1000] == ["张999", "长滩村"]
     assert sheet.size == 1002
+
+
+def test_the_streaming_reader_refuses_an_entity_bomb(monkeypatch):
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
+        "<is><t>&b;</t></is></c></row></sheetData></worksheet>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}"/>')
+        archive.writestr("xl/_rels/workbook.xml.rels", "<Relationships/>")
+        archive.writestr("xl/worksheets/sheet1.xml", bomb)
+    monkeypatch.setattr("guanai.roster.reading.STREAM_ABOVE", 0)
+    with pytest.raises(ApplicationError, match="损坏"):
+        list(read_sheet(buffer.getvalue()).rows)
