@@ -39,7 +39,9 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
+    text = str(value)
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check: most cells are
+        text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
 
 
