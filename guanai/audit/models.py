@@ -1,5 +1,7 @@
 """The access log: who viewed, revealed or exported personal data, when, and why."""
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -24,6 +26,9 @@ class AccessEvent(models.Model):
     # For exports: the filter, the format, the row count, whether ID numbers were in full.
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    # The hash chain (tamper evidence): this entry's link, and the link of the entry before.
+    previous = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -33,3 +38,27 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.target} {self.at:%Y-%m-%d %H:%M}"
+
+    def chained_record(self) -> bytes:
+        return chained_record(self)
+
+
+def chained_record(event: models.Model) -> bytes:
+    """What the chain vouches for: every field of an entry, in a fixed form (also used by
+    the migration that chained the entries made before the chain)."""
+    return json.dumps(
+        [
+            event.pk,
+            event.at.isoformat(),  # type: ignore[attr-defined]
+            event.user_id,  # type: ignore[attr-defined]
+            event.action,  # type: ignore[attr-defined]
+            event.target,  # type: ignore[attr-defined]
+            event.field,  # type: ignore[attr-defined]
+            event.reason,  # type: ignore[attr-defined]
+            event.detail,  # type: ignore[attr-defined]
+            event.ip_address,  # type: ignore[attr-defined]
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()

@@ -116,6 +116,7 @@ def _decode_key(text: str, *, source: str) -> bytes:
 class _DerivedKeys:
     cipher: AESGCM
     index_key: bytes
+    chain_key: bytes
 
 
 @functools.cache
@@ -130,6 +131,7 @@ def _derive(master: bytes) -> _DerivedKeys:
     return _DerivedKeys(
         cipher=AESGCM(expand(b"guanai encryption v1")),
         index_key=expand(b"guanai blind index v1"),
+        chain_key=expand(b"guanai audit chain v1"),
     )
 
 
@@ -191,6 +193,15 @@ def blind_index(kind: str, value: str) -> str:
     if not kind or "\0" in kind:
         raise ValueError("A blind index kind must be non-empty and contain no NUL.")
     return _index(_keys().index_key, kind.encode() + b"\0" + value.encode())
+
+
+def chain_digest(previous: str, record: bytes) -> str:
+    """The access log's link: HMAC-SHA256 of the previous link and this record, under a key
+    derived from the data key, so that whoever can write the database but lacks the key
+    cannot forge or re-chain entries."""
+    return hmac.new(
+        _keys().chain_key, previous.encode() + b"\0" + record, hashlib.sha256
+    ).hexdigest()
 
 
 def forget_indexes() -> None:
