@@ -11,6 +11,7 @@ its own transaction, so memory stays flat in row count and a running import repo
 progress and can be stopped between batches.
 """
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
 from guanai.children.bulk import page_cache
-from guanai.children.models import Child
+from guanai.children.models import Child, Person
 from guanai.children.selectors import (
     children_of_persons,
     children_visible_to,
@@ -35,6 +36,7 @@ from guanai.children.selectors import (
     villages_editable_by,
 )
 from guanai.children.services import (
+    SECRET_FIELDS,
     child_update,
     children_create_many,
     id_index,
@@ -42,9 +44,15 @@ from guanai.children.services import (
 )
 from guanai.core.crypto import forget_indexes
 from guanai.core.errors import ApplicationError
-from guanai.roster.columns import BY_KEY, HeaderMatch, match_header, unknown_header_message
+from guanai.roster.columns import (
+    BY_KEY,
+    HEADER_SEARCH_ROWS,
+    HeaderMatch,
+    match_header,
+    unknown_header_message,
+)
 from guanai.roster.reading import read_sheet
-from guanai.roster.rows import Places, RosterRow, RowError, RowReader
+from guanai.roster.rows import Places, RosterRow, RowError, RowReader, split_work_place
 
 # Rows are matched against the database this many at a time.
 BATCH = 2000
@@ -109,18 +117,28 @@ _ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields}
 
 
 def _changed(row: RosterRow, child: Child) -> bool:
-    for name, value in row.child.items():
-        if name in ("id_number", "address") and not value:
+    for name, value in row.updates().items():
+        if name in SECRET_FIELDS and not value:
             continue  # blank keeps what is held
         if _comparable(getattr(child, _ATTNAMES[name])) != _comparable(value):
             return True
-    for role, person in row.family.items():
-        held = getattr(child, role)
-        if (held.name if held else "") != ((person or {}).get("name") or ""):
+    return any(_person_changed(given, getattr(child, role)) for role, given in row.family.items())
+
+
+def _person_changed(given: dict[str, Any] | None, held: Person | None) -> bool:
+    if given is None or held is None:
+        return (given is None) != (held is None)
+    for name, value in given.items():
+        if name in ("work_province", "work_city"):
+            continue  # compared as one place below: "广东省深圳市" is "广东深圳市"
+        if name in SECRET_FIELDS and not value:
+            continue
+        if getattr(held, name) != value:
             return True
-        if person and held and person.get("phone") and person["phone"] != held.phone:
-            return True
-    return False
+    return "work_province" in given and split_work_place(held.work_place) != (
+        given["work_province"],
+        given["work_city"],
+    )
 
 
 def _family_out_of_reach(user: User, batch: list[RosterRow]) -> set[str]:
@@ -261,11 +279,7 @@ def import_roster(
     through the registry's services (history, review state, scope check), batch by batch.
     Without it nothing is written: the dry run. History entries carry `batch_id`."""
     sheet = read_sheet(data, max_bytes=max_bytes)
-    head: list[list[object]] = []
-    for row in sheet.rows:
-        head.append(row)
-        if len(head) >= 15:
-            break
+    head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
     match: HeaderMatch | None = match_header(head, mapping)
     if match is None:
         raise ApplicationError(
@@ -281,7 +295,7 @@ def import_roster(
     reader = RowReader(
         match, head[match.row_index], importer_places(user), today or timezone.localdate()
     )
-    remaining: Iterable[list[object]] = _chain(head[match.row_index + 1 :], sheet.rows)
+    remaining: Iterable[list[object]] = itertools.chain(head[match.row_index + 1 :], sheet.rows)
     seen: dict[str, int] = {}
     batch: list[RosterRow] = []
 
@@ -318,11 +332,6 @@ def import_plan(*, user: User, data: bytes, **options: Any) -> ImportReport:
     return import_roster(user=user, data=data, write=False, **options)
 
 
-def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
-    yield from first
-    yield from rest
-
-
 def _write(user: User, planned: list[PlannedRow], batch_id: int | None) -> None:
     """One batch's valid rows, in one transaction: new children in bulk, updates one by one.
     Faulty rows are left out."""
@@ -336,7 +345,10 @@ def _write(user: User, planned: list[PlannedRow], batch_id: int | None) -> None:
         for item in updates:
             assert item.existing is not None
             child_update(
-                user=user, child_id=item.existing.pk, data=item.row.child, family=item.row.family
+                user=user,
+                child_id=item.existing.pk,
+                data=item.row.updates(),
+                family=item.row.family,
             )
 
 

@@ -12,6 +12,7 @@ as .xlsx expands a thousandfold). Sheets over `STREAM_ABOVE` bytes of XML are re
 import codecs
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,7 +168,8 @@ def _read_xlsx_streaming(data: bytes) -> Sheet:
             _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
         ) from None
     size = _xlsx_dimension_rows(archive)
-    return Sheet("xlsx", _limited(_guarded(_chain([first] if first else [], rows))), size)
+    head = [] if first is None else [first]  # a blank first row is a row too
+    return Sheet("xlsx", _limited(_guarded(itertools.chain(head, rows))), size)
 
 
 def _guarded(rows: Iterator[list[object]]) -> Iterator[list[object]]:
@@ -188,11 +190,6 @@ def _xlsx_dimension_rows(archive: zipfile.ZipFile) -> int:
     last = ref.rpartition(":")[2]
     digits = "".join(char for char in last if char.isdigit())
     return int(digits) if digits else 0
-
-
-def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
-    yield from first
-    yield from rest
 
 
 def _limited(rows: Iterator[list[Any]]) -> Iterator[list[object]]:

@@ -176,10 +176,18 @@ class RowError:
 @dataclass
 class RosterRow:
     row: int
+    # Every field of a new child, defaults included.
     child: dict[str, Any] = field(default_factory=dict)
+    # Family members whose columns the file has (a person is None when the name is blank).
     family: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     cells: list[object] = field(default_factory=list)  # as read, for the error file
+    # The child's fields the file gives (its columns, and what they imply): only these
+    # change a child already held; the defaults of columns the file lacks never do.
+    given: frozenset[str] = frozenset()
+
+    def updates(self) -> dict[str, Any]:
+        return {name: value for name, value in self.child.items() if name in self.given}
 
 
 def split_work_place(text: str) -> tuple[str, str]:
@@ -248,6 +256,12 @@ class RowReader:
         self.columns = {
             key: (index, clean_text(headers[index])) for index, key in match.keys.items()
         }
+        given = set(self.columns) & _CHILD_COLUMNS
+        if "village" in given:
+            given.add("hukou_area")
+        if "id_number" in given:  # the birth date and gender follow from it
+            given |= {"birth_date", "gender"}
+        self.given = frozenset(given)
 
     def rows(self, rows: Iterator[list[object]]) -> Iterator[RosterRow]:
         """Every data row, skipping blank rows and the 合计 row."""
@@ -257,7 +271,7 @@ class RowReader:
             yield self.read(offset, cells)
 
     def read(self, number: int, cells: list[object]) -> RosterRow:
-        row = RosterRow(row=number, cells=list(cells))
+        row = RosterRow(row=number, cells=list(cells), given=self.given)
 
         def cell(key: str) -> object:
             column = self.columns.get(key)
@@ -318,7 +332,8 @@ class RowReader:
         child["assessment"] = coded("assessment")
         child["risk_level"] = coded("risk_level") or RiskLevel.LOW
         for role in ("father", "mother", "guardian"):
-            row.family[role] = self._person(row, role, take)
+            if f"{role}_name" in self.columns:
+                row.family[role] = self._person(row, role, take)
         self._check_required(row, child)
         return row
 
@@ -337,7 +352,7 @@ class RowReader:
         phone = take(f"{role}_phone", read_phone)
         if phone:
             person["phone"] = phone
-        if role in ("father", "mother"):
+        if role in ("father", "mother") and f"{role}_work_place" in self.columns:
             place = clean_text(take(f"{role}_work_place", lambda v: v))
             person["away_for_work"] = bool(place)
             person["work_province"], person["work_city"] = split_work_place(place)
@@ -376,6 +391,30 @@ class RowReader:
     def _header(self, key: str) -> str:
         return self.columns[key][1] if key in self.columns else BY_KEY[key].label
 
+
+# Columns that are fields of the child under the same name.
+_CHILD_COLUMNS = frozenset(
+    {
+        "name",
+        "gender",
+        "ethnicity",
+        "birth_date",
+        "id_number",
+        "village",
+        "hukou_rural",
+        "address",
+        "health",
+        "schooling",
+        "school",
+        "grade",
+        "class_name",
+        "boarding",
+        "guardianship_type",
+        "guardian_relationship",
+        "assessment",
+        "risk_level",
+    }
+)
 
 # Translated when shown, not for every row read.
 _REQUIRED = (

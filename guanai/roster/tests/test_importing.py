@@ -166,3 +166,33 @@ def test_ten_thousand_rows_with_three_faulty_import_the_rest_and_touch_nothing_e
     # And a second time, nothing changes.
     again = import_plan(user=director, data=roster(*lines))
     assert again.counts == {"create": 0, "update": 0, "unchanged": 9997, "error": 3}
+
+
+def test_columns_a_file_lacks_never_overwrite_what_is_held(places, cast):
+    held = make_child(places.village, name="郑一", id_number=numbers(1)[0], risk_level="high")
+    held.grade = "三年级"
+    held.save()
+    header = "姓名,身份证号码,村,就学状况,就读学校,监护类型,监护情况评估,班级"
+    row = f"郑一,{held.id_number},长滩村,小学,东河小学,隔代监护,一般,2班"
+    director = cast["village_director"]
+    report = import_roster(user=director, data=f"{header}\r\n{row}\r\n".encode(), write=True)
+    assert report.counts["update"] == 1
+    child = Child.objects.select_related("father", "mother").get(pk=held.pk)
+    assert child.class_name == "2班"  # given
+    assert (child.risk_level, child.grade) == ("high", "三年级")  # not in the file: kept
+    assert child.father == held.father  # no father columns: the father is kept
+    assert child.mother == held.mother
+
+
+def test_a_parent_who_came_home_is_an_update(places, cast):
+    director = cast["village_director"]
+    number = numbers(1)[0]
+    import_roster(user=director, data=roster(line(1, "郑二", number)), write=True)
+    assert Child.objects.get().father.away_for_work
+    home = roster(line(1, "郑二", number)).decode("gbk").replace("广东深圳", "")
+    plan = import_plan(user=director, data=home.encode("gbk"))
+    assert plan.counts[Action.UPDATE] == 1
+    import_roster(user=director, data=home.encode("gbk"), write=True)
+    child = Child.objects.select_related("father").get()
+    assert not child.father.away_for_work
+    assert not child.parents_away_2016

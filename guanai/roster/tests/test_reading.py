@@ -333,3 +333,12 @@ def test_the_streaming_reader_refuses_an_entity_bomb(monkeypatch):
     monkeypatch.setattr("guanai.roster.reading.STREAM_ABOVE", 0)
     with pytest.raises(ApplicationError, match="损坏"):
         list(read_sheet(buffer.getvalue()).rows)
+
+
+def test_a_streamed_sheet_keeps_a_blank_first_row(monkeypatch):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    book.add_worksheet().write_row(1, 0, ["姓名", "村"])  # row 1 left blank
+    book.close()
+    monkeypatch.setattr("guanai.roster.reading.STREAM_ABOVE", 0)
+    assert _values(read_sheet(buffer.getvalue())) == [[], ["姓名", "村"]]
