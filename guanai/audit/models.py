@@ -39,9 +39,6 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.target} {self.at:%Y-%m-%d %H:%M}"
 
-    def chained_record(self) -> bytes:
-        return chained_record(self)
-
 
 def chained_record(event: models.Model) -> bytes:
     """What the chain vouches for: every field of an entry, in a fixed form (also used by

@@ -12,7 +12,7 @@ from django.db import connections, router, transaction
 from django.http import HttpRequest
 
 from guanai.accounts.models import User
-from guanai.audit.models import AccessEvent
+from guanai.audit.models import AccessEvent, chained_record
 from guanai.core.crypto import chain_digest
 
 # The first entry's "previous link".
@@ -56,7 +56,7 @@ def access_record(
             .first()
             or GENESIS
         )
-        event.digest = chain_digest(event.previous, event.chained_record())
+        event.digest = chain_digest(event.previous, chained_record(event))
         event.save(update_fields=["previous", "digest"])
     return event
 
@@ -74,6 +74,6 @@ def access_log_faults() -> Iterator[ChainFault]:
     for event in AccessEvent.objects.order_by("pk").iterator(chunk_size=2000):
         if event.previous != previous:
             yield ChainFault(event.pk, "broken")
-        if event.digest != chain_digest(event.previous, event.chained_record()):
+        if event.digest != chain_digest(event.previous, chained_record(event)):
             yield ChainFault(event.pk, "altered")
         previous = event.digest

@@ -1,27 +1,21 @@
-"""Fast batched writing of children: plain executemany INSERTs with keys drawn beforehand.
+"""Fast batched writing of children and their families, for the demo's generator and for
+roster imports: plain executemany INSERTs (COPY on PostgreSQL) with keys drawn beforehand.
 
-Used by the demo's generator and by roster imports. It exists for size. bulk_create took eight minutes for a million children, most of it in its
+It exists for size. bulk_create took eight minutes for a million children, most of it in its
 SQL compiler asking every field of every row for its database value; `Table` sends the rows
-with executemany and keys drawn from the table's sequence beforehand, and the same million
-takes about five and a half. `Factory` makes the instances cheaply, `Batch` holds one batch
-of them, and `Tables` writes a batch in four INSERTs with no query per row.
+with keys drawn from the table's sequence beforehand, and the same million takes about five
+and a half. `Factory` makes the instances cheaply.
 """
 
 import functools
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
-
-from guanai.children.models import Child, ChildChange, Grandparent, Person
-
-# ID numbers per lookup of the ones already taken.
-_LOOKUP_CHUNK = 5000
 
 M = TypeVar("M", bound=models.Model)
 
@@ -49,43 +43,6 @@ class Factory(Generic[M]):
             raise TypeError(f"{self.model.__name__} has no field {', '.join(unknown)}")
         given = self.defaults | values
         return self.model(*[given[attname] for attname in self.attnames])
-
-
-_LINKS, _CHANGES = Factory(Grandparent), Factory(ChildChange)
-
-
-@dataclass
-class Batch:
-    persons: list[Person] = field(default_factory=list)
-    children: list[Child] = field(default_factory=list)
-    # (child, grandparent, relationship): Grandparent rows once both have keys.
-    links: list[tuple[Child, Person, str]] = field(default_factory=list)
-
-
-def _drop_taken_ids(records: Sequence[Child] | Sequence[Person]) -> None:
-    """Leave out the ID numbers other records already hold, rather than clash with them.
-
-    Only a number typed in by hand, or a family member kept after the demo's children were
-    deleted, can be taken: the counters never repeat a number within a run.
-    """
-    by_index: dict[str, Child | Person] = {
-        r.id_number_index: r for r in records if r.id_number_index
-    }
-    if not by_index:
-        return
-    model = type(records[0])
-    keys = list(by_index)
-    for start in range(0, len(keys), _LOOKUP_CHUNK):
-        taken = (
-            model.objects.filter(id_number_index__in=keys[start : start + _LOOKUP_CHUNK])
-            # The same condition as the partial unique index, so the database uses it.
-            .exclude(id_number_index="")
-            .order_by()
-            .values_list("id_number_index", flat=True)
-        )
-        for index in taken:
-            record = by_index[index]
-            record.id_number = record.id_number_index = ""
 
 
 def _values_of(attnames: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -220,37 +177,3 @@ def page_cache(connection: BaseDatabaseWrapper, kib: int) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
-class Tables:
-    def __init__(self) -> None:
-        self.persons, self.children = Table(Person), Table(Child)
-        self.links, self.changes = Table(Grandparent), Table(ChildChange)
-        # Only numbers held before this run can clash: the run's own never repeat.
-        self.check_ids = (
-            Person.objects.exclude(id_number_index="").exists()
-            or Child.objects.exclude(id_number_index="").exists()
-        )
-
-    def write(self, batch: Batch) -> None:
-        if self.check_ids:
-            _drop_taken_ids(batch.persons)
-            _drop_taken_ids(batch.children)
-        self.persons.insert(batch.persons)
-        self.children.insert(batch.children)
-        links = [
-            _LINKS.make(child_id=child.pk, person_id=person.pk, relationship=relationship)
-            for child, person, relationship in batch.links
-        ]
-        self.links.insert(links)
-        changes = [
-            _CHANGES.make(
-                child_id=child.pk,
-                at=child.created_at,
-                by_id=child.created_by_id,
-                kind=ChildChange.Kind.CREATED,
-                changes=[],
-            )
-            for child in batch.children
-        ]
-        self.changes.insert(changes)

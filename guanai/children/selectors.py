@@ -37,6 +37,12 @@ def villages_editable_by(user: User) -> QuerySet[Area]:
     return villages.filter(prefix_q("code", frozenset(prefixes)))
 
 
+def child_access_required(user: User, access: ChildAccess) -> None:
+    """404 for users who hold this access over no child at all."""
+    if access not in scope_for(user).child_access():
+        raise Http404
+
+
 def child_get_for_user(
     *, user: User, child_id: int, access: ChildAccess = ChildAccess.VIEW
 ) -> Child:

@@ -193,8 +193,8 @@ _import_batch: ContextVar[int | None] = ContextVar("import_batch", default=None)
 
 
 @contextmanager
-def recording_batch(batch_id: int) -> Iterator[None]:
-    """History entries written inside belong to this import batch."""
+def recording_batch(batch_id: int | None) -> Iterator[None]:
+    """History entries written inside belong to this import batch (None: to none)."""
     token = _import_batch.set(batch_id)
     try:
         yield

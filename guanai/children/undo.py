@@ -11,7 +11,6 @@ entry of their own saying the import was undone.
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.db import models, transaction
@@ -78,13 +77,12 @@ def _changed_since(batch_id: int, child_ids: list[int]) -> set[int]:
 def _python(model: type[models.Model], name: str, value: Any) -> tuple[str, Any]:
     """A history entry's stored value back as the attribute to set and its value."""
     model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
     if isinstance(model_field, models.ForeignKey):
         return model_field.attname, value
     if name in SECRET_FIELDS:
         return name, decrypt(value or "")
-    if isinstance(model_field, models.DateField) and isinstance(value, str):
-        return name, date.fromisoformat(value)
-    return name, value
+    return name, model_field.to_python(value)  # ISO dates, lists of codes, ... as stored
 
 
 def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str) -> bool:

@@ -30,6 +30,7 @@ from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import Child, ReviewState
 from guanai.children.selectors import (
     ChildPaginator,
+    child_access_required,
     child_filter,
     child_get_for_user,
     child_history,
@@ -56,15 +57,9 @@ from guanai.core.types import AuthedRequest
 PAGE_SIZES = (20, 50, 100)
 
 
-def _require(request: AuthedRequest, access: ChildAccess) -> None:
-    """404 for users who hold this access over no child at all."""
-    if access not in scope_for(request.user).child_access():
-        raise Http404
-
-
 @require_GET
 def child_list(request: AuthedRequest) -> HttpResponse:
-    _require(request, ChildAccess.VIEW)
+    child_access_required(request.user, ChildAccess.VIEW)
     form = ChildFilterForm(request.GET)
     child_filter_, sort = form.to_filter()
     # Never searched by GET (see child_find): say so.
@@ -125,7 +120,7 @@ def _secret(value: str, mask: Any) -> dict[str, Any]:
 def child_find(request: AuthedRequest) -> HttpResponse:
     """Find a child by ID number: by POST, so the number never appears in a URL, in the
     browser's history or in a server log. Only for those who may reveal ID numbers."""
-    _require(request, ChildAccess.REVEAL)
+    child_access_required(request.user, ChildAccess.REVEAL)
     query = normalize_id_number(request.POST.get("id_number", ""))
     children = children_visible_to(request.user, access=ChildAccess.REVEAL)
     child = child_search(children, query).first() if len(query) in (15, 18) else None
@@ -238,7 +233,7 @@ def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def child_new(request: AuthedRequest) -> HttpResponse:
-    _require(request, ChildAccess.EDIT)
+    child_access_required(request.user, ChildAccess.EDIT)
     return _save(request, None)
 
 
@@ -264,7 +259,7 @@ def _validate(request: AuthedRequest, child: Child | None) -> HttpResponse:
 @never_cache
 @require_POST
 def child_validate_new(request: AuthedRequest) -> HttpResponse:
-    _require(request, ChildAccess.EDIT)
+    child_access_required(request.user, ChildAccess.EDIT)
     return _validate(request, None)
 
 
@@ -330,7 +325,7 @@ def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
 
 @require_GET
 def review_list(request: AuthedRequest) -> HttpResponse:
-    _require(request, ChildAccess.REVIEW)
+    child_access_required(request.user, ChildAccess.REVIEW)
     page = Paginator(review_queue(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "children/review_list.html", {"page": page})
 

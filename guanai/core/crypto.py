@@ -18,6 +18,9 @@ import hmac
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,28 +195,36 @@ def blind_index(kind: str, value: str) -> str:
     # A NUL in kind could make ("a\0b", "c") and ("a", "b\0c") collide.
     if not kind or "\0" in kind:
         raise ValueError("A blind index kind must be non-empty and contain no NUL.")
-    return _index(_keys().index_key, kind.encode() + b"\0" + value.encode())
+    memo = _index_memo.get()
+    if memo is not None and (kind, value) in memo:
+        return memo[(kind, value)]
+    message = kind.encode() + b"\0" + value.encode()
+    index = hmac.digest(_keys().index_key, message, hashlib.sha256)[:_INDEX_BYTES].hex()
+    if memo is not None:
+        memo[(kind, value)] = index
+    return index
+
+
+# Within remembering_indexes(): an import asks for the same family member's index several
+# times per row. Nowhere else, so clear values never outlive the work that needed them.
+_index_memo: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("index_memo", default=None)
+
+
+@contextmanager
+def remembering_indexes() -> Iterator[None]:
+    token = _index_memo.set({})
+    try:
+        yield
+    finally:
+        _index_memo.reset(token)
 
 
 def chain_digest(previous: str, record: bytes) -> str:
     """The access log's link: HMAC-SHA256 of the previous link and this record, under a key
     derived from the data key, so that whoever can write the database but lacks the key
     cannot forge or re-chain entries."""
-    return hmac.new(
-        _keys().chain_key, previous.encode() + b"\0" + record, hashlib.sha256
-    ).hexdigest()
-
-
-def forget_indexes() -> None:
-    """Drop the memoised indexes (and so the clear values they were asked for)."""
-    _index.cache_clear()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _index(key: bytes, message: bytes) -> str:
-    # Memoised: an import asks for the same family member's index several times per row.
-    # Keyed on the index key too, so a changed data key never returns a stale index.
-    return hmac.digest(key, message, hashlib.sha256)[:_INDEX_BYTES].hex()
+    message = previous.encode() + b"\0" + record
+    return hmac.new(_keys().chain_key, message, hashlib.sha256).hexdigest()
 
 
 def mask_id_number(value: str) -> str:

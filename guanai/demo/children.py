@@ -31,7 +31,7 @@ from stdnum.cn import ric
 from guanai.accounts.models import User
 from guanai.accounts.scope import prefix_q
 from guanai.areas.models import Area, AreaLevel, School
-from guanai.children.bulk import Batch, Factory, Tables, page_cache
+from guanai.children.bulk import Factory, page_cache
 from guanai.children.idnumber import FEMALE, MALE
 from guanai.children.models import (
     Assessment,
@@ -47,6 +47,7 @@ from guanai.children.models import (
     Status,
 )
 from guanai.children.services import child_derive, id_index
+from guanai.demo.bulk import Batch, Tables
 from guanai.demo.population import (
     AGES,
     ASSESSMENTS,

@@ -13,7 +13,6 @@ progress and can be stopped between batches.
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,7 +41,7 @@ from guanai.children.services import (
     id_index,
     recording_batch,
 )
-from guanai.core.crypto import forget_indexes
+from guanai.core.crypto import remembering_indexes
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import (
     BY_KEY,
@@ -314,15 +313,12 @@ def import_roster(
 
     # A larger SQLite page cache while it lasts, as for the demo: the children's indexes take
     # rows in random order (a no-op elsewhere).
-    try:
-        with page_cache(connections[router.db_for_write(Child)], 64 * 1024):
-            for roster_row in reader.rows(iter(remaining)):
-                batch.append(roster_row)
-                if len(batch) >= BATCH:
-                    flush()
-            flush()
-    finally:
-        forget_indexes()  # the file's ID numbers do not stay in memory after the import
+    with remembering_indexes(), page_cache(connections[router.db_for_write(Child)], 64 * 1024):
+        for roster_row in reader.rows(iter(remaining)):
+            batch.append(roster_row)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
     report.total = report.rows  # blank rows and the totals row are not counted
     return report
 
@@ -339,7 +335,7 @@ def _write(user: User, planned: list[PlannedRow], batch_id: int | None) -> None:
     updates = [p for p in planned if p.action == Action.UPDATE and p.existing is not None]
     if not creates and not updates:
         return
-    with transaction.atomic(), _batch_context(batch_id):
+    with transaction.atomic(), recording_batch(batch_id):
         if creates:
             children_create_many(user=user, entries=[(row.child, row.family) for row in creates])
         for item in updates:
@@ -350,7 +346,3 @@ def _write(user: User, planned: list[PlannedRow], batch_id: int | None) -> None:
                 data=item.row.updates(),
                 family=item.row.family,
             )
-
-
-def _batch_context(batch_id: int | None) -> AbstractContextManager[None]:
-    return recording_batch(batch_id) if batch_id is not None else nullcontext()

@@ -42,24 +42,35 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)
 class Sheet:
     """The rows of a roster, read as they are consumed: memory stays flat in row count."""
 
-    kind: str  # "xlsx", "xls", "ods" or "csv"
     rows: Iterator[list[object]]
     size: int  # rows in the sheet, header and blank rows included: the measure of progress
 
 
-def _check_zip(data: bytes) -> tuple[str, int]:
-    """The kind of a zip-based workbook and the size of its largest part, after checking it
-    does not unpack into a bomb."""
+def _broken() -> ApplicationError:
+    return ApplicationError(_("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。"))
+
+
+def _not_a_sheet() -> ApplicationError:
+    return ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
+
+
+@dataclass(frozen=True)
+class _Probe:
+    kind: str  # "xlsx", "xls", "ods" or "csv"
+    largest: int = 0  # of a zip's parts, unpacked
+    encoding: str = ""  # of a CSV
+
+
+def _check_zip(data: bytes) -> _Probe:
+    """A zip-based workbook, after checking it does not unpack into a bomb."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile:
-        raise ApplicationError(
-            _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
-        ) from None
+        raise _broken() from None
     sizes = {info.filename: info.file_size for info in infos}
     if len(sizes) != len(infos):  # the same name twice: not something Excel writes
-        raise ApplicationError(_("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。"))
+        raise _broken()
     unpacked = sum(sizes.values())
     if (
         unpacked > max(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * len(data))
@@ -68,9 +79,9 @@ def _check_zip(data: bytes) -> tuple[str, int]:
         raise ApplicationError(_("文件解压后过大，不像是正常的花名册，已拒绝。"))
     largest = max(sizes.values(), default=0)
     if "xl/workbook.xml" in sizes:
-        return "xlsx", largest
+        return _Probe("xlsx", largest)
     if "content.xml" in sizes:
-        return "ods", largest
+        return _Probe("ods", largest)
     raise ApplicationError(_("这不是 Excel 表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
 
 
@@ -96,10 +107,9 @@ def _looks_like_text(text: str) -> bool:
     return bool(sample.strip()) and controls == 0
 
 
-def sniff(data: bytes, *, max_bytes: int | None = None) -> str:
-    """What kind of roster file this is ("xlsx", "xls", "ods" or "csv"), from its first
-    bytes and its zip directory, without reading any sheet: cheap enough for a web request.
-    A file that cannot be a roster is refused with its reason."""
+def _probe(data: bytes, max_bytes: int | None) -> _Probe:
+    """What kind of roster file this is, from its first bytes and its zip directory, without
+    reading any sheet. A file that cannot be a roster is refused with its reason."""
     limit = MAX_BYTES if max_bytes is None else max_bytes
     if not data:
         raise ApplicationError(_("文件是空的。"))
@@ -108,54 +118,42 @@ def sniff(data: bytes, *, max_bytes: int | None = None) -> str:
             _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": limit // 1024 // 1024}
         )
     if data.startswith(_ZIP):
-        return _check_zip(data)[0]
+        return _check_zip(data)
     if data.startswith(_OLE):
-        return "xls"
+        return _Probe("xls")
     if b"\x00" in data[:4096]:  # binary: a picture, a PDF, a Word file...
-        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
-    if not _looks_like_text(data[:8192].decode(_encoding(data), errors="ignore")):
-        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
-    return "csv"
+        raise _not_a_sheet()
+    encoding = _encoding(data)
+    if not _looks_like_text(data[:8192].decode(encoding, errors="ignore")):
+        raise _not_a_sheet()
+    return _Probe("csv", encoding=encoding)
+
+
+def sniff(data: bytes, *, max_bytes: int | None = None) -> str:
+    """The kind of a roster file ("xlsx", "xls", "ods" or "csv"), refusing what cannot be
+    one: cheap enough for a web request."""
+    return _probe(data, max_bytes).kind
 
 
 def read_sheet(data: bytes, *, max_bytes: int | None = None) -> Sheet:
     """The first worksheet of a roster file, as rows of cell values."""
-    limit = MAX_BYTES if max_bytes is None else max_bytes
-    if not data:
-        raise ApplicationError(_("文件是空的。"))
-    if len(data) > limit:
-        raise ApplicationError(
-            _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": limit // 1024 // 1024}
-        )
-    largest = 0
-    if data.startswith(_ZIP):
-        kind, largest = _check_zip(data)
-    elif data.startswith(_OLE):
-        kind = "xls"
-    else:
-        return _read_csv(data)
-    if kind == "xlsx" and largest > STREAM_ABOVE:
+    probe = _probe(data, max_bytes)
+    if probe.kind == "csv":
+        # Decoded as read, so a large file is never held twice as text.
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=probe.encoding, newline="")
+        rows: Iterator[list[object]] = (list(row) for row in csv.reader(text))
+        return Sheet(_limited(rows), data.count(b"\n") + 1)
+    if probe.kind == "xlsx" and probe.largest > STREAM_ABOVE:
         return _read_xlsx_streaming(data)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        return Sheet(kind, _limited(sheet.iter_rows()), sheet.height)
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        return Sheet(_limited(sheet.iter_rows()), sheet.height)
     except (CalamineError, ValueError, IndexError):
-        raise ApplicationError(
-            _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
-        ) from None
+        raise _broken() from None
 
 
-def _read_csv(data: bytes) -> Sheet:
-    if b"\x00" in data[:4096]:  # binary: a picture, a PDF, a Word file...
-        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
-    encoding = _encoding(data)
-    if not _looks_like_text(data[:8192].decode(encoding, errors="ignore")):
-        raise ApplicationError(_("这不是表格文件。请上传 .xlsx、.xls 或 .csv 文件。"))
-    # Decoded as read, so a large file is never held twice as text.
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    rows: Iterator[list[object]] = (list(row) for row in csv.reader(text))
-    return Sheet("csv", _limited(rows), data.count(b"\n") + 1)
+# What the streaming reader raises on a broken workbook.
+_STREAM_FAULTS = (KeyError, ValueError, IndexError, zipfile.BadZipFile, expat.ExpatError)
 
 
 def _read_xlsx_streaming(data: bytes) -> Sheet:
@@ -163,23 +161,19 @@ def _read_xlsx_streaming(data: bytes) -> Sheet:
         archive = zipfile.ZipFile(io.BytesIO(data))
         rows = xlsx_stream.iter_rows(archive)
         first = next(rows, None)
-    except (KeyError, ValueError, zipfile.BadZipFile, expat.ExpatError):
-        raise ApplicationError(
-            _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
-        ) from None
+    except _STREAM_FAULTS:
+        raise _broken() from None
     size = _xlsx_dimension_rows(archive)
     head = [] if first is None else [first]  # a blank first row is a row too
-    return Sheet("xlsx", _limited(_guarded(itertools.chain(head, rows))), size)
+    return Sheet(_limited(_guarded(itertools.chain(head, rows))), size)
 
 
 def _guarded(rows: Iterator[list[object]]) -> Iterator[list[object]]:
     """A fault met further down the sheet, said as the others are (no cell value in it)."""
     try:
         yield from rows
-    except (KeyError, ValueError, IndexError, zipfile.BadZipFile, expat.ExpatError):
-        raise ApplicationError(
-            _("文件已损坏，无法打开。请在 Excel 中另存为 .xlsx 后再上传。")
-        ) from None
+    except _STREAM_FAULTS:
+        raise _broken() from None
 
 
 def _xlsx_dimension_rows(archive: zipfile.ZipFile) -> int:

@@ -28,7 +28,7 @@ from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY
 from guanai.roster.importing import ImportReport, Progress, import_roster
 from guanai.roster.models import ImportBatch
-from guanai.roster.reading import COMMAND_MAX_BYTES, MAX_BYTES, sniff
+from guanai.roster.reading import COMMAND_MAX_BYTES, sniff
 from guanai.roster.templates import write_error_file
 
 State = ImportBatch.State
@@ -72,7 +72,7 @@ def batch_get_for_user(*, user: User, batch_id: int, own: bool = False) -> Impor
 def batch_report(batch: ImportBatch) -> dict[str, Any]:
     """The check's findings: the first faults, warnings and unrecognised headers."""
     if not batch.report:
-        return {"errors": [], "warnings": [], "unknown": [], "headers": []}
+        return {"errors": [], "warnings": [], "unknown": []}
     return dict(json.loads(unseal(bytes(batch.report))))
 
 
@@ -101,23 +101,22 @@ def _importer_prefix(user: User) -> str:
 def batch_upload(*, user: User, file_name: str, data: bytes) -> ImportBatch:
     """Keep an uploaded roster and queue its check. A file that is not a spreadsheet, or
     too large, is refused at once."""
-    if len(data) > MAX_BYTES:
-        raise ApplicationError(
-            _("文件超过 %(limit)d MB，请分成几个文件上传。") % {"limit": MAX_BYTES // 1024 // 1024}
-        )
-    sniff(data)  # what kind of file: refused here with its reason, before any job
+    sniff(data)  # size and kind of file: refused here with its reason, before any job
     batch = _new_batch(user=user, file_name=file_name, data=data, state=State.CHECKING)
     check_job.enqueue(batch.pk)
     return batch
 
 
-def _new_batch(*, user: User, file_name: str, data: bytes, state: str) -> ImportBatch:
+def _new_batch(
+    *, user: User, file_name: str, data: bytes, state: str, keep: bool = True
+) -> ImportBatch:
+    """The batch of an uploaded file, kept encrypted until a job reads it (`keep`)."""
     return ImportBatch.objects.create(
         user=user,
         area_prefix=_importer_prefix(user),
         file_name=PurePath(file_name.replace("\\", "/")).name[:200] or "roster",
         file_sha256=hashlib.sha256(data).hexdigest(),
-        sealed=seal(data),
+        sealed=seal(data) if keep else b"",
         state=state,
     )
 
@@ -163,17 +162,11 @@ def batch_cancel(*, user: User, batch_id: int) -> ImportBatch:
     return batch
 
 
-def batch_may_undo(user: User, batch: ImportBatch) -> bool:
-    return batch.state == State.IMPORTED and batches_of(user).filter(pk=batch.pk).exists()
-
-
 def batch_undo(*, user: User, batch_id: int) -> ImportBatch:
-    """Undo an imported batch (its importer or a county admin): what it created is removed
-    and what it changed put back, except records changed since."""
+    """Undo an imported batch (whoever may see it: its importer or a county admin): what it
+    created is removed and what it changed put back, except records changed since."""
     batch = batch_get_for_user(user=user, batch_id=batch_id)
-    if not batch_may_undo(user, batch) or not _move(
-        batch, State.IMPORTED, State.UNDOING, done=0, total=0, undone_by=user
-    ):
+    if not _move(batch, State.IMPORTED, State.UNDOING, done=0, total=0, undone_by=user):
         raise ApplicationError(_("只有已导入的批次可以撤销。"))
     undo_job.enqueue(batch.pk)
     return batch
@@ -216,12 +209,12 @@ def _finish(batch: ImportBatch, state: str, **fields: Any) -> None:
     batch.save()
 
 
-def _store_report(batch: ImportBatch, report: ImportReport) -> dict[str, Any]:
+def _stored_report(report: ImportReport) -> dict[str, Any]:
+    """The batch's fields that keep a check's findings."""
     findings = {
         "errors": [[e.row, e.column, e.value, e.message] for e in report.errors[:PREVIEW_ERRORS]],
         "warnings": report.warnings,
         "unknown": report.unknown,
-        "headers": [str(h) if h is not None else "" for h in report.headers],
     }
     out = io.BytesIO()
     if report.faulty:
@@ -272,11 +265,14 @@ def check_job(batch_id: int) -> None:
         if not isinstance(error, ApplicationError):
             raise _unexpected(batch, error) from None
     else:
-        _finish(batch, State.CHECKED, message="", **_store_report(batch, report))
+        _finish(batch, State.CHECKED, message="", **_stored_report(report))
 
 
 def _import(
-    batch: ImportBatch, echo: Progress | None = None, max_bytes: int | None = None
+    batch: ImportBatch,
+    data: bytes | None = None,
+    echo: Progress | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport | None:
     """Import a checked roster's valid rows. Records may have changed since the check, so
     the rows are sorted again as they are written. Stopped or failed halfway, what was
@@ -284,7 +280,7 @@ def _import(
     try:
         report = import_roster(
             user=batch.user,
-            data=unseal(bytes(batch.sealed)),
+            data=unseal(bytes(batch.sealed)) if data is None else data,
             write=True,
             mapping=dict(batch.mapping),
             batch_id=batch.pk,
@@ -337,8 +333,8 @@ def batch_import_now(
 ) -> tuple[ImportBatch, ImportReport | None]:
     """Import a roster at once, as a recorded batch that can be undone (the command line,
     where a file may be as large as a province's roster)."""
-    batch = _new_batch(user=user, file_name=file_name, data=data, state=State.IMPORTING)
-    return batch, _import(batch, echo, max_bytes=COMMAND_MAX_BYTES)
+    batch = _new_batch(user=user, file_name=file_name, data=data, state=State.IMPORTING, keep=False)
+    return batch, _import(batch, data, echo, max_bytes=COMMAND_MAX_BYTES)
 
 
 @task()

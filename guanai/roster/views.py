@@ -1,18 +1,19 @@
 import io
-from urllib.parse import quote
+from typing import IO
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.accounts.scope import ChildAccess
 from guanai.children.forms import ChildFilterForm
-from guanai.children.selectors import child_filter, children_visible_to
+from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.types import AuthedRequest
 from guanai.roster.columns import COLUMNS
@@ -26,7 +27,6 @@ from guanai.roster.services import (
     batch_get_for_user,
     batch_import,
     batch_map,
-    batch_may_undo,
     batch_report,
     batch_undo,
     batch_upload,
@@ -43,8 +43,7 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     GET gives ID numbers, phones and addresses masked; POST, with a reason, in full, for
     roles that may reveal them (only the children they may reveal are then exported).
     """
-    if ChildAccess.VIEW not in scope_for(request.user).child_access():
-        raise Http404
+    child_access_required(request.user, ChildAccess.VIEW)
     params = request.POST if request.method == "POST" else request.GET
     full = request.method == "POST" and params.get("full") == "1"
     reason = params.get("reason", "")
@@ -75,13 +74,18 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
         response = StreamingHttpResponse(
             csv_chunks(roster_rows(children, full=full)), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = _attachment(filename)
+        response["Content-Disposition"] = content_disposition_header(True, filename) or ""
         return response
     out, count = spooled_xlsx(roster_rows(children, full=full), title=title)
     export_log(
         user=request.user, fmt=fmt, rows=count, full=full, reason=reason,
         filters=filters, request=request,
     )  # fmt: skip
+    return _xlsx(out, filename)
+
+
+def _xlsx(out: IO[bytes], filename: str) -> FileResponse:
+    out.seek(0)
     return FileResponse(
         out,
         as_attachment=True,
@@ -90,37 +94,21 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     )
 
 
-def _attachment(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
-
-
 @require_http_methods(["GET"])
 def roster_template(request: AuthedRequest) -> HttpResponseBase:
     """The blank import template, for those who register children."""
-    if ChildAccess.EDIT not in scope_for(request.user).child_access():
-        raise Http404
-    name = _("留守儿童花名册导入模板")
+    child_access_required(request.user, ChildAccess.EDIT)
     out = io.BytesIO()
     write_template(out)
-    out.seek(0)
-    return FileResponse(
-        out,
-        as_attachment=True,
-        filename=f"{name}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
-def _require_edit(request: AuthedRequest) -> None:
-    if ChildAccess.EDIT not in scope_for(request.user).child_access():
-        raise Http404
+    name = _("留守儿童花名册导入模板")
+    return _xlsx(out, f"{name}.xlsx")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def roster_import(request: AuthedRequest) -> HttpResponse:
     """Upload a roster: it is kept and checked in the background (nothing written)."""
-    _require_edit(request)
+    child_access_required(request.user, ChildAccess.EDIT)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -148,7 +136,7 @@ def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
         {
             "batch": batch,
             "own": own,
-            "may_undo": batch_may_undo(request.user, batch),
+            "may_undo": batch.state == ImportBatch.State.IMPORTED,  # seen: theirs to undo
             "errors": [
                 {"row": row, "column": column, "value": value, "message": message}
                 for row, column, value, message in report.get("errors", [])
@@ -225,9 +213,4 @@ def roster_import_errors(request: AuthedRequest, batch_id: int) -> HttpResponseB
     """The faulty rows with their faults, to correct and upload again."""
     data = batch_error_file(user=request.user, batch_id=batch_id)
     name = _("有错误的行")
-    return FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=f"{name}-{batch_id}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return _xlsx(io.BytesIO(data), f"{name}-{batch_id}.xlsx")

@@ -1,6 +1,7 @@
 """The access log is a hash chain: altering, removing or slipping in an entry afterwards is
 found, and said where."""
 
+import os
 from io import StringIO
 from itertools import pairwise
 
@@ -8,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from guanai.audit.models import AccessEvent
+from guanai.audit.models import AccessEvent, chained_record
 from guanai.audit.services import GENESIS, access_log_faults, access_record
+from guanai.core.crypto import chain_digest
 
 
 @pytest.fixture
@@ -45,12 +47,16 @@ def test_a_removed_entry_breaks_the_chain_at_the_next(log):
 
 
 def test_an_entry_rechained_without_the_key_is_found(log, settings):
-    # Someone who can write the database recomputes the links, but not with the data key.
-    import hashlib
-
     event = AccessEvent.objects.get(pk=log[1].pk)
     event.reason = "随便看看"
-    event.digest = hashlib.sha256(event.previous.encode() + event.chained_record()).hexdigest()
+    right_key = settings.DATA_KEY
+    # Someone who can write the database recomputes the link, under a key of their own.
+    settings.DATA_KEY = os.urandom(32)
+    event.digest = chain_digest(event.previous, chained_record(event))
+    settings.DATA_KEY = right_key
     event.save()
-    faults = [(f.entry_id, f.problem) for f in access_log_faults()]
-    assert (log[1].pk, "altered") in faults
+    assert next((f.entry_id, f.problem) for f in access_log_faults()) == (log[1].pk, "altered")
+    # With the data key the same change would pass: the key is what the chain rests on.
+    event.digest = chain_digest(event.previous, chained_record(event))
+    event.save()
+    assert [f.entry_id for f in access_log_faults()] == [log[2].pk]  # the next link breaks

@@ -341,3 +341,14 @@ def test_an_encrypted_field_cannot_be_unique():
     field = EncryptedTextField(unique=True)
     field.set_attributes_from_name("id_number")
     assert [error.id for error in field.check()] == ["guanai.fields.E001"]
+
+
+def test_blind_indexes_are_remembered_only_while_asked():
+    from guanai.core.crypto import _index_memo, remembering_indexes
+
+    with remembering_indexes():
+        first = blind_index("id_number", "510821201203051234")
+        assert _index_memo.get() == {("id_number", "510821201203051234"): first}
+        assert blind_index("id_number", "510821201203051234") == first
+    assert _index_memo.get() is None  # nothing of the values kept after
+    assert blind_index("id_number", "510821201203051234") == first

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
@@ -87,7 +88,7 @@ def test_the_csv_export_streams_the_same_rows(places, cast, kids, client_for):
     response = client_for(cast["county_admin"]).get(reverse("roster:export"), {"format": "csv"})
     lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
     assert len(lines) == 1 + 3  # header and the county's three children
-    assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+    assert response["Content-Disposition"].lower().startswith("attachment; filename*=utf-8''")
 
 
 def test_the_command_line_exports_within_the_users_scope(places, cast, kids, tmp_path):
@@ -96,12 +97,20 @@ def test_the_command_line_exports_within_the_users_scope(places, cast, kids, tmp
     call_command("export_roster", str(out), "--as", "township_supervisor", stdout=stdout)
     rows = xlsx_rows(out.read_bytes())
     assert sorted(row[0] for row in rows[2:]) == ["张小明", "李四"]
-    assert "2" in stdout.getvalue()
+    assert "已导出 2 名儿童" in stdout.getvalue()
     call_command(
         "export_roster", str(out), "--as", "county_admin", "--area", places.other_township.code,
         stdout=stdout,
     )  # fmt: skip
     assert [row[0] for row in xlsx_rows(out.read_bytes())[2:]] == ["王五"]
+    assert AccessEvent.objects.filter(action="export").count() == 2
+    # A place outside the user's scope, or a county, is refused, not exported empty.
+    for code in (places.other_county_village.code, places.county.code):
+        with pytest.raises(CommandError):
+            call_command(
+                "export_roster", str(out), "--as", "township_supervisor", "--area", code,
+                stdout=stdout,
+            )  # fmt: skip
     assert AccessEvent.objects.filter(action="export").count() == 2
 
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from conftest import make_child, make_id_number
 from guanai.children.models import Child, ChildChange
 from guanai.roster.importing import Action, import_plan, import_roster
+from guanai.roster.models import ImportBatch
 
 HEADER = "序号,姓名,性别,出生日期,身份证号码,乡镇,村,就学状况,就读学校,父亲姓名,父亲务工地点,母亲姓名,监护人,与儿童关系,监护类型,监护情况评估"
 
@@ -124,6 +125,10 @@ def test_the_command_line_counts_and_honours_dry_run(places, cast, tmp_path):
     assert not Child.objects.exists()
     call_command("import_roster", str(path), "--as", "village_director", stdout=out)
     assert Child.objects.count() == 2
+    # Recorded as a batch, undoable on the web; the file itself is not kept.
+    batch = ImportBatch.objects.get()
+    assert (batch.state, batch.counts["create"], bytes(batch.sealed)) == ("imported", 2, b"")
+    assert set(ChildChange.objects.values_list("batch", flat=True)) == {batch.pk}
 
 
 def test_a_parent_held_by_children_out_of_reach_is_a_fault_found_in_the_check(places, cast, kids):

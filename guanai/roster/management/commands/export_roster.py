@@ -2,9 +2,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import Http404
 from django.utils import timezone
 
 from guanai.accounts.models import User
+from guanai.areas.models import AreaLevel
+from guanai.areas.selectors import area_get_for_user
 from guanai.children.selectors import ChildFilter, child_filter, children_visible_to
 from guanai.roster.exporting import export_log, roster_rows, write_xlsx
 
@@ -25,10 +28,18 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"没有启用的用户 {username}。")
         code = area.strip()
-        selected = ChildFilter(
-            village=code if len(code.rstrip("0")) > 9 else "",
-            township=code if code and len(code.rstrip("0")) <= 9 else "",
-        )
+        selected = ChildFilter()
+        if code:
+            try:
+                place = area_get_for_user(user=user, code=code)
+            except Http404:
+                raise CommandError(f"{username} 的管辖范围内没有区划 {code}。") from None
+            if place.level == AreaLevel.VILLAGE:
+                selected = ChildFilter(village=code)
+            elif place.level == AreaLevel.TOWNSHIP:
+                selected = ChildFilter(township=code)
+            else:
+                raise CommandError("--area 应是乡镇或村(社区)的代码。")
         children = child_filter(children_visible_to(user), selected, on=timezone.localdate())
         with out.open("wb") as handle:
             count = write_xlsx(roster_rows(children, full=False), handle, title="留守儿童花名册")
