@@ -284,8 +284,9 @@ class RowReader:
             try:
                 return reader(value)
             except CellError as error:
-                header = self.columns[key][1] if key in self.columns else BY_KEY[key].label
-                row.errors.append(RowError(number, header, clean_text(value), error.message))
+                row.errors.append(
+                    RowError(number, self._header(key), clean_text(value), error.message)
+                )
                 return None
 
         def coded(key: str) -> Any:

@@ -58,7 +58,7 @@ def read_date(value: object) -> date | None:
         # A plausible Excel serial: 1950-01-01 (18264) to 2099-12-31 (73050).
         if 18264 <= value <= 73050:
             return _EXCEL_EPOCH + timedelta(days=int(value))
-        raise CellError(_("“%(value)s”不是日期，请写成 2012-03-05 这样的格式。") % {"value": value})
+        raise _not_a_date(value)
     text = clean_text(value).replace(" ", "")
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
@@ -70,7 +70,11 @@ def read_date(value: object) -> date | None:
                 raise CellError(
                     _("“%(value)s”不是真实存在的日期，请核对。") % {"value": text}
                 ) from None
-    raise CellError(_("“%(value)s”不是日期，请写成 2012-03-05 这样的格式。") % {"value": text})
+    raise _not_a_date(text)
+
+
+def _not_a_date(value: object) -> CellError:
+    return CellError(_("“%(value)s”不是日期，请写成 2012-03-05 这样的格式。") % {"value": value})
 
 
 def read_yes_no(value: object) -> bool | None:
@@ -96,21 +100,20 @@ def read_id_number(value: object) -> str:
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
         if len(str(int(value))) < 15:
             return str(int(value))  # too short to be a number that lost digits: let it fail later
-        raise CellError(
-            _(
-                "身份证号码被 Excel 存成了数字，最后几位已经丢失，无法还原。"
-                "请把这一列设为“文本”格式，重新填写号码。"
-            )
-        )
+        raise _digits_lost()
     text = clean_text(value)
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text.replace(" ", "")):
-        raise CellError(
-            _(
-                "身份证号码被 Excel 存成了数字，最后几位已经丢失，无法还原。"
-                "请把这一列设为“文本”格式，重新填写号码。"
-            )
-        )
+        raise _digits_lost()
     return normalize_id_number(text.lstrip("'"))
+
+
+def _digits_lost() -> CellError:
+    return CellError(
+        _(
+            "身份证号码被 Excel 存成了数字，最后几位已经丢失，无法还原。"
+            "请把这一列设为“文本”格式，重新填写号码。"
+        )
+    )
 
 
 def read_phone(value: object) -> str:
