@@ -1,24 +1,72 @@
-"""Writing and checking the access log.
+"""Writing, checking and pruning the access log.
 
 Entries form a hash chain: each carries an HMAC of the previous entry's link and its own
 fields (core.crypto.chain_digest), so an entry altered, removed or slipped in afterwards
-breaks the chain at that point, and `manage.py verify_access_log` says where.
+breaks the chain at that point, and `manage.py verify_access_log` says where. Two sealed
+anchors vouch for the ends a chain alone cannot: the head (the newest entry: removing the
+newest entries is found) and the checkpoints of pruning (where the chain now starts).
+
+What this does not stop. The seals are HMACs under a key derived from the data key, so:
+
+- Whoever holds the data key *and* can write the database can rewrite anything: alter,
+  remove or add entries anywhere and re-chain and re-seal the rest. Only a copy of the
+  head's digest kept outside the system (printed by verify_access_log; a daily mail of
+  it, or a write-once log server) would show that.
+- Whoever can write the database without the key can still put back an older copy of the
+  head row together with the entries it vouched for removed after it, if they kept that
+  copy (a rollback); and can empty the log and both anchor tables together, which looks
+  like a log that was never written. The same outside copy of the head shows both.
+- Entries lost with a restored backup are gone; the restored chain still verifies.
 """
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from guanai.accounts.models import User
-from guanai.audit.models import AccessEvent, chained_record
+from guanai.accounts.models import LoginEvent, User
+from guanai.audit.models import (
+    AccessEvent,
+    AccessLogHead,
+    AuditCheckpoint,
+    chained_record,
+    target_child_id,
+)
 from guanai.core.crypto import chain_digest
+from guanai.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 # The first entry's "previous link".
 GENESIS = "0" * 64
+# The "previous link" of an entry recorded while the head's seal did not hold: it matches
+# no entry, so the chain stays visibly broken there instead of being continued from a head
+# someone moved.
+UNVOUCHED = "!" * 64
 # PostgreSQL advisory lock that makes entries join the chain one at a time.
 _CHAIN_LOCK = 0x6775616E  # "guan"
+# The access log and the login log are kept at least this long (等保 2.0: six months).
+MINIMUM_RETENTION_DAYS = 183
+DEFAULT_RETENTION_DAYS = 365
+
+
+def _chain_lock(connection: BaseDatabaseWrapper) -> None:
+    """Hold the chain for the current transaction. On SQLite the first write takes the
+    database's write lock (transactions begin IMMEDIATE), which serialises the chain."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+
+
+def _seal(anchor: AccessLogHead | AuditCheckpoint) -> str:
+    return chain_digest(anchor.digest, anchor.sealed_record())
 
 
 def access_record(
@@ -35,45 +83,146 @@ def access_record(
     ip = request.META.get("REMOTE_ADDR") if request is not None else None
     connection = connections[router.db_for_write(AccessEvent)]
     with transaction.atomic(using=connection.alias):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        # On SQLite the insert takes the database's write lock, which serialises the chain.
+        _chain_lock(connection)
         event = AccessEvent.objects.create(
             user=user,
             action=action,
             target=target,
+            child_id=target_child_id(target),
             field=field,
             reason=reason[:200],
             detail=detail or {},
             ip_address=ip,
         )
         event.refresh_from_db(fields=["at", "detail", "ip_address"])  # as stored
-        event.previous = (
-            AccessEvent.objects.filter(pk__lt=event.pk)
-            .order_by("-pk")
-            .values_list("digest", flat=True)
-            .first()
-            or GENESIS
-        )
+        # Chained to the head, not to the newest row: had the newest rows been removed,
+        # the next entry would otherwise close the gap.
+        head = AccessLogHead.objects.filter(pk=1).first()
+        if head is None:
+            event.previous, recorded = GENESIS, 0
+            head = AccessLogHead(pk=1)
+        elif head.seal != _seal(head):
+            logger.error("The access log's head does not hold its seal: chain marked broken.")
+            event.previous, recorded = UNVOUCHED, head.recorded
+        else:
+            event.previous, recorded = head.digest, head.recorded
         event.digest = chain_digest(event.previous, chained_record(event))
         event.save(update_fields=["previous", "digest"])
+        head.last_id, head.digest, head.recorded = event.pk, event.digest, recorded + 1
+        head.seal = _seal(head)
+        head.save()
     return event
 
 
 @dataclass(frozen=True)
 class ChainFault:
     entry_id: int
-    problem: str  # "altered": its fields changed; "broken": the entry before it is not the one
-    # it was chained to (removed, inserted or re-ordered)
+    # "altered": its fields changed; "broken": the entry before it is not the one it was
+    # chained to (removed, inserted or re-ordered); "truncated": the newest entry the head
+    # vouches for is gone; "anchor": the head or a checkpoint is altered or missing.
+    problem: str
 
 
 def access_log_faults() -> Iterator[ChainFault]:
-    """Walk the chain in order, yielding every entry where it does not hold."""
+    """Walk the chain in order from the last pruning, yielding every place it does not hold."""
+    # The anchors are read first: entries recorded during the walk come after the head.
+    head = AccessLogHead.objects.filter(pk=1).first()
+    checkpoint = AuditCheckpoint.objects.order_by("-last_pruned_id").first()
     previous = GENESIS
+    if checkpoint is not None:
+        if checkpoint.seal != _seal(checkpoint):
+            yield ChainFault(checkpoint.last_pruned_id, "anchor")
+        previous = checkpoint.digest
+    if head is not None and head.seal != _seal(head):
+        yield ChainFault(head.last_id, "anchor")
+    # The head's entry may itself have been pruned, when nothing was recorded since.
+    head_found = head is None or (
+        checkpoint is not None
+        and head.last_id == checkpoint.last_pruned_id
+        and head.digest == checkpoint.digest
+    )
+    last_id = None
     for event in AccessEvent.objects.order_by("pk").iterator(chunk_size=2000):
         if event.previous != previous:
             yield ChainFault(event.pk, "broken")
-        if event.digest != chain_digest(event.previous, chained_record(event)):
+        sealed = event.digest == chain_digest(event.previous, chained_record(event))
+        if not sealed or event.child_id != target_child_id(event.target):
             yield ChainFault(event.pk, "altered")
-        previous = event.digest
+        if head is not None and event.pk == head.last_id:
+            head_found = True
+            if event.digest != head.digest:
+                yield ChainFault(event.pk, "anchor")
+        previous, last_id = event.digest, event.pk
+    if head is None and last_id is not None:
+        yield ChainFault(last_id, "anchor")
+    if head is not None and not head_found:
+        yield ChainFault(head.last_id, "truncated")
+
+
+def access_log_head() -> AccessLogHead | None:
+    return AccessLogHead.objects.filter(pk=1).first()
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def retention_days() -> int:
+    """GUANAI_AUDIT_RETENTION_DAYS, never under six months whatever is configured."""
+    configured = int(getattr(settings, "GUANAI_AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return max(MINIMUM_RETENTION_DAYS, configured)
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    cutoff: datetime
+    access_events: int
+    login_events: int
+    checkpoint: AuditCheckpoint | None
+
+
+def access_log_prune(*, by: str, dry_run: bool = False) -> PruneResult:
+    """Remove access-log entries and login events older than the retention period.
+
+    Only a run of the oldest entries goes: up to the first entry still within the period,
+    so the chain keeps one unbroken stretch, which a sealed checkpoint joins to its start.
+    Refused while the chain has a fault: what it shows must be looked into first.
+    """
+    cutoff = timezone.now() - timedelta(days=retention_days())
+    if next(access_log_faults(), None) is not None:
+        raise ApplicationError(
+            _("访问日志链条有问题，未清理。请先运行 verify_access_log 查明原因。")
+        )
+    connection = connections[router.db_for_write(AccessEvent)]
+    with transaction.atomic(using=connection.alias):
+        _chain_lock(connection)
+        first_kept = (
+            AccessEvent.objects.filter(at__gte=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        old = AccessEvent.objects.filter(at__lt=cutoff)
+        if first_kept is not None:
+            old = old.filter(pk__lt=first_kept)
+        last = old.order_by("-pk").only("pk", "digest").first()
+        logins = LoginEvent.objects.filter(at__lt=cutoff)
+        if dry_run:
+            count = AccessEvent.objects.filter(pk__lte=last.pk).count() if last else 0
+            return PruneResult(cutoff, count, logins.count(), None)
+        login_count = logins.delete()[0]
+        if last is None:
+            return PruneResult(cutoff, 0, login_count, None)
+        count = AccessEvent.objects.filter(pk__lte=last.pk).delete()[0]
+        checkpoint = AuditCheckpoint.objects.create(
+            by=by[:100],
+            cutoff=cutoff,
+            last_pruned_id=last.pk,
+            digest=last.digest,
+            pruned=count,
+            login_events_pruned=login_count,
+        )
+        checkpoint.refresh_from_db(fields=["at", "cutoff"])  # as stored
+        checkpoint.seal = _seal(checkpoint)
+        checkpoint.save(update_fields=["seal"])
+    logger.info("Access log pruned: %s entries and %s login events", count, login_count)
+    return PruneResult(cutoff, count, login_count, checkpoint)

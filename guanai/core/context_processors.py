@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.audit.selectors import may_search_access_log
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -25,6 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("areas:school_list", _("学校"), "bi-building", "areas:school"))
     if scope.manages_users:
         items.append(("accounts:user_list", _("用户管理"), "bi-people", "accounts:user"))
+    if may_search_access_log(user):
+        items.append(("audit:access_log", _("访问日志"), "bi-journal-text", "audit:access_log"))
     items.append(("accounts:my_account", _("我的账号"), "bi-person-circle", "accounts:my_"))
     current = request.resolver_match.view_name if request.resolver_match else ""
     nav = [

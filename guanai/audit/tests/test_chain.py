@@ -1,5 +1,5 @@
 """The access log is a hash chain: altering, removing or slipping in an entry afterwards is
-found, and said where."""
+found, and said where; so is removing the newest entries (the sealed head)."""
 
 import os
 from io import StringIO
@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from guanai.audit.models import AccessEvent, chained_record
-from guanai.audit.services import GENESIS, access_log_faults, access_record
+from guanai.audit.models import AccessEvent, AccessLogHead, chained_record, target_child_id
+from guanai.audit.services import GENESIS, UNVOUCHED, access_log_faults, access_record
 from guanai.core.crypto import chain_digest
 
 
@@ -60,3 +60,55 @@ def test_an_entry_rechained_without_the_key_is_found(log, settings):
     event.digest = chain_digest(event.previous, chained_record(event))
     event.save()
     assert [f.entry_id for f in access_log_faults()] == [log[2].pk]  # the next link breaks
+
+
+def test_removing_the_newest_entry_is_found(log):
+    AccessEvent.objects.filter(pk=log[3].pk).delete()
+    assert [(f.entry_id, f.problem) for f in access_log_faults()] == [(log[3].pk, "truncated")]
+    with pytest.raises(CommandError, match="1 处问题"):
+        call_command("verify_access_log", stdout=StringIO())
+
+
+def test_an_entry_recorded_after_the_newest_was_removed_keeps_the_gap_visible(log, cast):
+    AccessEvent.objects.filter(pk__in=[log[2].pk, log[3].pk]).delete()
+    later = access_record(user=cast["county_admin"], action="view", target="child:9")
+    # Chained to the removed entry (the head), not to the newest row left.
+    assert later.previous == log[3].digest
+    assert [(f.entry_id, f.problem) for f in access_log_faults()] == [(later.pk, "broken")]
+
+
+def test_a_head_moved_back_without_the_key_is_found(log, cast):
+    AccessEvent.objects.filter(pk=log[3].pk).delete()
+    AccessLogHead.objects.filter(pk=1).update(last_id=log[2].pk, digest=log[2].digest)
+    assert [(f.entry_id, f.problem) for f in access_log_faults()] == [(log[2].pk, "anchor")]
+    # The next entry does not continue from a head whose seal fails: the break stays.
+    later = access_record(user=cast["county_admin"], action="view", target="child:9")
+    assert later.previous == UNVOUCHED
+    assert (later.pk, "broken") in [(f.entry_id, f.problem) for f in access_log_faults()]
+
+
+def test_a_removed_head_is_found(log):
+    AccessLogHead.objects.all().delete()
+    assert [(f.entry_id, f.problem) for f in access_log_faults()] == [(log[3].pk, "anchor")]
+
+
+def test_the_head_follows_every_entry(log):
+    head = AccessLogHead.objects.get()
+    assert (head.last_id, head.digest, head.recorded) == (log[3].pk, log[3].digest, 4)
+    out = StringIO()
+    call_command("verify_access_log", stdout=out)
+    assert log[3].digest in out.getvalue()  # to keep outside the system
+
+
+def test_an_entry_moved_to_another_child_is_found(log, cast):
+    assert log[1].child_id == 1
+    AccessEvent.objects.filter(pk=log[1].pk).update(child_id=2)
+    assert [(f.entry_id, f.problem) for f in access_log_faults()] == [(log[1].pk, "altered")]
+
+
+def test_only_child_targets_name_a_child(cast):
+    export = access_record(user=cast["county_admin"], action="export", target="roster")
+    assert export.child_id is None
+    assert target_child_id("child:12") == 12
+    assert target_child_id("child:") is None
+    assert target_child_id("roster") is None

@@ -25,6 +25,7 @@ CHILD_EDIT = {"system_admin", "county_admin", "township_supervisor", "village_di
 }
 CHILD_REVEAL = {"county_admin", "township_supervisor", "village_director", "school_admin"}
 CHILD_REVIEW = {"system_admin", "county_admin", "township_supervisor"}
+ACCESS_LOG = {"system_admin", "county_admin"}
 
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
@@ -45,6 +46,9 @@ MANAGER_ONLY_VIEWS = {
     "roster:export": CHILD_VIEW,
     "roster:template": CHILD_EDIT,
     "roster:import": CHILD_EDIT,
+    # The county's access log; its scope is tested in audit/tests/test_access_log_views.py.
+    "audit:access_log": ACCESS_LOG,
+    "audit:access_log_export": ACCESS_LOG,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {
