@@ -120,6 +120,7 @@ class _DerivedKeys:
     cipher: AESGCM
     index_key: bytes
     chain_key: bytes
+    backup_key: bytes
 
 
 @functools.cache
@@ -135,6 +136,7 @@ def _derive(master: bytes) -> _DerivedKeys:
         cipher=AESGCM(expand(b"guanai encryption v1")),
         index_key=expand(b"guanai blind index v1"),
         chain_key=expand(b"guanai audit chain v1"),
+        backup_key=expand(b"guanai backup v1"),
     )
 
 
@@ -225,6 +227,12 @@ def chain_digest(previous: str, record: bytes) -> str:
     cannot forge or re-chain entries."""
     message = previous.encode() + b"\0" + record
     return hmac.new(_keys().chain_key, message, hashlib.sha256).hexdigest()
+
+
+def backup_key() -> bytes:
+    """The key of database backups (guanai.core.backup), derived from the data key: a backup
+    restores only where the same data key is configured."""
+    return _keys().backup_key
 
 
 def mask_id_number(value: str) -> str:
