@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, sync_playwright
 
 from guanai.accounts.models import Membership, Role, User
@@ -138,11 +140,24 @@ def cast(places) -> dict[str, User]:
 @pytest.fixture
 def client_for():
     def _client(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return logged_in_client(user)
 
     return _client
+
+
+def logged_in_client(user: User) -> Client:
+    """A client logged in as the user, past every login step: a user whose role requires
+    two-factor login gets an authenticator and a session verified by it."""
+    client = Client()
+    client.force_login(user)
+    if Membership.objects.filter(user=user, role__privileged=True).exists():
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def make_id_number(area: str = "510821", birth: date = date(2015, 3, 5), sequence: int = 1) -> str:

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    # Two-factor login: TOTP apps (authenticator) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "guanai.audit",
     "guanai.children",
     "guanai.roster",
+    "guanai.retention",
     "guanai.demo",
 ]
 
@@ -76,11 +81,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user as verified once a second factor was given in this session.
+    "django_otp.middleware.OTPMiddleware",
     # Every view needs a logged-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "guanai.core.middleware.IdleTimeoutMiddleware",
-    "guanai.core.middleware.PasswordChangeRequiredMiddleware",
+    # Until the second factor, a changed password and two-factor enrolment are done,
+    # a user can reach only the page of the step due (and log out).
+    "guanai.core.middleware.LoginStepsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires, so it sees the outcome of every login attempt.
@@ -173,6 +182,25 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Privileged roles (system and county level, Role.privileged) must use a second factor,
+# and change their password every 90 days; nobody may reuse any of their last 5.
+PASSWORD_MAX_AGE = timedelta(days=env_int("GUANAI_PASSWORD_MAX_AGE_DAYS", 90))
+PASSWORD_HISTORY_SIZE = 5
+OTP_TOTP_ISSUER = "关爱 Guanai"
+# One-time recovery codes given at two-factor enrolment.
+RECOVERY_CODE_COUNT = 10
+
+# Rate limits: (requests, seconds) per client address for logins, per user for the rest.
+# Counted in the database (guanai/core/ratelimit.py), so all server processes share them.
+RATE_LIMITS = {
+    "login": (env_int("GUANAI_RATE_LOGIN_PER_10MIN", 30), 600),
+    "otp": (10, 600),
+    "import": (env_int("GUANAI_RATE_IMPORT_PER_HOUR", 30), 3600),
+    "export": (env_int("GUANAI_RATE_EXPORT_PER_HOUR", 60), 3600),
+    "report": (env_int("GUANAI_RATE_REPORT_PER_HOUR", 60), 3600),
+    "lookup": (env_int("GUANAI_RATE_LOOKUP_PER_HOUR", 120), 3600),
+}
 
 HTTPS_ONLY = env_bool("GUANAI_HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS_ONLY

@@ -88,3 +88,25 @@ class PasswordChangeForm(StyledFormMixin, forms.Form):
 
 class UserFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("用户名或姓名"), required=False, max_length=60)
+
+
+class TokenForm(StyledFormMixin, forms.Form):
+    token = forms.CharField(
+        label=_("动态码"),
+        max_length=20,
+        help_text=_("打开手机上的验证器，输入当前显示的6位数字；手机丢失时可输入一个恢复码。"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        )
+
+
+class PasswordResetForm(StyledFormMixin, forms.Form):
+    password = forms.CharField(
+        label=_("新的初始密码"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("用户下次登录时须修改此密码。"),
+    )

@@ -34,6 +34,8 @@ class Role(models.Model):
     )
     manages_users = models.BooleanField(_("可管理用户"), default=False)
     manages_schools = models.BooleanField(_("可管理学校"), default=False)
+    # System and county-level roles: two-factor login required, passwords expire.
+    privileged = models.BooleanField(_("须二次验证"), default=False)
 
     class Meta:
         ordering = ["-rank", "code"]
@@ -64,6 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("启用"), default=True)
     date_joined = models.DateTimeField(_("创建时间"), default=timezone.now)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -137,8 +140,24 @@ class Membership(models.Model):
         return self.school or self.area
 
 
+class PasswordHistory(models.Model):
+    """The hashes of a user's passwords, newest first, so that none of the last few returns."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        indexes = [models.Index(fields=["user", "-set_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.set_at:%Y-%m-%d}"
+
+
 class LoginEvent(models.Model):
-    """One login attempt, logout or lockout: who, when, from where, and the outcome."""
+    """One event of an account's security: logins, failures, lockouts, password and
+    two-factor changes, and an administrator's lock or unlock. Who, when, from where."""
 
     class Kind(models.TextChoices):
         SUCCESS = "success", _("登录成功")
@@ -146,12 +165,32 @@ class LoginEvent(models.Model):
         LOCKED = "locked", _("账户锁定")
         LOGOUT = "logout", _("退出")
         TIMEOUT = "timeout", _("超时退出")
+        OTP_SUCCESS = "otp_success", _("动态码验证通过")
+        OTP_FAILURE = "otp_failure", _("动态码错误")
+        RECOVERY_USED = "recovery_used", _("使用恢复码登录")
+        OTP_ENROLLED = "otp_enrolled", _("启用二次验证")
+        OTP_REMOVED = "otp_removed", _("关闭二次验证")
+        OTP_RESET = "otp_reset", _("管理员重置二次验证")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        PASSWORD_RESET = "password_reset", _("管理员重置密码")
+        ADMIN_LOCK = "admin_lock", _("管理员停用账户")
+        ADMIN_UNLOCK = "admin_unlock", _("管理员启用账户")
+        RATE_LIMITED = "rate_limited", _("操作过于频繁")
 
     user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="login_events"
     )
     username = models.CharField(_("用户名"), max_length=150)
-    kind = models.CharField(_("结果"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("结果"), max_length=20, choices=Kind.choices)
+    # Who did it, where it is not the user themself (an administrator's lock or reset).
+    by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)

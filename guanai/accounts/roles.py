@@ -12,6 +12,7 @@ class RoleSpec(TypedDict):
     area_level: str
     manages_users: bool
     manages_schools: bool
+    privileged: bool
 
 
 def _role(
@@ -24,6 +25,7 @@ def _role(
     *,
     manages_users: bool = False,
     manages_schools: bool = False,
+    privileged: bool = False,
 ) -> RoleSpec:
     return RoleSpec(
         code=code,
@@ -34,6 +36,7 @@ def _role(
         area_level=area_level,
         manages_users=manages_users,
         manages_schools=manages_schools,
+        privileged=privileged,
     )
 
 
@@ -46,6 +49,7 @@ ROLES: tuple[RoleSpec, ...] = (
         "global",
         manages_users=True,
         manages_schools=True,
+        privileged=True,
     ),
     _role(
         "county_admin",
@@ -56,6 +60,7 @@ ROLES: tuple[RoleSpec, ...] = (
         "county",
         manages_users=True,
         manages_schools=True,
+        privileged=True,
     ),
     _role(
         "county_education",
@@ -65,8 +70,17 @@ ROLES: tuple[RoleSpec, ...] = (
         "area",
         "county",
         manages_schools=True,
+        privileged=True,
     ),
-    _role("league", "团县委/妇联", "Youth League / Women's Federation", 60, "area", "county"),
+    _role(
+        "league",
+        "团县委/妇联",
+        "Youth League / Women's Federation",
+        60,
+        "area",
+        "county",
+        privileged=True,
+    ),
     _role("auditor", "统计查询", "Statistics (aggregate only)", 50, "area"),
     _role(
         "township_supervisor", "乡镇儿童督导员", "Township child supervisor", 40, "area", "township"

@@ -79,6 +79,8 @@ class Scope:
     school_manage_prefixes: frozenset[str] = field(default_factory=frozenset)
     memberships: tuple[Membership, ...] = ()
     child_grants: tuple[ChildGrant, ...] = ()
+    # Holds a system or county-level role: two-factor login and password expiry apply.
+    privileged: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -183,6 +185,7 @@ def _compute_scope(user: User) -> Scope:
         school_manage_prefixes=frozenset(school_manage_prefixes),
         memberships=memberships,
         child_grants=tuple(child_grants),
+        privileged=any(m.role.privileged for m in memberships),
     )
 
 

@@ -50,4 +50,4 @@ def roles_grantable_by(manager: User) -> QuerySet[Role]:
 
 
 def login_events_of(user: User, limit: int = 20) -> QuerySet[LoginEvent]:
-    return LoginEvent.objects.filter(user=user)[:limit]
+    return LoginEvent.objects.filter(user=user).select_related("by")[:limit]

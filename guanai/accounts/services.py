@@ -1,12 +1,16 @@
 """Writes for users, memberships and the login audit log."""
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanai.accounts.models import LoginEvent, Membership, Role, ScopeKind, User
+from guanai.accounts.models import LoginEvent, Membership, PasswordHistory, Role, ScopeKind, User
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import membership_get_for_manager, user_get_for_manager
 from guanai.areas.models import Area, AreaLevel, School
@@ -22,13 +26,19 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 
 
 def login_event_record(
-    *, request: HttpRequest | None, username: str, user: User | None, kind: str
+    *,
+    request: HttpRequest | None,
+    username: str,
+    user: User | None,
+    kind: str,
+    by: User | None = None,
 ) -> LoginEvent:
     agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     return LoginEvent.objects.create(
         user=user,
         username=username,
         kind=kind,
+        by=by,
         ip_address=_client_ip(request),
         user_agent=agent[:300],
     )
@@ -71,12 +81,45 @@ def _check_grantable(
         )
 
 
-def _validated_password(password: str, user: User) -> str:
+def _validated_password(password: str, user: User, *, field: str = "password") -> str:
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), field="password") from None
+        raise ApplicationError(" ".join(error.messages), field=field) from None
     return password
+
+
+def _password_set(user: User, password: str, *, field: str = "password") -> None:
+    """Set a new password: valid, none of the last few again, remembered for next time."""
+    _validated_password(password, user, field=field)
+    size = settings.PASSWORD_HISTORY_SIZE
+    if user.pk is not None:
+        recent = list(user.password_history.values_list("password", flat=True)[:size])
+        if user.password and user.password not in recent:
+            recent = [user.password, *recent][:size]
+        if any(check_password(password, encoded) for encoded in recent):
+            raise ApplicationError(
+                _("新密码不能与最近%(n)d次使用过的密码相同。") % {"n": size}, field=field
+            )
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    if user.pk is not None:
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        _password_remember(user)
+
+
+def _password_remember(user: User) -> None:
+    PasswordHistory.objects.create(user=user, password=user.password)
+    stale = user.password_history.values_list("pk", flat=True)[settings.PASSWORD_HISTORY_SIZE :]
+    PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+
+def password_expired(user: User) -> bool:
+    """Privileged roles (system and county level) must change their password regularly."""
+    return (
+        scope_for(user).privileged
+        and timezone.now() - user.password_changed_at > settings.PASSWORD_MAX_AGE
+    )
 
 
 @transaction.atomic
@@ -100,8 +143,9 @@ def user_create(
             _("用户名“%(name)s”已被使用。") % {"name": username}, field="username"
         )
     user = User(username=username, full_name=full_name.strip(), must_change_password=True)
-    user.set_password(_validated_password(password, user))
+    _password_set(user, password)
     user.save()
+    _password_remember(user)
     Membership.objects.create(user=user, role=role, area=area, school=school, granted_by=created_by)
     return user
 
@@ -140,11 +184,90 @@ def membership_revoke(*, revoked_by: User, user_id: int, membership_id: int) -> 
 
 
 @transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str) -> None:
+def password_change(
+    *, user: User, old_password: str, new_password: str, request: HttpRequest | None = None
+) -> None:
     if not user.check_password(old_password):
         raise ApplicationError(_("原密码不正确。"), field="old_password")
     if old_password == new_password:
         raise ApplicationError(_("新密码不能与原密码相同。"), field="new_password")
-    user.set_password(_validated_password(new_password, user))
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    _password_set(user, new_password, field="new_password")
+    login_event_record(
+        request=request, username=user.username, user=user, kind=LoginEvent.Kind.PASSWORD_CHANGED
+    )
+
+
+def check_manages_account(manager: User, subject: User) -> None:
+    """Acting on an account as a whole (lock, reset) needs authority over every role it holds:
+    a county admin may not lock out a system administrator who also helps in a village."""
+    if subject.pk == manager.pk:
+        raise ApplicationError(_("不能对自己的账户执行此操作。"))
+    for membership in subject.memberships.select_related("role", "area", "school"):
+        if membership.role.scope_kind == ScopeKind.GLOBAL and not scope_for(manager).everything:
+            raise ApplicationError(_("该用户持有您无权管理的角色，请联系上级管理员。"))
+        try:
+            _check_grantable(
+                granter=manager,
+                role=membership.role,
+                area=membership.area,
+                school=membership.school,
+            )
+        except ApplicationError:
+            raise ApplicationError(_("该用户持有您无权管理的角色，请联系上级管理员。")) from None
+
+
+@transaction.atomic
+def user_lock(*, locked_by: User, user_id: int, request: HttpRequest | None = None) -> User:
+    """Stop an account at once: its sessions end at their next request (the backend refuses
+    inactive users)."""
+    user = user_get_for_manager(manager=locked_by, user_id=user_id)
+    check_manages_account(locked_by, user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    login_event_record(
+        request=request,
+        username=user.username,
+        user=user,
+        kind=LoginEvent.Kind.ADMIN_LOCK,
+        by=locked_by,
+    )
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, unlocked_by: User, user_id: int, request: HttpRequest | None = None) -> User:
+    """Start an account again, and lift a lockout after failed logins."""
+    user = user_get_for_manager(manager=unlocked_by, user_id=user_id)
+    check_manages_account(unlocked_by, user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    axes_reset(username=user.username)
+    login_event_record(
+        request=request,
+        username=user.username,
+        user=user,
+        kind=LoginEvent.Kind.ADMIN_UNLOCK,
+        by=unlocked_by,
+    )
+    return user
+
+
+@transaction.atomic
+def user_password_reset(
+    *, reset_by: User, user_id: int, password: str, request: HttpRequest | None = None
+) -> User:
+    """A new initial password, which the user must change at their next login."""
+    user = user_get_for_manager(manager=reset_by, user_id=user_id)
+    check_manages_account(reset_by, user)
+    user.must_change_password = True
+    _password_set(user, password)
+    axes_reset(username=user.username)
+    login_event_record(
+        request=request,
+        username=user.username,
+        user=user,
+        kind=LoginEvent.Kind.PASSWORD_RESET,
+        by=reset_by,
+    )
+    return user

@@ -1,18 +1,27 @@
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guanai.accounts import twofactor
 from guanai.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
+    PasswordResetForm,
     PlaceFields,
+    TokenForm,
     UserCreateForm,
     UserFilterForm,
 )
@@ -27,24 +36,50 @@ from guanai.accounts.services import (
     membership_grant,
     membership_revoke,
     password_change,
+    password_expired,
     user_create,
+    user_lock,
+    user_password_reset,
+    user_unlock,
 )
 from guanai.core.errors import ApplicationError
+from guanai.core.middleware import login_step_due
+from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
 PAGE_SIZE = 50
+# Recovery codes wait here between enrolment and the page that shows them, once.
+_NEW_CODES = "guanai_new_recovery_codes"
 
 
+def _next_url(request: HttpRequest) -> str:
+    """The page asked for before login, if it is one of ours."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
+
+
+def _to_next_step(request: AuthedRequest) -> HttpResponse:
+    """On to the next login step, or to the page asked for when none is left."""
+    step = login_step_due(request.user)
+    target = _next_url(request)
+    if step is None:
+        return redirect(target or settings.LOGIN_REDIRECT_URL)
+    query = f"?{urlencode({'next': target})}" if target else ""
+    return redirect(reverse(step) + query)
+
+
+@method_decorator(rate_limit("login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def get_success_url(self) -> str:
-        if self.request.user.must_change_password:  # type: ignore[union-attr]
-            messages.warning(self.request, _("这是初始密码，请先修改密码。"))
-            return reverse("accounts:my_password")
-        return super().get_success_url()
+    def form_valid(self, form: Any) -> HttpResponse:
+        super().form_valid(form)
+        return _to_next_step(self.request)  # type: ignore[arg-type]
 
 
 class LogoutView(auth_views.LogoutView):
@@ -63,6 +98,9 @@ def my_account(request: AuthedRequest) -> HttpResponse:
         {
             "memberships": scope_for(request.user).memberships,
             "login_events": login_events_of(request.user),
+            "two_factor_enabled": twofactor.two_factor_enabled(request.user),
+            "two_factor_required": twofactor.two_factor_required(request.user),
+            "recovery_codes_left": twofactor.recovery_codes_left(request.user),
         },
     )
 
@@ -70,20 +108,127 @@ def my_account(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_password(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
+    user = request.user
     if request.method == "POST" and form.is_valid():
         try:
             password_change(
-                user=request.user,
+                user=user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
+                request=request,
             )
         except ApplicationError as error:
             _show_error(form, error)
         else:
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, user)
             messages.success(request, _("密码已修改。"))
+            if login_step_due(user) is None and not _next_url(request):
+                return redirect("accounts:my_account")
+            return _to_next_step(request)
+    if user.must_change_password:
+        reason = _("这是初始密码，请先修改密码。")
+    elif password_expired(user):
+        reason = _("您的密码已超过%(n)d天未修改，请修改后继续使用。") % {
+            "n": settings.PASSWORD_MAX_AGE.days
+        }
+    else:
+        reason = ""
+    return render(
+        request,
+        "accounts/my_password.html",
+        {"form": form, "reason": reason, "next": _next_url(request)},
+    )
+
+
+@rate_limit("otp")
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: AuthedRequest) -> HttpResponse:
+    """The second step of login for users with an authenticator."""
+    if request.user.is_verified():  # type: ignore[attr-defined]
+        return _to_next_step(request)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            twofactor.second_factor_verify(
+                request=request, user=request.user, token=form.cleaned_data["token"]
+            )
+        except ApplicationError as error:
+            form.add_error("token", error.message)
+        else:
+            left = twofactor.recovery_codes_left(request.user)
+            if left < settings.RECOVERY_CODE_COUNT // 2:
+                messages.warning(
+                    request,
+                    _("您只剩%(n)d个恢复码，请在“我的账号”中重新生成。") % {"n": left},
+                )
+            return _to_next_step(request)
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@rate_limit("otp")
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: AuthedRequest) -> HttpResponse:
+    """Enrolment: scan the QR code with an authenticator app, type its first code."""
+    user = request.user
+    if twofactor.two_factor_enabled(user) and not user.is_verified():  # type: ignore[attr-defined]
+        return _to_next_step(request)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.enrolment_confirm(
+                request=request, user=user, token=form.cleaned_data["token"]
+            )
+        except ApplicationError as error:
+            form.add_error("token", error.message)
+        else:
+            request.session[_NEW_CODES] = codes
+            query = f"?{urlencode({'next': _next_url(request)})}" if _next_url(request) else ""
+            return redirect(reverse("accounts:recovery_codes") + query)
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "enrolment": twofactor.enrolment_start(user=user),
+            "required": twofactor.two_factor_required(user),
+            "next": _next_url(request),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: AuthedRequest) -> HttpResponse:
+    """New recovery codes, shown once: after enrolment, or renewed on request (POST)."""
+    if request.method == "POST":
+        try:
+            codes = twofactor.recovery_codes_renew(user=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
             return redirect("accounts:my_account")
-    return render(request, "accounts/my_password.html", {"form": form})
+    else:
+        codes = request.session.pop(_NEW_CODES, None)
+        if not codes:
+            return redirect("accounts:my_account")
+    response = render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": _next_url(request) or reverse("core:home")},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def two_factor_disable(request: AuthedRequest) -> HttpResponse:
+    try:
+        twofactor.two_factor_disable(request=request, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已关闭二次验证。"))
+    return redirect("accounts:my_account")
 
 
 @require_GET
@@ -140,8 +285,55 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
             "subject": user,
             "memberships": memberships_managed_by(request.user).filter(user=user),
             "form": form,
+            "reset_form": PasswordResetForm(),
+            "two_factor_enabled": twofactor.two_factor_enabled(user),
+            "login_events": login_events_of(user, limit=10),
         },
     )
+
+
+@require_POST
+def user_account_action(request: AuthedRequest, user_id: int, action: str) -> HttpResponse:
+    """An administrator's lock, unlock, or reset of two-factor login."""
+    user = user_get_for_manager(manager=request.user, user_id=user_id)
+    try:
+        if action == "lock":
+            user_lock(locked_by=request.user, user_id=user.pk, request=request)
+            done = _("已停用该账户，其登录会话随即失效。")
+        elif action == "unlock":
+            user_unlock(unlocked_by=request.user, user_id=user.pk, request=request)
+            done = _("已启用该账户，并解除了登录失败锁定。")
+        elif action == "reset-2fa":
+            twofactor.two_factor_reset(reset_by=request.user, user_id=user.pk, request=request)
+            done = _("已重置二次验证；该用户下次登录时须重新绑定验证器。")
+        else:
+            raise Http404
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+@require_POST
+def user_password_reset_view(request: AuthedRequest, user_id: int) -> HttpResponse:
+    user = user_get_for_manager(manager=request.user, user_id=user_id)
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            user_password_reset(
+                reset_by=request.user,
+                user_id=user.pk,
+                password=form.cleaned_data["password"],
+                request=request,
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("已重置密码；用户下次登录时须修改。"))
+    else:
+        messages.error(request, _("请输入新的初始密码。"))
+    return redirect("accounts:user_detail", user_id=user.pk)
 
 
 @require_POST

@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from guanai.accounts.models import User
+
 _LAST_SEEN = "guanai_last_seen"
 # Writing the session on every request would cost a database write per click;
 # refreshing the timestamp once a minute is precise enough for a 15-minute limit.
@@ -64,13 +66,35 @@ class LanguageMiddleware:
         return response
 
 
-class PasswordChangeRequiredMiddleware:
-    """A user still on an initial password may do nothing but change it (or log out).
+def login_step_due(user: User) -> str | None:
+    """The view a freshly logged-in user must go through next, if any, in order: the
+    second factor (if they have one), a new password (initial or expired), enrolment in
+    two-factor login (if their role requires it)."""
+    from guanai.accounts.services import password_expired
+    from guanai.accounts.twofactor import two_factor_enabled, two_factor_required
 
-    Otherwise whoever typed the initial password could go on using the account.
-    """
+    # OTPMiddleware gives request.user is_verified(); a user just logged in by this very
+    # request has not been through it, and is not verified.
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        has_device = True
+    else:
+        has_device = two_factor_enabled(user)
+        if has_device:
+            return "accounts:two_factor_verify"
+    if user.must_change_password or password_expired(user):
+        return "accounts:my_password"
+    if not has_device and two_factor_required(user):
+        return "accounts:two_factor_setup"
+    return None
 
-    allowed_views = frozenset({"accounts:my_password", "accounts:logout", "set_language"})
+
+class LoginStepsMiddleware:
+    """Until the steps of login_step_due are done, a user may reach only the page of the
+    step due (and log out, or switch language). Otherwise whoever knows a password could
+    skip the second factor, or go on using an initial or expired password."""
+
+    always_allowed = frozenset({"accounts:logout", "set_language"})
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -82,12 +106,16 @@ class PasswordChangeRequiredMiddleware:
         self, request: HttpRequest, view: object, args: object, kwargs: object
     ) -> HttpResponse | None:
         user = request.user
-        if not user.is_authenticated or not getattr(user, "must_change_password", False):
+        if not user.is_authenticated:
             return None
         match = request.resolver_match
-        if match is not None and match.view_name in self.allowed_views:
+        view_name = match.view_name if match is not None else ""
+        if view_name in self.always_allowed:
             return None
-        response = redirect("accounts:my_password")
+        step = login_step_due(user)
+        if step is None or step == view_name:
+            return None
+        response = redirect(step)
         if getattr(request, "htmx", False):
             response["HX-Redirect"] = response["Location"]
         return response

@@ -15,6 +15,7 @@ from guanai.accounts.scope import ChildAccess
 from guanai.children.forms import ChildFilterForm
 from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
+from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 from guanai.roster.columns import COLUMNS
 from guanai.roster.exporting import csv_chunks, export_check, export_log, roster_rows, spooled_xlsx
@@ -37,6 +38,7 @@ from guanai.roster.templates import write_template
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limit("export", methods=("GET", "POST"))
 def roster_export(request: AuthedRequest) -> HttpResponseBase:
     """The current list filter as the official roster, xlsx or CSV.
 
@@ -106,6 +108,7 @@ def roster_template(request: AuthedRequest) -> HttpResponseBase:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limit("import")
 def roster_import(request: AuthedRequest) -> HttpResponse:
     """Upload a roster: it is kept and checked in the background (nothing written)."""
     child_access_required(request.user, ChildAccess.EDIT)
@@ -181,6 +184,7 @@ def roster_import_map(request: AuthedRequest, batch_id: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("import")
 def roster_import_apply(request: AuthedRequest, batch_id: int) -> HttpResponse:
     """Import the valid rows; or cancel a checked file, or stop a running job."""
     try:
@@ -209,6 +213,7 @@ def roster_import_undo(request: AuthedRequest, batch_id: int) -> HttpResponse:
 
 @never_cache
 @require_GET
+@rate_limit("export", methods=("GET",))
 def roster_import_errors(request: AuthedRequest, batch_id: int) -> HttpResponseBase:
     """The faulty rows with their faults, to correct and upload again."""
     data = batch_error_file(user=request.user, batch_id=batch_id)

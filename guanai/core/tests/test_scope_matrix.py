@@ -5,8 +5,12 @@ Inside gives the page (200, or a redirect for actions); outside gives 404, never
 `test_every_view_is_in_the_matrix` until it is added here.
 """
 
+import io
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
 
 from conftest import Places, make_user
 from guanai.areas.models import Area
@@ -26,6 +30,8 @@ CHILD_EDIT = {"system_admin", "county_admin", "township_supervisor", "village_di
 CHILD_REVEAL = {"county_admin", "township_supervisor", "village_director", "school_admin"}
 CHILD_REVIEW = {"system_admin", "county_admin", "township_supervisor"}
 ACCESS_LOG = {"system_admin", "county_admin"}
+# Who sets a county's retention periods (guanai/retention/selectors.py POLICY_ROLES).
+RETENTION = {"system_admin", "county_admin"}
 
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
@@ -34,6 +40,13 @@ MISSING_ID = 987654321
 PUBLIC_VIEWS = {"accounts:login", "accounts:logout", "core:healthz", "set_language"}
 # Views of the user's own things: every logged-in user gets them.
 OWN_VIEWS = {"core:home", "accounts:my_account", "accounts:my_password"}
+# The user's own two-factor login: accounts/tests/test_two_factor.py.
+LOGIN_STEP_VIEWS = {
+    "accounts:two_factor_verify",
+    "accounts:two_factor_setup",
+    "accounts:recovery_codes",
+    "accounts:two_factor_disable",
+}
 LIST_VIEWS = {"areas:area_list", "areas:school_list"}
 MANAGER_ONLY_VIEWS = {
     "accounts:user_list": MANAGE_USERS,
@@ -42,6 +55,7 @@ MANAGER_ONLY_VIEWS = {
     "children:child_list": CHILD_VIEW,
     "children:child_new": CHILD_EDIT,
     "children:review_list": CHILD_REVIEW,
+    "retention:policy_list": RETENTION,
     # The roster of what the user sees; its scope is tested in roster/tests/test_exporting.
     "roster:export": CHILD_VIEW,
     "roster:template": CHILD_EDIT,
@@ -65,6 +79,7 @@ OBJECT_VIEWS = {
     "roster:import_map",
     "roster:import_errors",
     "roster:import_undo",
+    "retention:policy_edit",
     "children:child_detail",
     "children:child_edit",
     "children:child_exit",
@@ -72,11 +87,20 @@ OBJECT_VIEWS = {
     "children:child_restore",
     "children:child_reveal",
     "children:child_review",
+    "children:consent_record",
+    "children:consent_withdraw",
+    "children:child_photo",
+    "children:child_photo_upload",
+    "children:child_photo_delete",
     "areas:area_detail",
     "areas:school_detail",
     "areas:school_edit",
     "accounts:user_detail",
     "accounts:membership_delete",
+    "accounts:user_lock",
+    "accounts:user_unlock",
+    "accounts:user_two_factor_reset",
+    "accounts:user_password_reset",
 }
 
 
@@ -118,6 +142,7 @@ def test_every_view_is_in_the_matrix():
     covered = (
         PUBLIC_VIEWS
         | OWN_VIEWS
+        | LOGIN_STEP_VIEWS
         | LIST_VIEWS
         | set(MANAGER_ONLY_VIEWS)
         | set(POST_ONLY_VIEWS)
@@ -153,6 +178,12 @@ def test_post_only_views_are_404_for_everyone_else(role, name, cast, client_for)
     assert client.post(reverse(name), {"name": "张三"}).status_code == expected
 
 
+def county_inside_outside(role: str, p: Places) -> tuple[str, str]:
+    if role == "system_admin":
+        return p.other_county.code, MISSING_CODE
+    return p.county.code, p.other_county.code  # everyone else works in 旺苍县
+
+
 def child_inside_outside(role: str, p: Places) -> tuple[int, int]:
     """Children the `kids` fixture places: (one inside the role's place, one just outside)."""
     from guanai.children.models import Child
@@ -180,6 +211,8 @@ DETAIL_VIEWS = [
     ("children:child_detail", child_inside_outside, CHILD_VIEW - {"counsellor"}),
     ("children:child_edit", child_inside_outside, CHILD_EDIT),
     ("children:child_exit", child_inside_outside, CHILD_EDIT),
+    ("children:consent_record", child_inside_outside, CHILD_EDIT),
+    ("retention:policy_edit", county_inside_outside, RETENTION),
 ]
 
 # (view, POST data, the roles for which "inside" works, the status it gives them)
@@ -194,6 +227,11 @@ CHILD_ACTIONS = [
         200,
     ),
     ("children:child_review", {"decision": "approve"}, CHILD_REVIEW, 302),
+    # An empty consent form is shown again with its errors; no file, or no photo to
+    # delete, goes back to the child's file with a message.
+    ("children:consent_record", {}, CHILD_EDIT, 200),
+    ("children:child_photo_upload", {}, CHILD_EDIT, 302),
+    ("children:child_photo_delete", {}, CHILD_EDIT, 302),
 ]
 
 
@@ -207,6 +245,53 @@ def test_child_actions_inside_and_outside(
     assert client.post(reverse(name, args=[outside]), data).status_code == 404
     expected_inside = status if role in allowed else 404
     assert client.post(reverse(name, args=[inside]), data).status_code == expected_inside
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_child_photo_and_consent_withdrawal_inside_and_outside(
+    role, cast, places, kids, client_for
+):
+    """Both children have photo consent and a photo; only the role's own are reached."""
+    from guanai.children.consent.services import consent_record, photo_upload
+
+    inside, outside = child_inside_outside(role, places)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(png, "PNG")
+    consent_ids = {outside: MISSING_ID}
+    for child_id in {inside, outside} - {MISSING_ID}:
+        consent_ids[child_id] = consent_record(
+            user=cast["system_admin"],
+            child_id=child_id,
+            purpose="photo",
+            given_by="张奶奶",
+            relationship="grandmother",
+            given_on=date(2026, 3, 1),
+            method="written",
+        ).pk
+        photo_upload(user=cast["system_admin"], child_id=child_id, data=png.getvalue())
+    client = client_for(cast[role])
+
+    def photo(child_id):
+        return reverse("children:child_photo", args=[child_id])
+
+    def withdraw(child_id, consent_id):
+        return reverse("children:consent_withdraw", args=[child_id, consent_id])
+
+    withdrawal = {"withdrawn_on": "2026-04-01", "note": "祖母撤回"}
+    assert client.get(photo(outside)).status_code == 404
+    assert client.get(photo(inside)).status_code == (
+        200 if role in CHILD_VIEW - {"counsellor"} else 404
+    )
+    assert client.get(withdraw(outside, consent_ids[outside])).status_code == 404
+    assert client.post(withdraw(outside, consent_ids[outside]), withdrawal).status_code == 404
+    # Another child's consent under the URL of a child the role may edit.
+    assert client.post(withdraw(inside, consent_ids[outside]), withdrawal).status_code == 404
+    allowed = role in CHILD_EDIT
+    assert client.get(withdraw(inside, consent_ids[inside])).status_code == (
+        200 if allowed else 404
+    )
+    response = client.post(withdraw(inside, consent_ids[inside]), withdrawal)
+    assert response.status_code == (302 if allowed else 404)
 
 
 @pytest.mark.parametrize("role", sorted(ALL_ROLES))
@@ -264,6 +349,30 @@ def test_membership_delete_inside_and_outside(role, cast, directors, client_for)
     response = client.post(url(inside))
     assert response.status_code == (302 if role in MANAGE_USERS else 404)
     assert inside.memberships.exists() == (role not in MANAGE_USERS)
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+@pytest.mark.parametrize(
+    "name",
+    [
+        "accounts:user_lock",
+        "accounts:user_unlock",
+        "accounts:user_two_factor_reset",
+        "accounts:user_password_reset",
+    ],
+)
+def test_account_actions_inside_and_outside(name, role, cast, directors, client_for):
+    inside, outside = directors
+    client = client_for(cast[role])
+    data = {"password": "Xin#mima2026"}
+    outside_id = MISSING_ID if role == "system_admin" else outside.pk
+    assert client.post(reverse(name, args=[outside_id]), data).status_code == 404
+    outside.refresh_from_db()
+    assert outside.is_active
+    assert not outside.must_change_password
+    response = client.post(reverse(name, args=[inside.pk]), data)
+    assert response.status_code == (302 if role in MANAGE_USERS else 404)
+    assert client.get(reverse(name, args=[inside.pk])).status_code == 405
 
 
 def test_logged_out_visitors_are_sent_to_login(places):

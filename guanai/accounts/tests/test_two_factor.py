@@ -1,0 +1,211 @@
+"""Two-factor login: required for privileged roles, enrolment with a QR code, recovery
+codes, throttled guessing, and an administrator's reset for a lost phone."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from conftest import make_user
+from guanai.accounts.models import LoginEvent, User
+
+PASSWORD = "Minzheng#2026"
+LOGIN = reverse("accounts:login")
+HOME = reverse("core:home")
+VERIFY = reverse("accounts:two_factor_verify")
+SETUP = reverse("accounts:two_factor_setup")
+
+
+def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The authenticator app's code (a later one, for a second login within 30 seconds:
+    a code once accepted is not accepted again)."""
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    generator.time = timezone.now().timestamp() + steps_ahead * device.step
+    return f"{generator.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def county_admin(cast) -> User:
+    user = cast["county_admin"]
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def director(cast) -> User:
+    user = cast["village_director"]
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def log_in(client: Client, user: User, next_url: str = ""):
+    data = {"username": user.username, "password": PASSWORD}
+    if next_url:
+        data["next"] = next_url
+    return client.post(LOGIN, data)
+
+
+def enrol(client: Client, user: User) -> list[str]:
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post(SETUP, {"token": code_for(device)})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    return re.findall(r'<li class="col">(\w+)</li>', page)
+
+
+def test_a_county_admin_must_enrol_before_anything_else(county_admin):
+    client = Client()
+    response = log_in(client, county_admin)
+    assert response["Location"] == SETUP
+    # Every other page sends them back to enrolment.
+    assert client.get(reverse("children:child_list"))["Location"] == SETUP
+    page = client.get(SETUP).content.decode()
+    assert 'src="data:image/svg+xml' in page
+    secret = TOTPDevice.objects.get(user=county_admin).bin_key
+    assert re.search(r"[A-Z2-7]{4}( [A-Z2-7]{4}){7}", page)  # the key, to type by hand
+    assert len(secret) == 20
+
+
+def test_a_wrong_first_code_does_not_enrol(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    client.get(SETUP)
+    response = client.post(SETUP, {"token": "000000"})
+    assert "动态码不正确" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=county_admin, confirmed=True).exists()
+    assert client.get(HOME)["Location"] == SETUP
+
+
+def test_enrolment_shows_ten_recovery_codes_once_and_opens_the_system(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    codes = enrol(client, county_admin)
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    assert client.get(HOME).status_code == 200
+    # Shown once: the page does not show them again.
+    assert client.get(reverse("accounts:recovery_codes"))["Location"] == reverse(
+        "accounts:my_account"
+    )
+    assert LoginEvent.objects.filter(user=county_admin, kind="otp_enrolled").exists()
+
+
+def test_an_enrolled_user_gives_the_code_after_the_password(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    enrol(client, county_admin)
+    device = TOTPDevice.objects.get(user=county_admin)
+    client.post(reverse("accounts:logout"))
+
+    client = Client()
+    children = reverse("children:child_list")
+    response = log_in(client, county_admin, next_url=children)
+    assert response["Location"].startswith(VERIFY)
+    assert client.get(HOME)["Location"] == VERIFY
+    wrong = client.post(VERIFY, {"token": "123456"})
+    assert "不正确" in wrong.content.decode()
+    assert LoginEvent.objects.filter(user=county_admin, kind="otp_failure").exists()
+    # django-otp throttles guesses: straight after a failure even the right code waits.
+    refused = client.post(VERIFY, {"token": code_for(device, 1)})
+    assert refused.status_code == 200
+    device.refresh_from_db()
+    device.throttling_failure_timestamp = timezone.now() - timedelta(minutes=5)
+    device.save()
+    response = client.post(VERIFY, {"token": code_for(device, 1), "next": children})
+    assert response["Location"] == children
+    assert client.get(children).status_code == 200
+
+
+def test_a_recovery_code_works_once(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    codes = enrol(client, county_admin)
+    client.post(reverse("accounts:logout"))
+
+    client = Client()
+    log_in(client, county_admin)
+    assert client.post(VERIFY, {"token": codes[0]})["Location"] == HOME
+    assert LoginEvent.objects.filter(user=county_admin, kind="recovery_used").exists()
+    client.post(reverse("accounts:logout"))
+
+    client = Client()
+    log_in(client, county_admin)
+    assert client.post(VERIFY, {"token": codes[0]}).status_code == 200
+    assert client.get(HOME)["Location"] == VERIFY
+    assert StaticToken.objects.filter(device__user=county_admin).count() == 9
+
+
+def test_a_village_director_may_log_in_without_a_second_factor(director):
+    client = Client()
+    assert log_in(client, director)["Location"] == HOME
+    assert client.get(HOME).status_code == 200
+    assert "启用二次验证" in client.get(reverse("accounts:my_account")).content.decode()
+
+
+def test_two_factor_is_optional_for_a_village_director_and_can_be_turned_off(director):
+    client = Client()
+    log_in(client, director)
+    enrol(client, director)
+    assert TOTPDevice.objects.filter(user=director, confirmed=True).exists()
+    response = client.post(reverse("accounts:two_factor_disable"))
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=director).exists()
+
+
+def test_a_county_admin_cannot_turn_it_off(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    enrol(client, county_admin)
+    client.post(reverse("accounts:two_factor_disable"))
+    assert TOTPDevice.objects.filter(user=county_admin, confirmed=True).exists()
+
+
+def test_new_recovery_codes_replace_the_old(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    old = enrol(client, county_admin)
+    page = client.post(reverse("accounts:recovery_codes")).content.decode()
+    new = re.findall(r'<li class="col">(\w+)</li>', page)
+    assert len(new) == 10
+    assert not set(old) & set(new)
+    assert StaticToken.objects.filter(device__user=county_admin, token=old[0]).count() == 0
+
+
+def test_an_admin_resets_a_lost_phone_and_the_user_enrols_again(county_admin, places):
+    client = Client()
+    log_in(client, county_admin)
+    enrol(client, county_admin)
+    league = make_user("tuanwei", role="league", area=places.county)
+    league.set_password(PASSWORD)
+    league.save()
+    TOTPDevice.objects.create(user=league, name="phone", confirmed=True)
+
+    response = client.post(reverse("accounts:user_two_factor_reset", args=[league.pk]))
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=league).exists()
+    event = LoginEvent.objects.get(user=league, kind="otp_reset")
+    assert event.by == county_admin
+    assert log_in(Client(), league)["Location"] == SETUP
+
+
+def test_the_second_factor_is_asked_for_before_an_initial_password_is_changed(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    enrol(client, county_admin)
+    client.post(reverse("accounts:logout"))
+    county_admin.must_change_password = True
+    county_admin.save()
+
+    client = Client()
+    assert log_in(client, county_admin)["Location"] == VERIFY
+    # Not even the password page before the second factor.
+    assert client.get(reverse("accounts:my_password"))["Location"] == VERIFY

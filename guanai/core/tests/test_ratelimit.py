@@ -1,0 +1,60 @@
+"""Rate limits on expensive work: counted per user across requests, 429 with a Chinese
+message beyond the limit, counted in the database (shared by every server process)."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from guanai.core.models import RateCounter
+from guanai.core.ratelimit import rate_hit
+
+LIMITS = {
+    "login": (30, 600),
+    "otp": (10, 600),
+    "import": (2, 3600),
+    "export": (2, 3600),
+    "report": (2, 3600),
+    "lookup": (2, 3600),
+}
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+def test_roster_exports_are_limited_per_user(cast, client_for):
+    director = client_for(cast["village_director"])
+    url = reverse("roster:export") + "?format=csv"
+    assert [director.get(url).status_code for _ in range(2)] == [200, 200]
+    refused = director.get(url)
+    assert refused.status_code == 429
+    assert "操作太频繁" in refused.content.decode()
+    # Someone else still may.
+    assert client_for(cast["township_supervisor"]).get(url).status_code == 200
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+def test_uploads_are_limited_but_the_import_page_is_not(cast, client_for):
+    director = client_for(cast["village_director"])
+    url = reverse("roster:import")
+    statuses = [director.post(url, {}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert director.get(url).status_code == 200
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+def test_id_number_lookups_are_limited(cast, client_for):
+    director = client_for(cast["village_director"])
+    url = reverse("children:child_find")
+    statuses = [director.post(url, {"id_number": "x"}).status_code for _ in range(3)]
+    assert statuses[2] == 429
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+@pytest.mark.django_db
+def test_a_window_that_ended_is_swept_and_counts_restart():
+    for _ in range(3):
+        allowed, retry_after = rate_hit("report", "u1")
+    assert not allowed
+    assert 0 < retry_after <= 3601
+    RateCounter.objects.update(expires_at="2000-01-01T00:00:00Z")
+    # A new client's first hit sweeps windows that are over.
+    rate_hit("report", "u2")
+    assert RateCounter.objects.count() == 1
