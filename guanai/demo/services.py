@@ -3,10 +3,13 @@
 The children come from `guanai.demo.children`.
 """
 
+import base64
 from dataclasses import dataclass
 from itertools import groupby
 
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanai.accounts.models import Membership, Role, ScopeKind, User
 from guanai.areas.models import Area, AreaLevel, School, SchoolStage, township_short_name
@@ -14,6 +17,10 @@ from guanai.areas.services import area_load_subtree, normalize_division_code
 
 # Stated in the README; the demo database is for trying Guanai out, never for real data.
 DEMO_PASSWORD = "Guanai@2026"  # noqa: S105
+# The demo's system and county logins need a second factor; their authenticator shares this
+# published key (base32 GUANAIDEMOGUANAIDEMOGUANAIDEMO22 as typed into an app), and
+# `manage.py demo_code` prints its current code. Published, hence worthless outside the demo.
+DEMO_TOTP_KEY = base64.b32decode("GUANAIDEMOGUANAIDEMOGUANAIDEMO22").hex()
 
 # Schools the Wangcang work summaries name, by township code.
 _NAMED_SCHOOLS = {
@@ -139,8 +146,20 @@ def demo_users_ensure(places: DemoPlaces) -> list[User]:
             user.save(update_fields=["password"])
         area, school = _demo_place_for(role, places)
         Membership.objects.get_or_create(user=user, role=role, area=area, school=school)
+        if role.privileged:
+            TOTPDevice.objects.get_or_create(
+                user=user,
+                name="演示验证器",
+                defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+            )
         users.append(user)
     return users
+
+
+def demo_code() -> str:
+    """The demo authenticator's code of this moment."""
+    generator = TOTP(bytes.fromhex(DEMO_TOTP_KEY))
+    return f"{generator.token():06d}"
 
 
 def _demo_place_for(role: Role, places: DemoPlaces) -> tuple[Area | None, School | None]:

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from guanai.accounts.models import User
 from guanai.areas.models import Area, School
-from guanai.demo.services import DEMO_PASSWORD
+from guanai.demo.services import DEMO_PASSWORD, demo_code
 
 
 @pytest.fixture
@@ -22,7 +22,19 @@ def login(username: str) -> Client:
         reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302, username
+    if response["Location"] == reverse("accounts:two_factor_verify"):
+        # System and county logins: the demo authenticator's code.
+        response = client.post(response["Location"], {"token": demo_code()})
+        assert response["Location"] == reverse("core:home"), username
     return client
+
+
+def test_the_demo_county_admin_needs_the_demo_code(demo):
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": "county_admin", "password": DEMO_PASSWORD})
+    assert client.get(reverse("core:home"))["Location"] == reverse("accounts:two_factor_verify")
+    client.post(reverse("accounts:two_factor_verify"), {"token": demo_code()})
+    assert client.get(reverse("core:home")).status_code == 200
 
 
 def test_every_role_has_a_demo_login_with_the_stated_password(demo):

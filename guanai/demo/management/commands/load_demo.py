@@ -56,6 +56,10 @@ class Command(BaseCommand):
         for user in users:
             membership = user.memberships.select_related("role", "area", "school").first()
             self.stdout.write(f"  {user.username:<22} {membership}")
+        self.stdout.write(
+            "系统和县级账号须二次验证：动态码由 python manage.py demo_code 给出，"
+            "或在验证器中输入演示密钥 GUANAIDEMOGUANAIDEMOGUANAIDEMO22。"
+        )
         if not children:
             return
         existing = demo_children_count(places.root)
