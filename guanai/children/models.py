@@ -513,3 +513,117 @@ class ChildChange(models.Model):
                 label = str(dict(Relationship.choices).get(field, field))
             rows.append({**change, "label": label})
         return rows
+
+
+# --- guardian consent (监护人同意) and the photo it allows -------------------------------
+
+
+class ConsentPurpose(models.TextChoices):
+    PHOTO = "photo", _("照片")
+    COUNSELLING = "counselling", _("心理辅导")
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", _("书面签字")
+    ORAL = "oral", _("口头（有见证人）")
+    PHONE = "phone", _("电话")
+    MESSAGE = "message", _("短信或微信")
+
+
+class ChildConsent(models.Model):
+    """A guardian's consent to one use of a child's data, as given and, later, withdrawn.
+
+    Rows are never deleted or overwritten: a withdrawal fills in the withdrawal fields, and
+    consent given again is a new row, so the file shows who agreed to what, when and how.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("同意事项"), max_length=20, choices=ConsentPurpose.choices)
+    given_by = models.CharField(_("同意人"), max_length=60)
+    relationship = models.CharField(_("与儿童关系"), max_length=30, choices=Relationship.choices)
+    given_on = models.DateField(_("同意日期"))
+    method = models.CharField(_("同意方式"), max_length=20, choices=ConsentMethod.choices)
+    witness = models.CharField(_("见证人"), max_length=60, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    withdrawn_on = models.DateField(_("撤回日期"), null=True, blank=True)
+    # Who recorded the withdrawal; who withdrew, and how, is said in the note.
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤回记录人"),
+    )
+    withdrawn_at = models.DateTimeField(_("撤回记录时间"), null=True, blank=True)
+    withdrawal_note = models.CharField(_("撤回说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("监护人同意")
+        verbose_name_plural = _("监护人同意")
+        constraints = [
+            # One consent in force per child and purpose; the withdrawn ones stay beside it.
+            models.UniqueConstraint(
+                fields=["child", "purpose"],
+                condition=models.Q(withdrawn_on__isnull=True),
+                name="childconsent_one_current",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_on__isnull=True)
+                | models.Q(withdrawn_on__gte=models.F("given_on")),
+                name="childconsent_withdrawn_after_given",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    withdrawn_on__isnull=True, withdrawn_by__isnull=True, withdrawn_at__isnull=True
+                )
+                | models.Q(
+                    withdrawn_on__isnull=False,
+                    withdrawn_by__isnull=False,
+                    withdrawn_at__isnull=False,
+                ),
+                name="childconsent_withdrawal_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.purpose} {self.given_on:%Y-%m-%d}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class ChildPhoto(models.Model):
+    """A child's one current photo: re-encoded without metadata, sealed (encrypted) at rest,
+    and deleted when the photo consent it was uploaded under is withdrawn."""
+
+    child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="photo")
+    # The consent it was uploaded under: no photo outlives the row that allowed it.
+    consent = models.ForeignKey(ChildConsent, on_delete=models.CASCADE, related_name="+")
+    # A JPEG, through guanai.core.crypto.seal.
+    sealed = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("儿童照片")
+        verbose_name_plural = _("儿童照片")
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.uploaded_at:%Y-%m-%d %H:%M}"

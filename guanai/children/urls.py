@@ -1,6 +1,7 @@
 from django.urls import path
 
 from guanai.children import views
+from guanai.children.consent import views as consent_views
 
 app_name = "children"
 urlpatterns = [
@@ -16,4 +17,25 @@ urlpatterns = [
     path("children/<int:child_id>/restore/", views.child_restore_view, name="child_restore"),
     path("children/<int:child_id>/reveal/", views.child_reveal_view, name="child_reveal"),
     path("children/<int:child_id>/review/", views.child_review_view, name="child_review"),
+    path(
+        "children/<int:child_id>/consents/new/",
+        consent_views.consent_record_view,
+        name="consent_record",
+    ),
+    path(
+        "children/<int:child_id>/consents/<int:consent_id>/withdraw/",
+        consent_views.consent_withdraw_view,
+        name="consent_withdraw",
+    ),
+    path("children/<int:child_id>/photo/", consent_views.child_photo, name="child_photo"),
+    path(
+        "children/<int:child_id>/photo/upload/",
+        consent_views.child_photo_upload,
+        name="child_photo_upload",
+    ),
+    path(
+        "children/<int:child_id>/photo/delete/",
+        consent_views.child_photo_delete,
+        name="child_photo_delete",
+    ),
 ]

@@ -16,6 +16,7 @@ from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
+from guanai.children.consent.views import consent_section
 from guanai.children.forms import (
     REVEAL_REASONS,
     ChildFilterForm,
@@ -174,6 +175,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
         "can_review": child_may(request.user, child, ChildAccess.REVIEW),
         "reveal_reasons": REVEAL_REASONS,
         "review_form": ReviewForm(),
+        **consent_section(child, can_edit=can_edit),
     }
     return render(request, "children/child_detail.html", context)
 
