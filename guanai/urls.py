@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("guanai.accounts.urls")),
     path("", include("guanai.children.urls")),
     path("", include("guanai.roster.urls")),
+    path("", include("guanai.retention.urls")),
     path("", include("guanai.audit.urls")),
     # The login page offers the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

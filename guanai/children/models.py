@@ -198,6 +198,7 @@ _LIST_COLUMNS = (
     "school",
     "responsible_teacher",
     "concerns",
+    "anonymised_at",
 )
 
 
@@ -382,6 +383,9 @@ class Child(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Set when the retention period ran out (guanai.retention): the row stays for
+    # statistics, without anything that names the child, and is out of every list.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     grandparents: "models.ManyToManyField[Person, Grandparent]" = models.ManyToManyField(
         Person, through="Grandparent", related_name="grandchildren", blank=True
@@ -473,6 +477,7 @@ class ChildChange(models.Model):
         RESTORED = "restored", _("恢复")
         APPROVED = "approved", _("审核通过")
         RETURNED = "returned", _("退回")
+        ANONYMISED = "anonymised", _("匿名化")
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(default=timezone.now)

@@ -18,9 +18,13 @@ from guanai.core.crypto import blind_index
 
 
 def children_visible_to(user: User, *, access: ChildAccess = ChildAccess.VIEW) -> QuerySet[Child]:
-    """The children on which the user holds `access` (seeing them, by default)."""
+    """The children on which the user holds `access` (seeing them, by default).
+
+    Anonymised children (guanai.retention) are nobody's to see or change any more; only
+    statistics, which count from Child directly, still count them.
+    """
     q = child_q(scope_for(user), access)
-    children = Child.objects.all()
+    children = Child.objects.filter(anonymised_at__isnull=True)
     return children if q is None else children.filter(q)
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.audit.selectors import may_search_access_log
+from guanai.retention.selectors import manages_retention
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -28,6 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("accounts:user_list", _("用户管理"), "bi-people", "accounts:user"))
     if may_search_access_log(user):
         items.append(("audit:access_log", _("访问日志"), "bi-journal-text", "audit:access_log"))
+    if manages_retention(scope):
+        items.append(("retention:policy_list", _("保留期限"), "bi-hourglass-split", "retention:"))
     items.append(("accounts:my_account", _("我的账号"), "bi-person-circle", "accounts:my_"))
     current = request.resolver_match.view_name if request.resolver_match else ""
     nav = [

@@ -1,0 +1,145 @@
+"""Reads for retention: the counties a user sets the periods of, each county's periods, and
+the children whose period has run out.
+
+Finding the children due is a task of the system, not of a user: it reads Child across
+every county, as statistics do, and hands the rows to services.anonymise_expired only.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from guanai.accounts.models import User
+from guanai.accounts.scope import Scope, prefix_q, scope_for
+from guanai.areas.models import PREFIX_LENGTH, Area, AreaLevel
+from guanai.children.models import Child, Status
+from guanai.retention.models import (
+    DEFAULT_MONTHS_AFTER_ADULTHOOD,
+    DEFAULT_MONTHS_AFTER_EXIT,
+    RetentionPolicy,
+)
+
+# Roles that set their county's periods (besides the system admin, for every county).
+POLICY_ROLES = frozenset({"county_admin"})
+ADULT_AGE = 18
+_COUNTY = PREFIX_LENGTH["county"]
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month `months` earlier (the month's last day if it is shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+class Reason:
+    EXIT = "exit"  # the period after leaving the roster ran out
+    ADULTHOOD = "adulthood"  # the period after the 18th birthday ran out
+
+
+@dataclass(frozen=True)
+class Periods:
+    """A county's retention periods, its own or the defaults."""
+
+    months_after_exit: int = DEFAULT_MONTHS_AFTER_EXIT
+    months_after_adulthood: int = DEFAULT_MONTHS_AFTER_ADULTHOOD
+    own: bool = False  # set by the county rather than the defaults
+
+    def exited_by(self, on: date) -> date:
+        """Children exited on or before this day are due on `on`."""
+        return months_before(on, self.months_after_exit)
+
+    def born_by(self, on: date) -> date:
+        """Children born on or before this day are due on `on`: the period counts from the
+        18th birthday."""
+        return months_before(on, ADULT_AGE * 12 + self.months_after_adulthood)
+
+    def due_q(self, on: date) -> Q:
+        return Q(status=Status.EXITED, exited_on__lte=self.exited_by(on)) | Q(
+            birth_date__lte=self.born_by(on)
+        )
+
+    def reason(self, *, status: str, exited_on: date | None, on: date) -> str:
+        """Why a child found due is due: leaving counts first when both ran out."""
+        if status == Status.EXITED and exited_on is not None and exited_on <= self.exited_by(on):
+            return Reason.EXIT
+        return Reason.ADULTHOOD
+
+
+def _periods(policy: RetentionPolicy) -> Periods:
+    return Periods(policy.months_after_exit, policy.months_after_adulthood, own=True)
+
+
+def county_periods(county: Area) -> Periods:
+    policy = RetentionPolicy.objects.filter(county=county).first()
+    return _periods(policy) if policy is not None else Periods()
+
+
+class PeriodTable:
+    """Every county's periods at once (or one county's), to find the children due."""
+
+    def __init__(self, county: Area | None = None) -> None:
+        policies = RetentionPolicy.objects.all()
+        if county is not None:
+            policies = policies.filter(county=county)
+        self.county = county
+        self.own = {p.county_id[:_COUNTY]: _periods(p) for p in policies}
+
+    def for_village(self, code: str) -> Periods:
+        return self.own.get(code[:_COUNTY], Periods())
+
+    def due_q(self, on: date) -> Q:
+        """Children whose county's period has run out on `on`."""
+        q = Q(pk__in=[])
+        for prefix, periods in self.own.items():
+            q |= prefix_q("village_id", frozenset({prefix})) & periods.due_q(on)
+        if self.county is not None:
+            place = prefix_q("village_id", frozenset({self.county.prefix}))
+            return place & (q if self.own else Periods().due_q(on))
+        # Every other county keeps the defaults.
+        return q | (~prefix_q("village_id", frozenset(self.own)) & Periods().due_q(on))
+
+
+def children_due(*, on: date, table: PeriodTable) -> QuerySet[Child]:
+    """Children not yet anonymised whose period has run out on `on`."""
+    return Child.objects.filter(anonymised_at__isnull=True).filter(table.due_q(on))
+
+
+# --- who sets the periods ------------------------------------------------------------------
+
+
+def manages_retention(scope: Scope) -> bool:
+    return scope.everything or any(
+        m.role.code in POLICY_ROLES and m.area is not None for m in scope.memberships
+    )
+
+
+def counties_managed_by(user: User) -> QuerySet[Area]:
+    """Counties whose periods the user sets: every county for the system admin, their own
+    for a county admin; none for anyone else."""
+    scope = scope_for(user)
+    counties = Area.objects.filter(level=AreaLevel.COUNTY)
+    if scope.everything:
+        return counties
+    prefixes = frozenset(
+        m.area.prefix
+        for m in scope.memberships
+        if m.role.code in POLICY_ROLES and m.area is not None
+    )
+    return counties.filter(prefix_q("code", prefixes))
+
+
+def county_get_for_policy(*, user: User, code: str) -> Area:
+    """A county whose periods the user sets; 404 otherwise (no oracle)."""
+    county = counties_managed_by(user).filter(code=code).first()
+    if county is None:
+        raise Http404
+    return county
+
+
+def county_children(county: Area) -> QuerySet[Child]:
+    """Every child of the county, anonymised or not, for the counts on the policy page."""
+    return Child.objects.filter(prefix_q("village_id", frozenset({county.prefix})))
