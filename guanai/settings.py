@@ -191,6 +191,9 @@ OTP_TOTP_ISSUER = "关爱 Guanai"
 # One-time recovery codes given at two-factor enrolment.
 RECOVERY_CODE_COUNT = 10
 
+# Days the access and login logs are kept; never under 183 (6 months, 等保 2.0) whatever is set.
+AUDIT_RETENTION_DAYS = env_int("GUANAI_AUDIT_RETENTION_DAYS", 365)
+
 # Rate limits: (requests, seconds) per client address for logins, per user for the rest.
 # Counted in the database (guanai/core/ratelimit.py), so all server processes share them.
 RATE_LIMITS = {

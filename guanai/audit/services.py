@@ -54,7 +54,6 @@ UNVOUCHED = "!" * 64
 _CHAIN_LOCK = 0x6775616E  # "guan"
 # The access log and the login log are kept at least this long (等保 2.0: six months).
 MINIMUM_RETENTION_DAYS = 183
-DEFAULT_RETENTION_DAYS = 365
 
 
 def _chain_lock(connection: BaseDatabaseWrapper) -> None:
@@ -167,9 +166,9 @@ def access_log_head() -> AccessLogHead | None:
 
 
 def retention_days() -> int:
-    """GUANAI_AUDIT_RETENTION_DAYS, never under six months whatever is configured."""
-    configured = int(getattr(settings, "GUANAI_AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
-    return max(MINIMUM_RETENTION_DAYS, configured)
+    """AUDIT_RETENTION_DAYS (GUANAI_AUDIT_RETENTION_DAYS), never under six months whatever
+    is configured."""
+    return max(MINIMUM_RETENTION_DAYS, settings.AUDIT_RETENTION_DAYS)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from guanai.audit.selectors import (
     access_log_rows,
 )
 from guanai.audit.services import access_record, retention_days
+from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
 PER_PAGE = 50
@@ -52,6 +53,7 @@ def access_log(request: AuthedRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@rate_limit("export", methods=("GET",))
 def access_log_export(request: AuthedRequest) -> HttpResponseBase:
     """The filtered log as CSV or xlsx; the export is itself logged."""
     access_log_required(request.user)

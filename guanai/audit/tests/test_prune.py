@@ -64,16 +64,14 @@ def remaining() -> list[int]:
 
 
 def test_retention_is_never_under_six_months(settings):
-    settings.GUANAI_AUDIT_RETENTION_DAYS = 30
+    settings.AUDIT_RETENTION_DAYS = 30
     assert retention_days() == 183
-    settings.GUANAI_AUDIT_RETENTION_DAYS = 730
+    settings.AUDIT_RETENTION_DAYS = 730
     assert retention_days() == 730
-    del settings.GUANAI_AUDIT_RETENTION_DAYS
-    assert retention_days() == 365
 
 
 def test_pruning_keeps_six_months_even_if_configured_lower(log, settings):
-    settings.GUANAI_AUDIT_RETENTION_DAYS = 30
+    settings.AUDIT_RETENTION_DAYS = 30
     result = access_log_prune(by="test")
     assert (result.access_events, result.login_events) == (4, 2)
     assert remaining() == [log[4].pk, log[5].pk]
@@ -99,7 +97,7 @@ def test_pruning_by_default_keeps_a_year(log):
 def test_an_old_entry_after_a_younger_one_waits_for_it(cast, settings):
     """Only a run of the oldest entries goes, so the chain keeps one unbroken stretch."""
     log = backdated_log(cast["county_admin"], [400, 10, 400])
-    settings.GUANAI_AUDIT_RETENTION_DAYS = 183
+    settings.AUDIT_RETENTION_DAYS = 183
     access_log_prune(by="test")
     assert remaining() == [log[1].pk, log[2].pk]
     assert list(access_log_faults()) == []
@@ -107,7 +105,7 @@ def test_an_old_entry_after_a_younger_one_waits_for_it(cast, settings):
 
 def test_everything_pruned_then_recorded_again_verifies(cast, settings):
     backdated_log(cast["county_admin"], [300, 200])
-    settings.GUANAI_AUDIT_RETENTION_DAYS = 183
+    settings.AUDIT_RETENTION_DAYS = 183
     access_log_prune(by="test")
     assert remaining() == []
     assert list(access_log_faults()) == []  # the head's entry is the checkpoint's
