@@ -191,6 +191,10 @@ OTP_TOTP_ISSUER = "关爱 Guanai"
 # One-time recovery codes given at two-factor enrolment.
 RECOVERY_CODE_COUNT = 10
 
+# Uploads (rosters up to 50 MB, photos up to 5 MB) stay in memory: above this Django would
+# spool them to an unencrypted temporary file, ID numbers or a photo's GPS position included.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 51 * 1024 * 1024
+
 # Days the access and login logs are kept; never under 183 (6 months, 等保 2.0) whatever is set.
 AUDIT_RETENTION_DAYS = env_int("GUANAI_AUDIT_RETENTION_DAYS", 365)
 

@@ -23,6 +23,7 @@ from guanai.children.models import Child, ConsentPurpose
 from guanai.children.selectors import child_get_for_user
 from guanai.core.crypto import unseal
 from guanai.core.errors import ApplicationError, NotInScope
+from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
 
@@ -142,6 +143,7 @@ def child_photo(request: AuthedRequest, child_id: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("import")
 def child_photo_upload(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
     form = PhotoForm(request.POST, request.FILES)

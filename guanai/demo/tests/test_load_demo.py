@@ -62,10 +62,11 @@ def test_the_seeds_schools_exist(demo):
 
 
 def test_a_county_admin_sees_all_23_townships(demo):
-    page = login("county_admin").get(reverse("core:home")).content.decode()
+    client = login("county_admin")
+    page = client.get(reverse("core:home")).content.decode()
     assert 'data-testid="township-count">23<' in page
     assert 'data-testid="village-count">257<' in page
-    county = login("county_admin").get(reverse("areas:area_detail", args=["510821000000"]))
+    county = client.get(reverse("areas:area_detail", args=["510821000000"]))
     assert 'data-testid="child-count">23<' in county.content.decode()
 
 
