@@ -87,8 +87,13 @@ class RetentionRun:
     by_reason: Counter[str] = field(default_factory=Counter)
     by_county: Counter[str] = field(default_factory=Counter)  # county code prefix: children
     family_deleted: int = 0
-    # Family members still recorded for children whose period runs on: left as they are.
-    family_kept: int = 0
+    # Family members of anonymised children still recorded for children whose period runs
+    # on: left as they are (one kept by an early batch may go with a sibling in a later one).
+    kept_ids: set[int] = field(default_factory=set)
+
+    @property
+    def family_kept(self) -> int:
+        return len(self.kept_ids)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -216,7 +221,7 @@ def _anonymise(
     kept = _referenced(family)
     Person.objects.filter(pk__in=family - kept).delete()
     run.family_deleted += len(family - kept)
-    run.family_kept += len(kept)
+    run.kept_ids = (run.kept_ids - family) | kept
     run.anonymised += len(ids)
     ChildChange.objects.bulk_create(
         ChildChange(

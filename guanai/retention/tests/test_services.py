@@ -309,3 +309,18 @@ def test_statistics_keep_working_from_the_anonymised_rows(places, cast, kids, ro
 
     assert run.anonymised == 3
     assert figures(cast[role], year_end=YEAR_END) == before
+
+
+def test_siblings_anonymised_in_different_batches_leave_no_family_behind(places):
+    elder = exited(places.village, months_ago=40, name="郑大")
+    younger = exited(places.village, months_ago=40, name="郑小")
+    Person.objects.filter(pk__in=[younger.father_id, younger.mother_id]).delete()
+    Child.objects.filter(pk=younger.pk).update(father=elder.father, mother=elder.mother)
+    persons = {elder.father_id, elder.mother_id, elder.guardian_id, younger.guardian_id}
+
+    run = anonymise_expired(on=ON, batch_size=1)
+
+    assert run.anonymised == 2
+    assert run.family_kept == 0
+    assert run.family_deleted == len(persons)
+    assert not Person.objects.filter(pk__in=persons).exists()
