@@ -16,6 +16,10 @@ def areas_visible_to(user: User) -> QuerySet[Area]:
 
 def area_get_for_user(*, user: User, code: str) -> Area:
     """The area with this code if the user may see it; 404 otherwise (no oracle)."""
+    if not (len(code) == 12 and code.isascii() and code.isdigit()):
+        # No area has such a code; and one with a NUL character in it would fail the query
+        # on PostgreSQL.
+        raise Http404
     area = areas_visible_to(user).select_related("parent").filter(code=code).first()
     if area is None:
         raise Http404

@@ -1,0 +1,346 @@
+"""What the attack suite (test_attack_*.py) shares: every URL pattern of the project, found
+by walking the URL configuration, and the objects to fill their parameters with.
+
+A view added later is attacked without anyone listing it. A parameter the suite does not
+know makes `Route.urls` fail, naming the parameter: add it to PARAMETERS, with objects
+the county admin of 旺苍县 may reach (`inside`) and objects of 青川县 that nobody in the
+cast may reach (`outside`, built in `build_world`).
+"""
+
+import html.parser
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter, StringConverter
+from django.urls.resolvers import LocalePrefixPattern, RoutePattern
+from PIL import Image
+
+from conftest import Kids, Places, make_child, make_id_number, make_user
+from guanai.accounts.models import Membership, User
+from guanai.accounts.roles import ROLES as ROLE_SPECS
+from guanai.children.consent.services import consent_record, photo_upload
+from guanai.children.models import Child
+from guanai.roster.models import ImportBatch
+
+# Views that answer without a login. Everything else sends a visitor to the login page.
+PUBLIC_VIEWS = frozenset({"accounts:login", "accounts:logout", "core:healthz", "set_language"})
+# Routes of a programmatic API answer 401 rather than redirect (there are none yet).
+API_PREFIXES = ("api/",)
+
+# A value no object holds, per kind of parameter: for the system admin, who sees everything.
+MISSING = {IntConverter: 987654321, StringConverter: "999999999999"}
+
+# Every role there is: a role added later is attacked too.
+ROLES = tuple(spec["code"] for spec in ROLE_SPECS)
+
+
+class UnfillableRoute(AssertionError):
+    """A URL pattern the suite cannot fill: teach it (see the module's docstring)."""
+
+
+@dataclass
+class World:
+    """The cast's places and people, and objects of every kind in both counties."""
+
+    places: Places
+    cast: dict[str, User]
+    kids: Kids
+    # 旺苍县 (county A), where the cast works.
+    insider: User  # a village director of 嘉川镇, managed by the county admin
+    batch_inside: ImportBatch  # the county admin's own import
+    consent_inside: int  # photo consent for the child of 长滩村, who has a photo
+    # 青川县 (county B), outside every persona's scope but the system admin's.
+    outsider: User  # the village director of 城郊村
+    children_outside: list[int]  # approved (with a photo), pending, exited
+    batches_outside: list[int]
+    consents_outside: list[int]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def membership(self, user: User) -> int:
+        return Membership.objects.filter(user=user).values_list("pk", flat=True)[0]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    converter: type
+    inside: Callable[[World], list[Any]]
+    outside: Callable[[World], list[Any]]
+
+
+# Every URL parameter name of the project. Values at the same position of two lists go
+# together (a user and their membership).
+PARAMETERS: dict[str, Parameter] = {
+    "child_id": Parameter(
+        IntConverter, lambda w: [w.kids.village.pk], lambda w: w.children_outside
+    ),
+    "code": Parameter(
+        StringConverter,
+        lambda w: [w.places.village.code, w.places.county.code],
+        # County B at every level, and the areas above the cast's county.
+        lambda w: [
+            w.places.other_county.code,
+            w.places.other_county_township.code,
+            w.places.other_county_village.code,
+            w.places.city.code,
+            w.places.province.code,
+        ],
+    ),
+    "school_id": Parameter(
+        IntConverter, lambda w: [w.places.school.pk], lambda w: [w.places.other_county_school.pk]
+    ),
+    "user_id": Parameter(IntConverter, lambda w: [w.insider.pk], lambda w: [w.outsider.pk]),
+    "membership_id": Parameter(
+        IntConverter,
+        lambda w: [w.membership(w.insider)],
+        lambda w: [w.membership(w.outsider)],
+    ),
+    "batch_id": Parameter(IntConverter, lambda w: [w.batch_inside.pk], lambda w: w.batches_outside),
+    "consent_id": Parameter(
+        IntConverter, lambda w: [w.consent_inside], lambda w: w.consents_outside
+    ),
+}
+
+
+def _batch(user: User, prefix: str, state: str) -> ImportBatch:
+    return ImportBatch.objects.create(
+        user=user, area_prefix=prefix, file_name="花名册.csv", file_sha256="0" * 64, state=state
+    )
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 80), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def consent_and_photo(user: User, child: Child) -> int:
+    """A photo consent recorded by the user, and the child's photo uploaded under it."""
+    consent = consent_record(
+        user=user,
+        child_id=child.pk,
+        purpose="photo",
+        given_by="监护人",
+        relationship="grandmother",
+        given_on=date(2024, 1, 1),
+        method="written",
+    )
+    photo_upload(user=user, child_id=child.pk, data=_png())
+    return consent.pk
+
+
+def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
+    """County B gets a user, children in every state, import batches in the states where
+    undoing or importing them would do something, a consent and a photo."""
+    b_village = places.other_county_village
+    outsider = make_user("qingchuan_director", role="village_director", area=b_village)
+    pending = make_child(
+        b_village,
+        name="钱待审",
+        review_state="pending",
+        id_number=make_id_number("510822", sequence=42),
+    )
+    exited = make_child(
+        b_village,
+        name="孙已出",
+        status="exited",
+        exit_reason="moved",
+        id_number=make_id_number("510822", sequence=43),
+    )
+    return World(
+        places=places,
+        cast=cast,
+        kids=kids,
+        insider=make_user(
+            "jiachuan_director", role="village_director", area=places.other_township_village
+        ),
+        batch_inside=_batch(cast["county_admin"], places.county.prefix, "checked"),
+        consent_inside=consent_and_photo(cast["county_admin"], kids.village),
+        outsider=outsider,
+        children_outside=[kids.other_county.pk, pending.pk, exited.pk],
+        batches_outside=[
+            _batch(outsider, b_village.code, "checked").pk,
+            _batch(outsider, b_village.code, "imported").pk,
+        ],
+        consents_outside=[consent_and_photo(outsider, kids.other_county)],
+    )
+
+
+# --- the URL configuration, walked ---------------------------------------------------------
+
+_PARAM = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
+# What Django's reverse() leaves unquoted in a path.
+_SAFE = "/~:@!$&'()*+,;="
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "children:child_detail"; the route itself for an unnamed pattern
+    route: str  # "children/<int:child_id>/"
+    converters: dict[str, Any]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.converters)
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith(API_PREFIXES)
+
+    def url(self, **values: Any) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name = match.group("name")
+            return quote(self.converters[name].to_url(values[name]), safe=_SAFE)
+
+        return "/" + _PARAM.sub(fill, self.route)
+
+    def urls(self, pick: Callable[[str, Parameter], list[Any]]) -> list[str]:
+        """The route's URLs with each parameter taken from `pick(name, parameter)`."""
+        for name, converter in self.converters.items():
+            known = PARAMETERS.get(name)
+            if known is None:
+                raise UnfillableRoute(
+                    f"{self.name} ({self.route}): the attack suite does not know the URL "
+                    f"parameter {name!r}. Add it to PARAMETERS in {__name__}, with objects "
+                    f"inside the county admin's scope and objects of another county."
+                )
+            if type(converter) is not known.converter:
+                raise UnfillableRoute(
+                    f"{self.name} ({self.route}): parameter {name!r} is a "
+                    f"{type(converter).__name__}, the attack suite fills it as a "
+                    f"{known.converter.__name__}."
+                )
+        values = {name: pick(name, PARAMETERS[name]) for name in self.params}
+        count = max((len(v) for v in values.values()), default=1)
+        return [
+            self.url(**{name: v[i % len(v)] for name, v in values.items()}) for i in range(count)
+        ]
+
+
+def all_routes() -> list[Route]:
+    """Every URL pattern of the project, however deeply included."""
+    routes: list[Route] = []
+
+    def walk(patterns: list[Any], prefix: str, converters: dict[str, Any], ns: str) -> None:
+        for entry in patterns:
+            pattern = entry.pattern
+            if isinstance(pattern, RoutePattern):
+                part, found = str(pattern), pattern.converters
+            elif isinstance(pattern, LocalePrefixPattern):
+                part, found = pattern.language_prefix, {}
+            else:
+                raise UnfillableRoute(
+                    f"{prefix}{pattern} is a {type(pattern).__name__}: the attack suite fills "
+                    "path() routes only. Use path(), or teach attack_kit.all_routes this kind."
+                )
+            if isinstance(entry, URLResolver):
+                inner = f"{ns}:{entry.namespace}" if ns and entry.namespace else entry.namespace
+                walk(entry.url_patterns, prefix + part, {**converters, **found}, inner or ns)
+            elif isinstance(entry, URLPattern):
+                route = prefix + part
+                name = (f"{ns}:{entry.name}" if ns else entry.name) if entry.name else route
+                routes.append(Route(name, route, {**converters, **found}))
+
+    walk(get_resolver().url_patterns, "", {}, "")
+    return routes
+
+
+def inside(world: World) -> Callable[[str, Parameter], list[Any]]:
+    return lambda _name, parameter: parameter.inside(world)
+
+
+def outside(world: World) -> Callable[[str, Parameter], list[Any]]:
+    return lambda _name, parameter: parameter.outside(world)
+
+
+def missing(_name: str, parameter: Parameter) -> list[Any]:
+    return [MISSING[parameter.converter]]
+
+
+# --- reading HTML ------------------------------------------------------------------------
+
+
+@dataclass
+class Tag:
+    name: str
+    attrs: dict[str, str | None]
+
+
+class _Tags(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[Tag] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(Tag(tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(Tag(tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(Tag(f"/{tag}", {}))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> tuple[list[Tag], str]:
+    """The page's tags ("/form" for an end tag), and its text with entities decoded."""
+    parser = _Tags()
+    parser.feed(page)
+    parser.close()
+    return parser.tags, "".join(parser.text)
+
+
+@dataclass
+class GetForm:
+    action: str
+    fields: list[str]  # every named field
+    boxes: list[str]  # the free-text ones: search boxes
+
+
+def get_forms(page: str, url: str) -> Iterator[GetForm]:
+    """The search and filter forms of a page: forms sent by GET, with their field names."""
+    form: GetForm | None = None
+    for tag in parse(page)[0]:
+        if tag.name == "form":
+            if form is not None:
+                yield form
+            method = (tag.attrs.get("method") or "get").lower()
+            is_get = method == "get" and "hx-post" not in tag.attrs
+            form = GetForm(tag.attrs.get("action") or url.split("?")[0], [], []) if is_get else None
+        elif tag.name == "/form":
+            if form is not None:
+                yield form
+            form = None
+        elif form is not None and tag.name in ("input", "select", "textarea"):
+            name, kind = tag.attrs.get("name"), tag.attrs.get("type")
+            if not name or kind in ("submit", "button") or name in form.fields:
+                continue
+            form.fields.append(name)
+            if tag.name == "textarea" or (tag.name == "input" and kind in (None, "text", "search")):
+                form.boxes.append(name)
+    if form is not None:
+        yield form
+
+
+def unlimited_rates(settings: Any) -> None:
+    """The attacks send hundreds of requests; rate limits (tested on their own) would
+    answer 429 before the view could answer what is being tested."""
+    limits = getattr(settings, "RATE_LIMITS", None)
+    if limits:
+        settings.RATE_LIMITS = {kind: (10**9, period) for kind, (_n, period) in limits.items()}
+
+
+def attacker(client: Client) -> Client:
+    """The client answering a server error with its 500 rather than raising it, so that an
+    attack lists every request that failed."""
+    client.raise_request_exception = False
+    return client

@@ -1,0 +1,189 @@
+"""Attacks on every URL pattern, found by walking the URL configuration (attack_kit):
+a visitor who is not logged in, a user reaching into another county, a forged POST.
+
+test_scope_matrix.py checks each role against each view inside and outside its scope;
+these tests check, for whatever views exist, the three doors nobody may walk through.
+"""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from guanai.accounts.models import Membership, User
+from guanai.areas.models import Area, School
+from guanai.children.models import Child, Person
+from guanai.core.tests.attack_kit import (
+    PARAMETERS,
+    PUBLIC_VIEWS,
+    ROLES,
+    UnfillableRoute,
+    World,
+    all_routes,
+    attacker,
+    build_world,
+    inside,
+    missing,
+    outside,
+    unlimited_rates,
+)
+from guanai.core.tests.test_attack_xss import body
+from guanai.roster.models import ImportBatch
+
+# A CSRF secret as the cookie holds it; the form may carry it unmasked.
+CSRF_TOKEN = "AttackSuiteCsrfSecret0123456789a"
+
+
+@pytest.fixture(autouse=True)
+def _unlimited(settings):
+    unlimited_rates(settings)
+
+
+@pytest.fixture
+def world(places, cast, kids) -> World:
+    return build_world(places, cast, kids)
+
+
+def test_every_url_parameter_can_be_filled(world):
+    problems = []
+    for route in all_routes():
+        try:
+            for pick in (inside(world), outside(world), missing):
+                assert all(route.urls(pick)), route
+        except UnfillableRoute as error:
+            problems.append(str(error))
+    assert not problems, "\n".join(problems)
+    for name, parameter in PARAMETERS.items():
+        assert parameter.inside(world), name
+        assert parameter.outside(world), name
+
+
+def test_the_public_views_exist():
+    # A stale allow-list would hide a public view that came back under the same name.
+    assert {route.name for route in all_routes()} >= PUBLIC_VIEWS
+
+
+def test_a_visitor_who_is_not_logged_in_is_sent_to_the_login_page(world):
+    login = reverse("accounts:login")
+    client = attacker(Client())
+    wrong = []
+    checked = 0
+    for route in all_routes():
+        if route.name in PUBLIC_VIEWS:
+            continue
+        for url in route.urls(inside(world)):
+            for method in ("get", "post", "put", "delete"):
+                response = getattr(client, method)(url)
+                checked += 1
+                if route.is_api:
+                    ok = response.status_code == 401
+                else:
+                    ok = response.status_code == 302 and response["Location"].startswith(
+                        f"{login}?next="
+                    )
+                if not ok:
+                    wrong.append((method.upper(), url, response.status_code))
+    assert checked > 100
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_the_public_views_show_nothing_of_the_children(world):
+    client = attacker(Client())
+    names = list(Child.objects.values_list("name", flat=True))
+    for route in all_routes():
+        if route.name in PUBLIC_VIEWS:
+            for url in route.urls(inside(world)):
+                page = client.get(url).content.decode()
+                assert not [name for name in names if name in page], url
+
+
+def snapshot(world: World) -> list[list[dict]]:
+    """Everything of county B, to see that no attack changed it."""
+    children = Child.objects.filter(pk__in=world.children_outside)
+    person_ids = [
+        pk
+        for row in children.values_list("father", "mother", "guardian")
+        for pk in row
+        if pk is not None
+    ]
+    querysets = [
+        children,
+        Person.objects.filter(pk__in=person_ids),
+        User.objects.filter(pk=world.outsider.pk),
+        Membership.objects.filter(user=world.outsider),
+        ImportBatch.objects.filter(pk__in=world.batches_outside),
+        School.objects.filter(pk=world.places.other_county_school.pk),
+        Area.objects.filter(code__startswith=world.places.other_county.prefix),
+    ]
+    return [list(qs.order_by("pk").values()) for qs in querysets]
+
+
+def secrets_of_county_b(world: World) -> list[str]:
+    names = list(Child.objects.filter(pk__in=world.children_outside).values_list("name", flat=True))
+    return [*names, world.places.other_county_school.name, world.outsider.username]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_objects_of_another_county_are_404_for_every_role(role, world, client_for):
+    """Every pattern with an object in its URL, filled with objects of 青川县 (for the system
+    admin, who sees all, with objects that do not exist): 404 to GET and POST alike (405 where
+    the view does not take the method), nothing of county B shown, nothing changed."""
+    client = attacker(client_for(world.cast[role]))
+    pick = missing if role == "system_admin" else outside(world)
+    secrets = secrets_of_county_b(world)
+    before = snapshot(world)
+    wrong = []
+    attacked = 0
+    routes = [route for route in all_routes() if route.params]
+    for route in routes:
+        for url in route.urls(pick):
+            statuses = []
+            for method in ("get", "post"):
+                response = client.post(url, {}) if method == "post" else client.get(url)
+                statuses.append(response.status_code)
+                content = body(response)
+                shown = [s for s in secrets if s.encode() in content]
+                if shown:
+                    wrong.append((method.upper(), url, f"shows {shown}"))
+            attacked += 1
+            if not (set(statuses) <= {404, 405} and 404 in statuses):
+                wrong.append((route.name, url, statuses))
+    assert attacked >= len(routes) > 10
+    assert not wrong, "\n".join(map(str, wrong))
+    assert snapshot(world) == before
+
+
+def test_posts_without_the_csrf_token_are_refused(world, client_for):
+    """A logged-in county admin, objects in scope: every view that takes POST refuses one
+    without the token (403), and takes it with the token (the 403 is the token's doing)."""
+    user = world.cast["county_admin"]
+    # Every URL first: the POSTs below may delete what later URLs are made of.
+    plan = [(route, url) for route in all_routes() for url in route.urls(inside(world))]
+    accepting, wrong = set(), []
+    for route, url in plan:
+        forged = client_for(user)
+        forged.handler.enforce_csrf_checks = True
+        refused = forged.post(url, {"name": "x"}).status_code
+        honest = client_for(user)
+        honest.handler.enforce_csrf_checks = True
+        honest.cookies[settings.CSRF_COOKIE_NAME] = CSRF_TOKEN
+        taken = honest.post(url, {"csrfmiddlewaretoken": CSRF_TOKEN}).status_code
+        if taken == 405:
+            continue  # does not take POST
+        accepting.add(route.name)
+        if refused != 403 or taken == 403:
+            wrong.append((route.name, url, refused, taken))
+    assert {"accounts:login", "children:child_edit", "roster:import"} <= accepting
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_public_posts_without_the_csrf_token_are_refused(world):
+    """Logging in, out and choosing the language: no forged POST either."""
+    for route in all_routes():
+        if route.name not in PUBLIC_VIEWS:
+            continue
+        for url in route.urls(inside(world)):
+            if Client().post(url).status_code == 405:
+                continue
+            forged = Client(enforce_csrf_checks=True).post(url, {"username": "x"})
+            assert forged.status_code == 403, url

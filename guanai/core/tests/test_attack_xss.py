@@ -1,0 +1,437 @@
+"""Script, template and spreadsheet-formula payloads in every text field of children, their
+family, schools, users, change history and imported files, rendered by every page the
+URL configuration has (attack_kit), every export and every revealed secret: always as
+text, never as markup or as a formula.
+"""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import date
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from django.urls import reverse
+from django.utils.html import escape
+from python_calamine import CalamineWorkbook
+
+from conftest import make_child, make_id_number, make_user, run_jobs
+from guanai.areas.models import School
+from guanai.children.models import Child, ChildChange, ChildConsent, Grandparent, Person
+from guanai.children.services import REVEALABLE, child_derive
+from guanai.core.tests.attack_kit import (
+    World,
+    all_routes,
+    attacker,
+    build_world,
+    parse,
+    unlimited_rates,
+)
+from guanai.roster.models import ImportBatch
+from guanai.roster.tests.test_importing import HEADER
+
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg/onload=alert(1)>",
+    "javascript:alert(1)",
+    "{{7*7}}",
+    '=HYPERLINK("http://x")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+)
+# What a spreadsheet reads as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# No slash: the path part of an uploaded file's name is dropped.
+FILE_NAME = "<img src=x onerror=alert(1)>.csv"
+# No space: the reader takes spaces out of headers.
+HEADER_PAYLOAD = "'><svg/onload=alert(1)>"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The elements of HTML (WHATWG). A payload that escaped would add another (<scrip…> cut
+# short by a field's length), or one of those below the line.
+HTML_ELEMENTS = frozenset(
+    """a abbr address area article aside audio b bdi bdo blockquote body br button canvas
+    caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em
+    fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i img
+    input ins kbd label legend li link main map mark menu meta meter nav noscript ol optgroup
+    option output p picture pre progress q rp rt ruby s samp script search section select
+    slot small source span strong sub summary sup table tbody td template textarea tfoot th
+    thead time title tr track u ul var video wbr""".split()  # noqa: SIM905 - a list to read
+)
+URL_ATTRIBUTES = ("href", "src", "action", "formaction", "hx-get", "hx-post", "data-url")
+
+
+@pytest.fixture(autouse=True)
+def _unlimited(settings):
+    unlimited_rates(settings)
+
+
+def text_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields where people type free text: every one of them gets a payload."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+        and f.editable
+        and not f.choices
+        and not f.primary_key
+        and f.name != "password"
+    ]
+
+
+def poison(obj: models.Model, payload: str, unique: str = "") -> models.Model:
+    """Every text field of the object set to the payload, cut to the field's length (what
+    is left of a tag is still a tag); unique fields end with `unique`."""
+    for f in text_fields(type(obj)):
+        length = f.max_length or 1000
+        value = payload[: length - len(unique)] + unique if f.unique else payload[:length]
+        setattr(obj, f.name, value)
+    return obj
+
+
+@pytest.fixture
+def poisoned(places, cast, kids, client_for) -> World:
+    """One child per payload in 长滩村, with the payload in every text field of the child,
+    their parents, guardian, grandparent, school, director and history; and a roster of
+    payloads imported."""
+    world = build_world(places, cast, kids)
+    children, schools, users = [], [], []
+    for i, payload in enumerate(PAYLOADS):
+        school = poison(School(area=places.township, stage="primary"), payload, unique=f"~{i}")
+        school.save()
+        user = make_user(f"xss{i}", role="village_director", area=places.village)
+        poison(user, payload, unique=f"~{i}").save()
+        child = make_child(
+            places.village,
+            name=payload,
+            school=school,
+            review_state="pending" if i % 2 else "approved",
+            responsible_teacher=cast["teacher"],
+            director=user,
+            created_by=user,
+            reviewed_by=user,
+        )
+        poison(child, payload, unique=f"~{i}")
+        for person in (child.father, child.mother, child.guardian):
+            poison(person, payload).save()
+        grandparent = poison(Person(), payload)
+        grandparent.save()
+        Grandparent.objects.create(child=child, person=grandparent, relationship="grandfather")
+        child_derive(child)
+        child.save()
+        ChildChange.objects.create(
+            child=child,
+            by=user,
+            kind=ChildChange.Kind.UPDATED,
+            changes=[
+                {"field": "illness", "label": payload, "old": payload, "new": payload}
+                | {"old_display": payload, "new_display": payload, "secret": False},
+                {"field": payload, "old": payload, "new": payload},
+            ],
+            comment=payload,
+        )
+        poison(
+            ChildConsent(
+                child=child,
+                purpose="counselling",
+                relationship="grandmother",
+                given_on=date(2024, 1, 1),
+                method="oral",
+                recorded_by=user,
+            ),
+            payload,
+        ).save()
+        children.append(child)
+        schools.append(school)
+        users.append(user)
+    importer = client_for(cast["county_admin"])
+    for child, payload in zip(children, PAYLOADS, strict=True):
+        # A reveal, logged with its reason: the access log shows and exports them.
+        importer.post(
+            reverse("children:child_reveal", args=[child.pk]),
+            {"subject": "father", "field": "phone", "reason": payload},
+        )
+    checked = upload_payload_roster(importer)
+    imported = upload_payload_roster(importer)
+    importer.post(reverse("roster:import_apply", args=[imported.pk]))
+    run_jobs()
+    imported.refresh_from_db()
+    assert imported.state == "imported", imported.message
+    world.extra = {
+        "children": children,
+        "schools": schools,
+        "users": users,
+        "batches": [checked, imported],
+    }
+    return world
+
+
+def upload_payload_roster(client) -> ImportBatch:
+    """A roster under a payload file name, with payloads for names, for a faulty ID number
+    each, and for an unknown column's header; uploaded and checked."""
+    columns = [*HEADER.split(","), HEADER_PAYLOAD]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["旺苍县东河镇留守儿童花名册"])
+    writer.writerow(columns)
+    for i, payload in enumerate(PAYLOADS):
+        for number in (make_id_number(sequence=600 + i), payload):
+            cells = dict.fromkeys(columns, "")
+            cells |= {
+                "序号": str(i + 1),
+                "姓名": payload,
+                "身份证号码": number,
+                "乡镇": "东河镇",
+                "村": "长滩村",
+                "就学状况": "小学",
+                "就读学校": "东河小学",
+                "父亲姓名": payload,
+                "父亲务工地点": payload,
+                "母亲姓名": payload,
+                "监护人": payload,
+                "与儿童关系": "奶奶",
+                "监护类型": "隔代监护",
+                "监护情况评估": "一般",
+                HEADER_PAYLOAD: payload,
+            }
+            writer.writerow([cells[c] for c in columns])
+    upload = SimpleUploadedFile(FILE_NAME, out.getvalue().encode())
+    response = client.post(reverse("roster:import"), {"file": upload})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    run_jobs()
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.state == "checked", batch.message
+    assert batch.counts["error"] == len(PAYLOADS), batch.counts
+    return batch
+
+
+def poisoned_pick(world: World):
+    """The payload objects for each URL parameter (a parameter added later: its objects
+    inside the county admin's scope)."""
+    users = world.extra["users"]
+    values = {
+        "child_id": [c.pk for c in world.extra["children"]],
+        "school_id": [s.pk for s in world.extra["schools"]],
+        "user_id": [u.pk for u in users],
+        "membership_id": [world.membership(u) for u in users],
+        "code": [world.places.village.code, world.places.township.code],
+        "batch_id": [b.pk for b in world.extra["batches"]],
+    }
+    return lambda name, parameter: values.get(name) or parameter.inside(world)
+
+
+# --- what each kind of response must not do ----------------------------------------------
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def markup_problems(page: str) -> list[str]:
+    """Markup a payload would have added had it been written unescaped."""
+    problems = []
+    if "<script>alert" in page:
+        problems.append("<script>alert")
+    tags, _text = parse(page)
+    for tag in tags:
+        name = tag.name.lstrip("/")
+        if name not in HTML_ELEMENTS:
+            problems.append(f"element <{tag.name}>")
+        if tag.name == "script" and not tag.attrs.get("src"):
+            problems.append(f"inline script {tag.attrs}")
+        if tag.name == "img" and not (tag.attrs.get("src") or "").startswith(("/", "data:image/")):
+            problems.append(f"image {tag.attrs}")
+        for attribute, value in tag.attrs.items():
+            if attribute.startswith("on"):
+                problems.append(f"event handler <{tag.name} {attribute}={value}>")
+            if attribute in URL_ATTRIBUTES and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                problems.append(f"javascript: URL <{tag.name} {attribute}={value}>")
+    return problems
+
+
+def xlsx_cells(data: bytes) -> tuple[list[str], list[Any]]:
+    """A workbook's problems (formulas, links) and its cells' values."""
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        for name in book.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                xml = book.read(name).decode()
+                if re.search(r"<f[ >/]", xml):
+                    problems.append(f"formula in {name}")
+                if "<hyperlink" in xml:
+                    problems.append(f"link in {name}")
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    cells = [
+        cell
+        for sheet in workbook.sheet_names
+        for row in workbook.get_sheet_by_name(sheet).to_python()
+        for cell in row
+    ]
+    return problems, cells
+
+
+def csv_cells(data: bytes) -> tuple[list[str], list[str]]:
+    cells = [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in row]
+    return [f"formula cell {c!r}" for c in cells if c.startswith(FORMULA_START)], cells
+
+
+def docx_problems(data: bytes) -> list[str]:
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(data)) as document:
+        for name in document.namelist():
+            if name.endswith(".xml"):
+                xml = document.read(name).decode()
+                ElementTree.fromstring(xml)  # noqa: S314 - our own response; a payload written raw breaks it
+                if re.search(r"<w:(instrText|fldSimple)\b", xml):
+                    problems.append(f"field code in {name}")
+    return problems
+
+
+def response_problems(response) -> list[str]:
+    """What the response would let a payload do, by its kind; an unknown kind is a problem
+    until the suite is taught to check it."""
+    data = body(response)
+    if not data or response.status_code in (301, 302, 303, 304):
+        return []
+    kind = response.get("Content-Type", "").split(";")[0].strip()
+    if kind == "text/html":
+        return markup_problems(data.decode())
+    if kind == XLSX:
+        return xlsx_cells(data)[0]
+    if kind == "text/csv":
+        return csv_cells(data)[0]
+    if kind == DOCX:
+        return docx_problems(data)
+    if kind == "application/json":
+        json.loads(data)
+        return []
+    if kind in ("text/plain", "application/pdf") or kind.startswith("image/"):
+        return []  # nosniff: never read as HTML
+    return [f"a response of kind {kind!r}: teach test_attack_xss.response_problems to check it"]
+
+
+# --- the attacks ----------------------------------------------------------------------------
+
+
+def test_payloads_are_text_on_every_page(poisoned, client_for):
+    """Every route the URL configuration has, GET, filled with the payload objects."""
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    pick = poisoned_pick(poisoned)
+    problems, pages = [], 0
+    for route in all_routes():
+        for url in route.urls(pick):
+            response = client.get(url)
+            pages += response.status_code == 200
+            problems += [(url, p) for p in response_problems(response)]
+    assert pages > 30
+    assert not problems, "\n".join(map(str, problems))
+
+
+def shown(page: str, value: str) -> bool:
+    """The value is on the page as text (escaped in the markup)."""
+    return escape(value) in page and value in parse(page)[1]
+
+
+def test_the_list_the_file_and_the_review_queue_show_the_payloads_as_text(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    listing = client.get(reverse("children:child_list"), {"per_page": 100}).content.decode()
+    queue = client.get(reverse("children:review_list")).content.decode()
+    for i, child in enumerate(poisoned.extra["children"]):
+        assert shown(listing, child.name), child.name
+        if i % 2:
+            assert shown(queue, child.name), child.name
+        page = client.get(reverse("children:child_detail", args=[child.pk])).content.decode()
+        assert not markup_problems(page)
+        for value in (child.name, child.illness, child.class_name, child.father.name):
+            assert shown(page, value), value
+        assert shown(page, child.school.name)
+        assert shown(page, child.director.full_name)
+    assert not markup_problems(listing)
+    assert not markup_problems(queue)
+
+
+def test_the_access_log_shows_reasons_as_text(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    page = client.get(reverse("audit:access_log")).content.decode()
+    assert not markup_problems(page)
+    for payload in PAYLOADS:
+        assert shown(page, payload), payload
+
+
+def test_revealed_secrets_are_text(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    for child in poisoned.extra["children"]:
+        for subject, fields in REVEALABLE.items():
+            for field in fields:
+                response = client.post(
+                    reverse("children:child_reveal", args=[child.pk]),
+                    {"subject": subject, "field": field, "reason": PAYLOADS[0]},
+                )
+                page = response.content.decode()
+                assert response.status_code == 200, (subject, field)
+                assert not markup_problems(page)
+                holder = child if subject == "child" else getattr(child, subject)
+                assert shown(page, getattr(holder, field)), (subject, field)
+
+
+def test_the_import_shows_file_names_headers_and_faults_as_text(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    checked, imported = poisoned.extra["batches"]
+    page = client.get(reverse("roster:import_detail", args=[checked.pk])).content.decode()
+    assert not markup_problems(page)
+    assert shown(page, FILE_NAME)
+    assert shown(page, HEADER_PAYLOAD)  # the unknown column
+    assert sum(shown(page, p) for p in PAYLOADS) >= 5  # the faulty ID numbers, quoted
+    listing = client.get(reverse("roster:import")).content.decode()
+    assert not markup_problems(listing)
+    assert shown(listing, FILE_NAME)
+    names = set(Child.objects.filter(changes__batch=imported).values_list("name", flat=True))
+    assert names == set(PAYLOADS)
+
+
+def test_the_faulty_rows_file_holds_no_formula(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    checked, _imported = poisoned.extra["batches"]
+    response = client.get(reverse("roster:import_errors", args=[checked.pk]))
+    problems, cells = xlsx_cells(body(response))
+    assert not problems, "\n".join(map(str, problems))
+    for payload in PAYLOADS:
+        assert payload in cells, payload
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_roster_exports_hold_no_formula(fmt, poisoned, client_for):
+    """Masked (GET) and in full (POST, with a reason), the payloads are text cells; in CSV
+    those a spreadsheet would read as formulas start with a quote."""
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    url = reverse("roster:export")
+    masked = client.get(url, {"format": fmt})
+    full = client.post(url, {"format": fmt, "full": "1", "reason": PAYLOADS[5]})
+    if fmt == "xlsx":
+        expected = PAYLOADS
+        (masked_problems, masked_cells), (full_problems, full_cells) = (
+            xlsx_cells(body(masked)),
+            xlsx_cells(body(full)),
+        )
+    else:
+        expected = tuple(f"'{p}" if p.startswith(FORMULA_START) else p for p in PAYLOADS)
+        (masked_problems, masked_cells), (full_problems, full_cells) = (
+            csv_cells(body(masked)),
+            csv_cells(body(full)),
+        )
+    assert not masked_problems
+    assert not full_problems
+    for value in expected:
+        # Names of the child, school, parents, guardian...; in full, their ID numbers,
+        # phones and addresses too.
+        assert masked_cells.count(value) >= 5, value
+        assert full_cells.count(value) >= masked_cells.count(value) + 7, value
