@@ -53,6 +53,7 @@ from guanai.children.services import (
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
 from guanai.core.forms import enable_inline_validation
+from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
 PAGE_SIZES = (20, 50, 100)
@@ -118,6 +119,7 @@ def _secret(value: str, mask: Any) -> dict[str, Any]:
 
 
 @require_POST
+@rate_limit("lookup")
 def child_find(request: AuthedRequest) -> HttpResponse:
     """Find a child by ID number: by POST, so the number never appears in a URL, in the
     browser's history or in a server log. Only for those who may reveal ID numbers."""
@@ -301,6 +303,7 @@ def child_restore_view(request: AuthedRequest, child_id: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("lookup")
 def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
     """One secret field in clear, for this user, this once; logged with the reason."""
     form = RevealForm(request.POST)
