@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -68,6 +69,18 @@ def _seal(anchor: AccessLogHead | AuditCheckpoint) -> str:
     return chain_digest(anchor.digest, anchor.sealed_record())
 
 
+def _storable(value: Any) -> Any:
+    """The value without NUL characters, which PostgreSQL's text and jsonb refuse: only an
+    attack or a broken client sends one (in a reason, or in the filters an export logs)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def access_record(
     *,
     user: User,
@@ -88,9 +101,9 @@ def access_record(
             action=action,
             target=target,
             child_id=target_child_id(target),
-            field=field,
-            reason=reason[:200],
-            detail=detail or {},
+            field=_storable(field),
+            reason=_storable(reason)[:200],
+            detail=_storable(detail or {}),
             ip_address=ip,
         )
         event.refresh_from_db(fields=["at", "detail", "ip_address"])  # as stored

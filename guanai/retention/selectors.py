@@ -134,6 +134,8 @@ def counties_managed_by(user: User) -> QuerySet[Area]:
 
 def county_get_for_policy(*, user: User, code: str) -> Area:
     """A county whose periods the user sets; 404 otherwise (no oracle)."""
+    if not (len(code) == 12 and code.isascii() and code.isdigit()):
+        raise Http404  # not an area code (one with a NUL character fails on PostgreSQL)
     county = counties_managed_by(user).filter(code=code).first()
     if county is None:
         raise Http404
