@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "guanai.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # 400 to a NUL character in a path, query or form (after the CSRF check).
+    "guanai.core.middleware.NulCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user as verified once a second factor was given in this session.
     "django_otp.middleware.OTPMiddleware",

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from guanai.core.models import RateCounter
 
 logger = logging.getLogger(__name__)
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 _TABLE = RateCounter._meta.db_table
 _HIT_SQL = (
@@ -73,7 +74,7 @@ def rate_limit(kind: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable[[
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method in methods:
                 user = request.user
                 client = f"u{user.pk}" if user.is_authenticated else client_address(request)

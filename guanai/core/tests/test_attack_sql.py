@@ -130,6 +130,9 @@ def test_metacharacters_in_the_id_number_lookup_and_the_login(world, client_for)
     client = attacker(client_for(world.cast["county_admin"]))
     for value in METACHARACTERS:
         response = client.post(reverse("children:child_find"), {"id_number": value})
+        if "\x00" in value:  # refused before any view (core.middleware.NulCharacterMiddleware)
+            assert response.status_code == 400, value
+            continue
         assert response.status_code == 302, value
         assert response["Location"] == reverse("children:child_list")  # found nobody
     for value in (*PROBES, "admin' --", "%"):
@@ -154,7 +157,8 @@ def test_metacharacters_in_text_parameters_of_urls(world, client_for):
             for url in route.urls(pick):
                 for method in ("get", "post"):
                     status = getattr(client, method)(url).status_code
-                    if status not in (404, 405):
+                    refused = (400,) if "\x00" in value else ()
+                    if status not in (404, 405, *refused):
                         wrong.append((method.upper(), url, status))
     assert not wrong, "\n".join(map(str, wrong))
 

@@ -68,3 +68,18 @@ def test_the_session_cookie_is_http_only(cast, places):
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/areas/%00/", None),
+        ("get", "/children/?q=a%00b", None),
+        ("post", "/children/find/", {"id_number": "51\x00"}),
+    ],
+)
+def test_a_nul_character_is_refused_before_any_view(method, url, data, cast, client_for):
+    client = client_for(cast["county_admin"])
+    response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
+    assert response.status_code == 400
+    assert "无效字符" in response.content.decode()
