@@ -1,6 +1,7 @@
 """Passwords over time: no reuse of the last five, expiry for privileged roles, an
 administrator's lock, unlock and reset, and rate limits on login."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -34,7 +35,7 @@ def log_in(client: Client, username: str, password: str = PASSWORD):
 
 def test_none_of_the_last_five_passwords_may_return(alice):
     passwords = [PASSWORD] + [f"Xinmima#{n}a" for n in range(1, 6)]
-    for old, new in zip(passwords, passwords[1:], strict=False):
+    for old, new in itertools.pairwise(passwords):
         password_change(user=alice, old_password=old, new_password=new)
     current = passwords[-1]
     for reused in passwords[1:-1]:
