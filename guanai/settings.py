@@ -174,7 +174,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("GUANAI_PROXY_COUNT", 0)
+# Reverse proxies in front (nginx: 1); the client's address is read as they forwarded it.
+PROXY_COUNT = env_int("GUANAI_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "guanai.core.http.client_address"
 
 # Sessions: logged out after 15 idle minutes (IdleTimeoutMiddleware), and in any
 # case when the browser closes or after one working day.
@@ -196,6 +198,10 @@ RECOVERY_CODE_COUNT = 10
 # Uploads (rosters up to 50 MB, photos up to 5 MB) stay in memory: above this Django would
 # spool them to an unencrypted temporary file, ID numbers or a photo's GPS position included.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 51 * 1024 * 1024
+
+# Days an import batch keeps the rows of its file (the roster waiting to be imported, the
+# faults, the faulty rows); its record (who, when, file, counts) stays.
+IMPORT_FILE_RETENTION_DAYS = env_int("GUANAI_IMPORT_FILE_RETENTION_DAYS", 30)
 
 # Days the access and login logs are kept; never under 183 (6 months, 等保 2.0) whatever is set.
 AUDIT_RETENTION_DAYS = env_int("GUANAI_AUDIT_RETENTION_DAYS", 365)

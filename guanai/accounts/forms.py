@@ -104,6 +104,26 @@ class TokenForm(StyledFormMixin, forms.Form):
         )
 
 
+class EnrolmentForm(TokenForm):
+    """The first code of a new authenticator; replacing one also asks for a current code."""
+
+    current_token = forms.CharField(
+        label=_("当前动态码"),
+        max_length=20,
+        required=False,
+        help_text=_("更换手机时，输入旧手机验证器上的动态码，或一个恢复码。"),
+    )
+
+    def __init__(self, *args: Any, replacing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].label = _("新手机上的动态码")
+        if not replacing:
+            del self.fields["current_token"]
+        else:
+            self.fields["current_token"].widget.attrs.update({"autocomplete": "one-time-code"})
+            self.order_fields(["current_token", "token"])
+
+
 class PasswordResetForm(StyledFormMixin, forms.Form):
     password = forms.CharField(
         label=_("新的初始密码"),

@@ -15,14 +15,7 @@ from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import membership_get_for_manager, user_get_for_manager
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.core.errors import ApplicationError, NotInScope
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # Set by django-axes (through django-ipware) from the configured proxy count.
-    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
-    return ip or None
+from guanai.core.http import client_address
 
 
 def login_event_record(
@@ -39,7 +32,7 @@ def login_event_record(
         username=username,
         kind=kind,
         by=by,
-        ip_address=_client_ip(request),
+        ip_address=client_address(request) if request is not None else None,
         user_agent=agent[:300],
     )
 
@@ -89,11 +82,17 @@ def _validated_password(password: str, user: User, *, field: str = "password") -
     return password
 
 
-def _password_set(user: User, password: str, *, field: str = "password") -> None:
-    """Set a new password: valid, none of the last few again, remembered for next time."""
+def _password_set(
+    user: User, password: str, *, field: str = "password", check_history: bool = True
+) -> None:
+    """Set a new password: valid, none of the last few again, remembered for next time.
+
+    An administrator's reset skips the history: its refusal would tell them which
+    passwords the user had (often used elsewhere too); the user changes it at next login.
+    """
     _validated_password(password, user, field=field)
     size = settings.PASSWORD_HISTORY_SIZE
-    if user.pk is not None:
+    if user.pk is not None and check_history:
         recent = list(user.password_history.values_list("password", flat=True)[:size])
         if user.password and user.password not in recent:
             recent = [user.password, *recent][:size]
@@ -199,22 +198,19 @@ def password_change(
 
 
 def check_manages_account(manager: User, subject: User) -> None:
-    """Acting on an account as a whole (lock, reset) needs authority over every role it holds:
-    a county admin may not lock out a system administrator who also helps in a village."""
+    """Acting on an account as a whole (lock, unlock, resets) needs authority *above* every
+    role it holds: a county admin may not lock a system administrator who also helps in a
+    village, nor take over a fellow county admin by resetting their password and phone."""
     if subject.pk == manager.pk:
         raise ApplicationError(_("不能对自己的账户执行此操作。"))
+    scope = scope_for(manager)
+    if scope.everything:
+        return
     for membership in subject.memberships.select_related("role", "area", "school"):
-        if membership.role.scope_kind == ScopeKind.GLOBAL and not scope_for(manager).everything:
+        place = membership.school or membership.area
+        code = place.area_id if isinstance(place, School) else (place.code if place else None)
+        if code is None or scope.grantable_rank(code) <= membership.role.rank:
             raise ApplicationError(_("该用户持有您无权管理的角色，请联系上级管理员。"))
-        try:
-            _check_grantable(
-                granter=manager,
-                role=membership.role,
-                area=membership.area,
-                school=membership.school,
-            )
-        except ApplicationError:
-            raise ApplicationError(_("该用户持有您无权管理的角色，请联系上级管理员。")) from None
 
 
 @transaction.atomic
@@ -261,7 +257,7 @@ def user_password_reset(
     user = user_get_for_manager(manager=reset_by, user_id=user_id)
     check_manages_account(reset_by, user)
     user.must_change_password = True
-    _password_set(user, password)
+    _password_set(user, password, check_history=False)
     axes_reset(username=user.username)
     login_event_record(
         request=request,

@@ -55,10 +55,29 @@ def enrolment_start(*, user: User) -> Enrolment:
     return Enrolment(device, grouped, qr.svg_data_uri(scale=5, border=2))
 
 
+def _current_factor_check(user: User, token: str) -> None:
+    """Changing two-factor login needs the factor in hand now (a code from the current
+    app, or a recovery code), not just a session someone left open."""
+    for device in devices_for_user(user, confirmed=True):
+        if device.verify_is_allowed()[0] and verify_token(
+            user, device.persistent_id, _digits(token)
+        ):
+            return
+    raise ApplicationError(
+        _("请输入当前验证器上的动态码（或一个恢复码），以确认是您本人操作。"),
+        field="current_token",
+    )
+
+
 @transaction.atomic
-def enrolment_confirm(*, request: HttpRequest, user: User, token: str) -> list[str]:
-    """Check the first code from the app; the new authenticator replaces any old one,
-    the session counts as verified, and fresh recovery codes are returned (shown once)."""
+def enrolment_confirm(
+    *, request: HttpRequest, user: User, token: str, current_token: str = ""
+) -> list[str]:
+    """Check the first code from the app; the new authenticator replaces any old one (given
+    a code of the old one), the session counts as verified, and fresh recovery codes are
+    returned (shown once)."""
+    if two_factor_enabled(user):
+        _current_factor_check(user, current_token)
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(_digits(token)):
         raise ApplicationError(
@@ -89,9 +108,10 @@ def _recovery_codes_new(user: User) -> list[str]:
 
 
 @transaction.atomic
-def recovery_codes_renew(*, user: User) -> list[str]:
+def recovery_codes_renew(*, user: User, current_token: str) -> list[str]:
     if not two_factor_enabled(user):
         raise ApplicationError(_("尚未启用二次验证。"))
+    _current_factor_check(user, current_token)
     return _recovery_codes_new(user)
 
 
@@ -128,10 +148,11 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Dev
 
 
 @transaction.atomic
-def two_factor_disable(*, request: HttpRequest, user: User) -> None:
+def two_factor_disable(*, request: HttpRequest, user: User, current_token: str) -> None:
     """Only for users whose roles do not require it."""
     if two_factor_required(user):
         raise ApplicationError(_("您的角色必须使用二次验证，不能关闭。"))
+    _current_factor_check(user, current_token)
     _devices_delete(user)
     login_event_record(
         request=request, username=user.username, user=user, kind=LoginEvent.Kind.OTP_REMOVED

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanai.accounts import twofactor
 from guanai.accounts.forms import (
+    EnrolmentForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetForm,
@@ -86,7 +87,9 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
-def _show_error(form: PlaceFields | PasswordChangeForm, error: ApplicationError) -> None:
+def _show_error(
+    form: PlaceFields | PasswordChangeForm | EnrolmentForm, error: ApplicationError
+) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -172,16 +175,20 @@ def two_factor_verify(request: AuthedRequest) -> HttpResponse:
 def two_factor_setup(request: AuthedRequest) -> HttpResponse:
     """Enrolment: scan the QR code with an authenticator app, type its first code."""
     user = request.user
-    if twofactor.two_factor_enabled(user) and not user.is_verified():  # type: ignore[attr-defined]
+    replacing = twofactor.two_factor_enabled(user)
+    if replacing and not user.is_verified():  # type: ignore[attr-defined]
         return _to_next_step(request)
-    form = TokenForm(request.POST or None)
+    form = EnrolmentForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
         try:
             codes = twofactor.enrolment_confirm(
-                request=request, user=user, token=form.cleaned_data["token"]
+                request=request,
+                user=user,
+                token=form.cleaned_data["token"],
+                current_token=form.cleaned_data.get("current_token", ""),
             )
         except ApplicationError as error:
-            form.add_error("token", error.message)
+            _show_error(form, error)
         else:
             request.session[_NEW_CODES] = codes
             query = f"?{urlencode({'next': _next_url(request)})}" if _next_url(request) else ""
@@ -203,7 +210,9 @@ def recovery_codes(request: AuthedRequest) -> HttpResponse:
     """New recovery codes, shown once: after enrolment, or renewed on request (POST)."""
     if request.method == "POST":
         try:
-            codes = twofactor.recovery_codes_renew(user=request.user)
+            codes = twofactor.recovery_codes_renew(
+                user=request.user, current_token=request.POST.get("current_token", "")
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("accounts:my_account")
@@ -223,7 +232,9 @@ def recovery_codes(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def two_factor_disable(request: AuthedRequest) -> HttpResponse:
     try:
-        twofactor.two_factor_disable(request=request, user=request.user)
+        twofactor.two_factor_disable(
+            request=request, user=request.user, current_token=request.POST.get("current_token", "")
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

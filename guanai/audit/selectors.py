@@ -46,7 +46,12 @@ def access_events_visible_to(user: User) -> QuerySet[AccessEvent]:
         prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
     ).values("user_id")
     children = Child.objects.filter(prefix_q("village_id", prefixes)).values("pk")
-    return events.filter(Q(user_id__in=members) | Q(child_id__in=children))
+    # An entry about a child belongs to the child's county, whoever made it; the county's
+    # users' other entries (exports, log exports) to the county. A user who also works in
+    # another county does not bring the entries about that county's children along.
+    return events.filter(
+        Q(child_id__in=children) | (Q(user_id__in=members) & Q(child_id__isnull=True))
+    )
 
 
 def access_log_required(user: User) -> None:

@@ -42,6 +42,7 @@ from guanai.audit.models import (
 )
 from guanai.core.crypto import chain_digest
 from guanai.core.errors import ApplicationError
+from guanai.core.http import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def access_record(
     request: HttpRequest | None = None,
 ) -> AccessEvent:
     """Log one access to personal data. Never pass the value itself: only what and why."""
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    ip = client_address(request) if request is not None else None
     connection = connections[router.db_for_write(AccessEvent)]
     with transaction.atomic(using=connection.alias):
         _chain_lock(connection)

@@ -22,6 +22,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from guanai.core.http import client_address
 from guanai.core.models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -33,11 +34,6 @@ _HIT_SQL = (
     f"INSERT INTO {_TABLE} (key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
     f"ON CONFLICT (key) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count"
 )
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address, as django-axes reads it (behind the configured proxies)."""
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or "-"
 
 
 def rate_hit(kind: str, client: str) -> tuple[bool, int]:
@@ -77,7 +73,7 @@ def rate_limit(kind: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable[[
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method in methods:
                 user = request.user
-                client = f"u{user.pk}" if user.is_authenticated else client_address(request)
+                client = f"u{user.pk}" if user.is_authenticated else client_address(request) or "-"
                 allowed, retry_after = rate_hit(kind, client)
                 if not allowed:
                     logger.warning("rate limit %s reached by %s", kind, client)

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -81,6 +82,30 @@ def batch_error_file(*, user: User, batch_id: int) -> bytes:
     if not batch.error_file:
         raise Http404
     return unseal(bytes(batch.error_file))
+
+
+def batch_files_expire(*, older_than: timedelta) -> int:
+    """Drop what a batch keeps of its file's rows (the roster itself, while it waits to be
+    imported; the first faults; the faulty rows) once it is older than `older_than`.
+
+    They hold names and ID numbers that retention must reach too: a child anonymised years
+    later would otherwise live on in the faulty rows of the import that brought them. The
+    batch's record (who, when, file name and hash, counts, state) stays. A batch still
+    waiting to be imported is cancelled. Returns how many batches lost something.
+    """
+    cutoff = timezone.now() - older_than
+    stale = ImportBatch.objects.filter(created_at__lt=cutoff).filter(
+        ~Q(sealed=b"") | ~Q(report=b"") | ~Q(error_file=b"")
+    )
+    waiting = stale.filter(state=State.CHECKED).update(
+        state=State.CANCELLED,
+        message=_("超过%(days)d天未导入，文件已按保留期限清除。") % {"days": older_than.days},
+    )
+    if waiting:
+        logger.info("import batches cancelled after %d days: %d", older_than.days, waiting)
+    # The ones just cancelled among them; not a batch a job is working on.
+    finished = stale.exclude(state__in=(State.CHECKING, State.IMPORTING, State.UNDOING))
+    return finished.update(sealed=b"", report=b"", error_file=b"")
 
 
 def _importer_prefix(user: User) -> str:

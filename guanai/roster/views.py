@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanai.accounts.scope import ChildAccess
 from guanai.children.forms import ChildFilterForm
-from guanai.children.selectors import child_access_required, child_filter, children_visible_to
+from guanai.children.selectors import (
+    child_access_required,
+    child_filter,
+    children_visible_to,
+    looks_like_id_number,
+)
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
@@ -60,8 +65,11 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     children = child_filter(
         children_visible_to(request.user, access=access), child_filter_, on=today, sort=sort
     )
+    # The filter as given, for the log; never an ID number typed into the search box.
     filters = {
-        k: v for k, v in params.dict().items() if k not in ("csrfmiddlewaretoken", "reason") and v
+        k: v
+        for k, v in params.dict().items()
+        if k not in ("csrfmiddlewaretoken", "reason") and v and not looks_like_id_number(v)
     }
     fmt = "csv" if params.get("format") == "csv" else "xlsx"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

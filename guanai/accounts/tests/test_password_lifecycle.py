@@ -188,3 +188,46 @@ def test_logins_from_one_address_are_rate_limited(cast):
 def test_make_user_personas_hold_no_password(places):
     user = make_user("nopass", role="teacher", school=places.school)
     assert not user.has_usable_password()
+
+
+@override_settings(RATE_LIMITS={"login": (3, 600)}, PROXY_COUNT=1)
+def test_behind_a_proxy_logins_are_limited_per_client_not_per_proxy(cast):
+    def from_client(address: str):
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=address).post(
+            LOGIN, {"username": "x", "password": "wrong"}
+        )
+
+    assert [from_client("1.1.1.1").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert from_client("2.2.2.2").status_code == 200
+    event = LoginEvent.objects.filter(kind="failure").first()
+    assert event.ip_address in {"1.1.1.1", "2.2.2.2"}
+
+
+def test_a_county_admin_cannot_take_over_a_fellow_county_admin(cast, places):
+    peer = make_user("peer_admin", role="county_admin", area=places.county)
+    admin = logged_in_client(cast["county_admin"])
+    for name in ("user_password_reset", "user_two_factor_reset", "user_lock"):
+        response = admin.post(
+            reverse(f"accounts:{name}", args=[peer.pk]), {"password": "Qiang#2026x"}
+        )
+        assert response.status_code == 302
+    peer.refresh_from_db()
+    assert peer.is_active
+    assert not peer.must_change_password
+    assert not LoginEvent.objects.filter(user=peer).exists()
+    # The system administrator may.
+    logged_in_client(cast["system_admin"]).post(reverse("accounts:user_lock", args=[peer.pk]))
+    peer.refresh_from_db()
+    assert not peer.is_active
+
+
+def test_an_admin_reset_does_not_tell_which_passwords_the_user_had(cast, alice):
+    admin = logged_in_client(cast["county_admin"])
+    response = admin.post(
+        reverse("accounts:user_password_reset", args=[alice.pk]),
+        {"password": PASSWORD},
+        follow=True,
+    )
+    assert "最近5次" not in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.must_change_password

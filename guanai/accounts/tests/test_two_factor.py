@@ -155,8 +155,13 @@ def test_two_factor_is_optional_for_a_village_director_and_can_be_turned_off(dir
     client = Client()
     log_in(client, director)
     enrol(client, director)
-    assert TOTPDevice.objects.filter(user=director, confirmed=True).exists()
-    response = client.post(reverse("accounts:two_factor_disable"))
+    device = TOTPDevice.objects.get(user=director, confirmed=True)
+    # Not from a session left open: a current code is asked for.
+    client.post(reverse("accounts:two_factor_disable"))
+    assert TOTPDevice.objects.filter(user=director).exists()
+    response = client.post(
+        reverse("accounts:two_factor_disable"), {"current_token": code_for(device, 1)}
+    )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=director).exists()
 
@@ -173,7 +178,12 @@ def test_new_recovery_codes_replace_the_old(county_admin):
     client = Client()
     log_in(client, county_admin)
     old = enrol(client, county_admin)
-    page = client.post(reverse("accounts:recovery_codes")).content.decode()
+    refused = client.post(reverse("accounts:recovery_codes"), {"current_token": "000000"})
+    assert refused["Location"] == reverse("accounts:my_account")
+    assert StaticToken.objects.filter(device__user=county_admin, token=old[0]).exists()
+    page = client.post(
+        reverse("accounts:recovery_codes"), {"current_token": old[1]}
+    ).content.decode()
     new = re.findall(r'<li class="col">(\w+)</li>', page)
     assert len(new) == 10
     assert not set(old) & set(new)
@@ -209,3 +219,23 @@ def test_the_second_factor_is_asked_for_before_an_initial_password_is_changed(co
     assert log_in(client, county_admin)["Location"] == VERIFY
     # Not even the password page before the second factor.
     assert client.get(reverse("accounts:my_password"))["Location"] == VERIFY
+
+
+def test_changing_phones_needs_a_code_of_the_old_one(county_admin):
+    client = Client()
+    log_in(client, county_admin)
+    codes = enrol(client, county_admin)
+    old = TOTPDevice.objects.get(user=county_admin, confirmed=True)
+    page = client.get(SETUP).content.decode()
+    assert "current_token" in page
+    new = TOTPDevice.objects.get(user=county_admin, confirmed=False)
+    # Someone at a session left open, with their own phone but no current code.
+    response = client.post(SETUP, {"token": code_for(new)})
+    assert response.status_code == 200
+    assert TOTPDevice.objects.filter(pk=old.pk, confirmed=True).exists()
+    # The owner, with a recovery code in place of the old phone.
+    response = client.post(SETUP, {"token": code_for(new, 1), "current_token": codes[0]})
+    assert response.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=county_admin).values_list("pk", flat=True)) == [
+        new.pk
+    ]

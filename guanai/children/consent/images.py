@@ -91,8 +91,10 @@ def _reencode(image: Image.Image) -> CleanPhoto:
         # Decode at a reduced scale where the JPEG allows it: less memory, same result.
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))
     image.seek(0)  # an animated PNG or WebP: its first frame
-    rgb = _flatten(_upright(image))
-    rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    turn = _turn(image)
+    # Scaled down first, so turning and flattening work on at most 1024² pixels.
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    rgb = _flatten(image.transpose(turn) if turn is not None else image)
     # A new image holds the pixels and nothing else of the upload's info.
     clean = Image.new("RGB", rgb.size)
     clean.paste(rgb)
@@ -113,15 +115,15 @@ _TURNS = {
 }
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """Turned as the camera meant, since the EXIF that said so is dropped.
+def _turn(image: Image.Image) -> Image.Transpose | None:
+    """The turn that shows the picture as the camera meant, since the EXIF that said so
+    is dropped.
 
     Not ImageOps.exif_transpose: it writes the EXIF back into the result, and fails on
     some malformed tags that reading alone survives.
     """
     orientation = image.getexif().get(ExifTags.Base.Orientation)
-    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
-    return image.transpose(turn) if turn is not None else image
+    return _TURNS.get(orientation) if isinstance(orientation, int) else None
 
 
 def _flatten(image: Image.Image) -> Image.Image:

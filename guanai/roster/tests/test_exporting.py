@@ -158,3 +158,17 @@ def test_what_people_typed_is_never_exported_as_a_formula(places, cast, kids, cl
         client.get(reverse("roster:export"), {"format": "csv"}).streaming_content
     ).decode("utf-8")
     assert "'=HYPERLINK" in csv_text
+
+
+def test_an_id_number_typed_into_the_search_is_not_written_to_the_access_log(
+    places, cast, kids, client_for
+):
+    from conftest import make_id_number
+
+    number = make_id_number()
+    client = client_for(cast["village_director"])
+    response = client.get(reverse("roster:export"), {"format": "csv", "q": number, "risk": "high"})
+    assert response.status_code == 200
+    entry = AccessEvent.objects.get(action="export")
+    assert entry.detail["filter"] == {"format": "csv", "risk": "high"}
+    assert number not in str(entry.detail)

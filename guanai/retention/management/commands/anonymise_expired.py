@@ -1,11 +1,14 @@
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from guanai.areas.models import Area, AreaLevel
 from guanai.retention.selectors import Reason, county_periods
 from guanai.retention.services import BATCH_SIZE, anonymise_expired
+from guanai.roster.services import batch_files_expire
 
 REASONS = {Reason.EXIT: "移出期满", Reason.ADULTHOOD: "年满18周岁期满"}
 
@@ -14,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Anonymise the children whose county's retention period has run out (after leaving "
         "the roster, or after turning 18), in batches; run it daily (see README). Each "
-        "child's history says when and why, with no personal data; --dry-run only counts."
+        "child's history says when and why, with no personal data; --dry-run only counts. "
+        "Import batches older than IMPORT_FILE_RETENTION_DAYS lose the rows of their file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -71,6 +75,9 @@ class Command(BaseCommand):
                 )
             )
             return
+        days = settings.IMPORT_FILE_RETENTION_DAYS
+        expired = batch_files_expire(older_than=timedelta(days=days))
+        self.stdout.write(f"清除了 {expired} 个超过 {days} 天的导入批次中保存的文件内容。")
         self.stdout.write(
             self.style.SUCCESS(
                 f"已匿名化 {run.anonymised} 名儿童"
