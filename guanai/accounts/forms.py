@@ -116,10 +116,10 @@ class EnrolmentForm(TokenForm):
 
     def __init__(self, *args: Any, replacing: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["token"].label = _("新手机上的动态码")
         if not replacing:
             del self.fields["current_token"]
         else:
+            self.fields["token"].label = _("新手机上的动态码")
             self.fields["current_token"].widget.attrs.update({"autocomplete": "one-time-code"})
             self.order_fields(["current_token", "token"])
 
