@@ -37,6 +37,13 @@ def login_event_record(
     )
 
 
+def account_event_record(
+    *, request: HttpRequest | None, user: User, kind: str, by: User | None = None
+) -> LoginEvent:
+    """An event of a known account: its second factor, password, lock (with who did it)."""
+    return login_event_record(request=request, username=user.username, user=user, kind=kind, by=by)
+
+
 def _check_place(*, role: Role, area: Area | None, school: School | None) -> None:
     if role.scope_kind == ScopeKind.GLOBAL:
         if area is not None or school is not None:
@@ -192,9 +199,7 @@ def password_change(
         raise ApplicationError(_("新密码不能与原密码相同。"), field="new_password")
     user.must_change_password = False
     _password_set(user, new_password, field="new_password")
-    login_event_record(
-        request=request, username=user.username, user=user, kind=LoginEvent.Kind.PASSWORD_CHANGED
-    )
+    account_event_record(request=request, user=user, kind=LoginEvent.Kind.PASSWORD_CHANGED)
 
 
 def check_manages_account(manager: User, subject: User) -> None:
@@ -221,13 +226,7 @@ def user_lock(*, locked_by: User, user_id: int, request: HttpRequest | None = No
     check_manages_account(locked_by, user)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    login_event_record(
-        request=request,
-        username=user.username,
-        user=user,
-        kind=LoginEvent.Kind.ADMIN_LOCK,
-        by=locked_by,
-    )
+    account_event_record(request=request, user=user, kind=LoginEvent.Kind.ADMIN_LOCK, by=locked_by)
     return user
 
 
@@ -239,12 +238,8 @@ def user_unlock(*, unlocked_by: User, user_id: int, request: HttpRequest | None 
     user.is_active = True
     user.save(update_fields=["is_active"])
     axes_reset(username=user.username)
-    login_event_record(
-        request=request,
-        username=user.username,
-        user=user,
-        kind=LoginEvent.Kind.ADMIN_UNLOCK,
-        by=unlocked_by,
+    account_event_record(
+        request=request, user=user, kind=LoginEvent.Kind.ADMIN_UNLOCK, by=unlocked_by
     )
     return user
 
@@ -259,11 +254,7 @@ def user_password_reset(
     user.must_change_password = True
     _password_set(user, password, check_history=False)
     axes_reset(username=user.username)
-    login_event_record(
-        request=request,
-        username=user.username,
-        user=user,
-        kind=LoginEvent.Kind.PASSWORD_RESET,
-        by=reset_by,
+    account_event_record(
+        request=request, user=user, kind=LoginEvent.Kind.PASSWORD_RESET, by=reset_by
     )
     return user

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guanai.accounts.models import LoginEvent, User
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import user_get_for_manager
-from guanai.accounts.services import check_manages_account, login_event_record
+from guanai.accounts.services import account_event_record, check_manages_account
 from guanai.core.errors import ApplicationError
 
 _TOTP_NAME = "authenticator"
@@ -89,9 +89,7 @@ def enrolment_confirm(
     device.save(update_fields=["confirmed"])
     codes = _recovery_codes_new(user)
     otp_login(request, device)
-    login_event_record(
-        request=request, username=user.username, user=user, kind=LoginEvent.Kind.OTP_ENROLLED
-    )
+    account_event_record(request=request, user=user, kind=LoginEvent.Kind.OTP_ENROLLED)
     return codes
 
 
@@ -137,11 +135,9 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Dev
                 if isinstance(verified, StaticDevice)
                 else LoginEvent.Kind.OTP_SUCCESS
             )
-            login_event_record(request=request, username=user.username, user=user, kind=kind)
+            account_event_record(request=request, user=user, kind=kind)
             return verified
-    login_event_record(
-        request=request, username=user.username, user=user, kind=LoginEvent.Kind.OTP_FAILURE
-    )
+    account_event_record(request=request, user=user, kind=LoginEvent.Kind.OTP_FAILURE)
     raise ApplicationError(
         _("动态码或恢复码不正确；多次输入错误后须等待更长时间才能再试。"), field="token"
     )
@@ -154,9 +150,7 @@ def two_factor_disable(*, request: HttpRequest, user: User, current_token: str) 
         raise ApplicationError(_("您的角色必须使用二次验证，不能关闭。"))
     _current_factor_check(user, current_token)
     _devices_delete(user)
-    login_event_record(
-        request=request, username=user.username, user=user, kind=LoginEvent.Kind.OTP_REMOVED
-    )
+    account_event_record(request=request, user=user, kind=LoginEvent.Kind.OTP_REMOVED)
 
 
 @transaction.atomic
@@ -165,13 +159,7 @@ def two_factor_reset(*, reset_by: User, user_id: int, request: HttpRequest | Non
     user = user_get_for_manager(manager=reset_by, user_id=user_id)
     check_manages_account(reset_by, user)
     _devices_delete(user)
-    login_event_record(
-        request=request,
-        username=user.username,
-        user=user,
-        kind=LoginEvent.Kind.OTP_RESET,
-        by=reset_by,
-    )
+    account_event_record(request=request, user=user, kind=LoginEvent.Kind.OTP_RESET, by=reset_by)
     return user
 
 
