@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guanai.accounts.models import LoginEvent, User
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import user_get_for_manager
-from guanai.accounts.services import account_event_record, check_manages_account
+from guanai.accounts.services import account_event_record, check_manages_account, password_expired
 from guanai.core.errors import ApplicationError
 
 _TOTP_NAME = "authenticator"
@@ -55,14 +55,25 @@ def enrolment_start(*, user: User) -> Enrolment:
     return Enrolment(device, grouped, qr.svg_data_uri(scale=5, border=2))
 
 
+def _device_accepting(user: User, token: str) -> Device | None:
+    """The user's authenticator or recovery codes, if one accepts the token.
+
+    django-otp slows down repeated failures on each device (a growing delay): a device
+    still waiting is not asked.
+    """
+    for device in devices_for_user(user, confirmed=True):
+        if device.verify_is_allowed()[0]:
+            verified = verify_token(user, device.persistent_id, _digits(token))
+            if verified is not None:
+                return verified
+    return None
+
+
 def _current_factor_check(user: User, token: str) -> None:
     """Changing two-factor login needs the factor in hand now (a code from the current
     app, or a recovery code), not just a session someone left open."""
-    for device in devices_for_user(user, confirmed=True):
-        if device.verify_is_allowed()[0] and verify_token(
-            user, device.persistent_id, _digits(token)
-        ):
-            return
+    if _device_accepting(user, token) is not None:
+        return
     raise ApplicationError(
         _("请输入当前验证器上的动态码（或一个恢复码），以确认是您本人操作。"),
         field="current_token",
@@ -118,25 +129,18 @@ def recovery_codes_left(user: User) -> int:
 
 
 def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Device:
-    """Accept a code from the authenticator or an unused recovery code.
-
-    django-otp slows down repeated failures on each device (a growing delay), and every
-    failure is in the login log for the user to see.
-    """
-    token = _digits(token)
-    for device in devices_for_user(user, confirmed=True):
-        if device.verify_is_allowed()[0] is False:
-            continue
-        verified = verify_token(user, device.persistent_id, token)
-        if verified is not None:
-            otp_login(request, verified)
-            kind = (
-                LoginEvent.Kind.RECOVERY_USED
-                if isinstance(verified, StaticDevice)
-                else LoginEvent.Kind.OTP_SUCCESS
-            )
-            account_event_record(request=request, user=user, kind=kind)
-            return verified
+    """Accept a code from the authenticator or an unused recovery code; every failure is
+    in the login log for the user to see."""
+    verified = _device_accepting(user, token)
+    if verified is not None:
+        otp_login(request, verified)
+        kind = (
+            LoginEvent.Kind.RECOVERY_USED
+            if isinstance(verified, StaticDevice)
+            else LoginEvent.Kind.OTP_SUCCESS
+        )
+        account_event_record(request=request, user=user, kind=kind)
+        return verified
     account_event_record(request=request, user=user, kind=LoginEvent.Kind.OTP_FAILURE)
     raise ApplicationError(
         _("动态码或恢复码不正确；多次输入错误后须等待更长时间才能再试。"), field="token"
@@ -166,3 +170,21 @@ def two_factor_reset(*, reset_by: User, user_id: int, request: HttpRequest | Non
 def _devices_delete(user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+def login_step_due(user: User) -> str | None:
+    """The view a freshly logged-in user must go through next, if any, in order: the
+    second factor (if they have one), a new password (initial or expired), enrolment in
+    two-factor login (if their role requires it)."""
+    # OTPMiddleware gives request.user is_verified(); a user just logged in by this very
+    # request has not been through it, and is not verified.
+    is_verified = getattr(user, "is_verified", None)
+    verified = is_verified is not None and is_verified()
+    has_device = verified or two_factor_enabled(user)
+    if has_device and not verified:
+        return "accounts:two_factor_verify"
+    if user.must_change_password or password_expired(user):
+        return "accounts:my_password"
+    if not has_device and two_factor_required(user):
+        return "accounts:two_factor_setup"
+    return None

@@ -44,7 +44,6 @@ from guanai.accounts.services import (
     user_unlock,
 )
 from guanai.core.errors import ApplicationError
-from guanai.core.middleware import login_step_due
 from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
@@ -64,7 +63,7 @@ def _next_url(request: HttpRequest) -> str:
 
 def _to_next_step(request: AuthedRequest) -> HttpResponse:
     """On to the next login step, or to the page asked for when none is left."""
-    step = login_step_due(request.user)
+    step = twofactor.login_step_due(request.user)
     target = _next_url(request)
     if step is None:
         return redirect(target or settings.LOGIN_REDIRECT_URL)
@@ -125,7 +124,7 @@ def my_password(request: AuthedRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, user)
             messages.success(request, _("密码已修改。"))
-            if login_step_due(user) is None and not _next_url(request):
+            if twofactor.login_step_due(user) is None and not _next_url(request):
                 return redirect("accounts:my_account")
             return _to_next_step(request)
     if user.must_change_password:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from guanai.accounts.models import User
+from guanai.accounts.twofactor import login_step_due
 
 _LAST_SEEN = "guanai_last_seen"
 # Writing the session on every request would cost a database write per click;
@@ -64,29 +64,6 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
-
-
-def login_step_due(user: User) -> str | None:
-    """The view a freshly logged-in user must go through next, if any, in order: the
-    second factor (if they have one), a new password (initial or expired), enrolment in
-    two-factor login (if their role requires it)."""
-    from guanai.accounts.services import password_expired
-    from guanai.accounts.twofactor import two_factor_enabled, two_factor_required
-
-    # OTPMiddleware gives request.user is_verified(); a user just logged in by this very
-    # request has not been through it, and is not verified.
-    is_verified = getattr(user, "is_verified", None)
-    if is_verified is not None and is_verified():
-        has_device = True
-    else:
-        has_device = two_factor_enabled(user)
-        if has_device:
-            return "accounts:two_factor_verify"
-    if user.must_change_password or password_expired(user):
-        return "accounts:my_password"
-    if not has_device and two_factor_required(user):
-        return "accounts:two_factor_setup"
-    return None
 
 
 class LoginStepsMiddleware:

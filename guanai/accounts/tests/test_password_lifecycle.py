@@ -185,11 +185,6 @@ def test_logins_from_one_address_are_rate_limited(cast):
     assert other.status_code == 200
 
 
-def test_make_user_personas_hold_no_password(places):
-    user = make_user("nopass", role="teacher", school=places.school)
-    assert not user.has_usable_password()
-
-
 @override_settings(RATE_LIMITS={"login": (3, 600)}, PROXY_COUNT=1)
 def test_behind_a_proxy_logins_are_limited_per_client_not_per_proxy(cast):
     def from_client(address: str):
