@@ -91,6 +91,13 @@ class Scope:
         return self.everything or bool(self.manage_ranks)
 
     @property
+    def administered_prefixes(self) -> frozenset[str]:
+        """The areas the user administers (manages its users: a county admin's county).
+        Their administrator also oversees there the import batches, the access log and the
+        retention periods."""
+        return frozenset(prefix for prefix, _rank in self.manage_ranks)
+
+    @property
     def manages_schools(self) -> bool:
         return self.everything or bool(self.school_manage_prefixes)
 

@@ -14,11 +14,14 @@ def areas_visible_to(user: User) -> QuerySet[Area]:
     return areas if q is None else areas.filter(q)
 
 
+def is_area_code(code: str) -> bool:
+    """Twelve ASCII digits: anything else names no area (and is better not queried for)."""
+    return len(code) == 12 and code.isascii() and code.isdigit()
+
+
 def area_get_for_user(*, user: User, code: str) -> Area:
     """The area with this code if the user may see it; 404 otherwise (no oracle)."""
-    if not (len(code) == 12 and code.isascii() and code.isdigit()):
-        # No area has such a code; and one with a NUL character in it would fail the query
-        # on PostgreSQL.
+    if not is_area_code(code):
         raise Http404
     area = areas_visible_to(user).select_related("parent").filter(code=code).first()
     if area is None:

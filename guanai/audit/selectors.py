@@ -15,22 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import Membership, User
-from guanai.accounts.scope import Scope, prefix_q, scope_for
+from guanai.accounts.scope import prefix_q, scope_for
 from guanai.audit.models import AccessEvent
 from guanai.children.models import Child, Person
-from guanai.children.selectors import child_search, children_visible_to, looks_like_id_number
-
-
-def _county_prefixes(scope: Scope) -> frozenset[str]:
-    return frozenset(
-        m.area.prefix for m in scope.memberships if m.role.code == "county_admin" and m.area
-    )
+from guanai.children.selectors import (
+    child_search,
+    children_in_areas,
+    children_visible_to,
+    looks_like_id_number,
+)
 
 
 def may_search_access_log(user: User) -> bool:
     """The system admin, and county admins (for the menu; no query beyond the scope's)."""
     scope = scope_for(user)
-    return scope.everything or bool(_county_prefixes(scope))
+    return scope.everything or bool(scope.administered_prefixes)
 
 
 def access_events_visible_to(user: User) -> QuerySet[AccessEvent]:
@@ -39,13 +38,14 @@ def access_events_visible_to(user: User) -> QuerySet[AccessEvent]:
     events = AccessEvent.objects.order_by("-at", "-id")
     if scope.everything:
         return events
-    prefixes = _county_prefixes(scope)
+    prefixes = scope.administered_prefixes
     if not prefixes:
         return events.none()
     members = Membership.objects.filter(
         prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
     ).values("user_id")
-    children = Child.objects.filter(prefix_q("village_id", prefixes)).values("pk")
+    # Anonymised children included: their entries stay in their county's log.
+    children = children_in_areas(prefixes).values("pk")
     # An entry about a child belongs to the child's county, whoever made it; the county's
     # users' other entries (exports, log exports) to the county. A user who also works in
     # another county does not bring the entries about that county's children along.

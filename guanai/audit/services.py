@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -70,18 +69,6 @@ def _seal(anchor: AccessLogHead | AuditCheckpoint) -> str:
     return chain_digest(anchor.digest, anchor.sealed_record())
 
 
-def _storable(value: Any) -> Any:
-    """The value without NUL characters, which PostgreSQL's text and jsonb refuse: only an
-    attack or a broken client sends one (in a reason, or in the filters an export logs)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_storable(k): _storable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_storable(v) for v in value]
-    return value
-
-
 def access_record(
     *,
     user: User,
@@ -102,15 +89,15 @@ def access_record(
             action=action,
             target=target,
             child_id=target_child_id(target),
-            field=_storable(field),
-            reason=_storable(reason)[:200],
-            detail=_storable(detail or {}),
+            field=field,
+            reason=reason[:200],
+            detail=detail or {},
             ip_address=ip,
         )
         event.refresh_from_db(fields=["at", "detail", "ip_address"])  # as stored
         # Chained to the head, not to the newest row: had the newest rows been removed,
         # the next entry would otherwise close the gap.
-        head = AccessLogHead.objects.filter(pk=1).first()
+        head = access_log_head()
         if head is None:
             event.previous, recorded = GENESIS, 0
             head = AccessLogHead(pk=1)
@@ -139,8 +126,8 @@ class ChainFault:
 def access_log_faults() -> Iterator[ChainFault]:
     """Walk the chain in order from the last pruning, yielding every place it does not hold."""
     # The anchors are read first: entries recorded during the walk come after the head.
-    head = AccessLogHead.objects.filter(pk=1).first()
-    checkpoint = AuditCheckpoint.objects.order_by("-last_pruned_id").first()
+    head = access_log_head()
+    checkpoint = access_log_checkpoint()
     previous = GENESIS
     if checkpoint is not None:
         if checkpoint.seal != _seal(checkpoint):
@@ -174,6 +161,11 @@ def access_log_faults() -> Iterator[ChainFault]:
 
 def access_log_head() -> AccessLogHead | None:
     return AccessLogHead.objects.filter(pk=1).first()
+
+
+def access_log_checkpoint() -> AuditCheckpoint | None:
+    """The latest pruning's checkpoint, from which the chain is checked."""
+    return AuditCheckpoint.objects.order_by("-last_pruned_id").first()
 
 
 # --- retention -------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ from django.views.decorators.http import require_GET
 
 from guanai.audit.exporting import XLSX_MAX_ROWS, csv_chunks, export_rows, spooled_xlsx
 from guanai.audit.forms import AccessLogFilterForm
-from guanai.audit.models import AccessEvent, AuditCheckpoint
+from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import (
     access_events_visible_to,
     access_log_filter,
     access_log_required,
     access_log_rows,
 )
-from guanai.audit.services import access_record, retention_days
+from guanai.audit.services import access_log_checkpoint, access_record, retention_days
 from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
@@ -46,7 +46,7 @@ def access_log(request: AuthedRequest) -> HttpResponse:
         "rows": access_log_rows(request.user, list(page.object_list)),
         "query": query.urlencode(),
         "retention_days": retention_days(),
-        "checkpoint": AuditCheckpoint.objects.order_by("-last_pruned_id").first(),
+        "checkpoint": access_log_checkpoint(),
     }
     return render(request, "audit/access_log.html", context)
 

@@ -101,6 +101,35 @@ def children_of_persons(persons: Iterable[Person] | QuerySet[Person]) -> QuerySe
     ).distinct()
 
 
+# --- reads for the system's own bookkeeping -------------------------------------------------
+# Unscoped, and never for showing a child: which county a record belongs to, the family a
+# removal takes along, the children a retention run is due to anonymise.
+
+
+def children_in_areas(prefixes: frozenset[str]) -> QuerySet[Child]:
+    """Every child living under these area prefixes, anonymised ones included."""
+    return Child.objects.filter(prefix_q("village_id", prefixes))
+
+
+def children_not_anonymised() -> QuerySet[Child]:
+    """Every child whose file is still whole, in or out of the roster (retention's run)."""
+    return Child.objects.filter(anonymised_at__isnull=True)
+
+
+def family_of(child_ids: Iterable[int]) -> set[int]:
+    """The ids of these children's parents, guardians and grandparents."""
+    child_ids = list(child_ids)
+    family: set[int] = set()
+    for row in Child.objects.filter(pk__in=child_ids).values_list(
+        "father_id", "mother_id", "guardian_id"
+    ):
+        family.update(pk for pk in row if pk)
+    family.update(
+        Grandparent.objects.filter(child_id__in=child_ids).values_list("person_id", flat=True)
+    )
+    return family
+
+
 def child_may(user: User, child: Child, access: ChildAccess) -> bool:
     """Does the user hold `access` on this child they can already see?"""
     return children_visible_to(user, access=access).filter(pk=child.pk).exists()

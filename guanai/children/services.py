@@ -459,6 +459,25 @@ def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
     child.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_comment"])
 
 
+def persons_orphaned_delete(person_ids: set[int]) -> set[int]:
+    """Delete those of these family members whom no child refers to any more (after
+    children were removed or anonymised); return the ids of those still referred to."""
+    if not person_ids:
+        return set()
+    held: set[int] = set()
+    for role in FAMILY_ROLES:
+        held.update(
+            Child.objects.filter(**{f"{role}_id__in": person_ids}).values_list(
+                f"{role}_id", flat=True
+            )
+        )
+    held.update(
+        Grandparent.objects.filter(person_id__in=person_ids).values_list("person_id", flat=True)
+    )
+    Person.objects.filter(pk__in=person_ids - held).delete()
+    return held
+
+
 @transaction.atomic
 def child_create(
     *,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
-from guanai.children.models import Child, ChildChange, Grandparent, Person
-from guanai.children.selectors import children_visible_to
+from guanai.children.models import Child, ChildChange, Person
+from guanai.children.selectors import children_visible_to, family_of
 from guanai.children.services import (
     CHILD_FIELDS,
     FAMILY_ROLES,
@@ -33,6 +33,7 @@ from guanai.children.services import (
     _snapshot,
     child_derive,
     id_index,
+    persons_orphaned_delete,
 )
 from guanai.core.crypto import decrypt
 
@@ -139,39 +140,15 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
         changes=_diff(child, before, CHILD_FIELDS),
         comment=comment,
     )
-    _drop_orphans(dropped)
+    persons_orphaned_delete(dropped)
     return True
 
 
 def _remove(child_ids: list[int]) -> None:
     """Delete these children, then the family members no other child refers to."""
-    family: set[int] = set()
-    for row in Child.objects.filter(pk__in=child_ids).values_list(
-        "father_id", "mother_id", "guardian_id"
-    ):
-        family.update(pk for pk in row if pk)
-    family.update(
-        Grandparent.objects.filter(child_id__in=child_ids).values_list("person_id", flat=True)
-    )
+    family = family_of(child_ids)
     Child.objects.filter(pk__in=child_ids).delete()
-    _drop_orphans(family)
-
-
-def _drop_orphans(person_ids: set[int]) -> None:
-    """Delete those of these family members whom no child refers to any more."""
-    if not person_ids:
-        return
-    held: set[int] = set()
-    for role in FAMILY_ROLES:
-        held.update(
-            Child.objects.filter(**{f"{role}_id__in": person_ids}).values_list(
-                f"{role}_id", flat=True
-            )
-        )
-    held.update(
-        Grandparent.objects.filter(person_id__in=person_ids).values_list("person_id", flat=True)
-    )
-    Person.objects.filter(pk__in=person_ids - held).delete()
+    persons_orphaned_delete(family)
 
 
 def batch_changes_undo(

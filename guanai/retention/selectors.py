@@ -1,8 +1,9 @@
 """Reads for retention: the counties a user sets the periods of, each county's periods, and
 the children whose period has run out.
 
-Finding the children due is a task of the system, not of a user: it reads Child across
-every county, as statistics do, and hands the rows to services.anonymise_expired only.
+Finding the children due is a task of the system, not of a user: it reads every county's
+children (children.selectors.children_not_anonymised) and hands the rows to
+services.anonymise_expired only.
 """
 
 import calendar
@@ -15,15 +16,15 @@ from django.http import Http404
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope, prefix_q, scope_for
 from guanai.areas.models import PREFIX_LENGTH, Area, AreaLevel
+from guanai.areas.selectors import is_area_code
 from guanai.children.models import Child, Status
+from guanai.children.selectors import children_in_areas, children_not_anonymised
 from guanai.retention.models import (
     DEFAULT_MONTHS_AFTER_ADULTHOOD,
     DEFAULT_MONTHS_AFTER_EXIT,
     RetentionPolicy,
 )
 
-# Roles that set their county's periods (besides the system admin, for every county).
-POLICY_ROLES = frozenset({"county_admin"})
 ADULT_AGE = 18
 _COUNTY = PREFIX_LENGTH["county"]
 
@@ -105,16 +106,15 @@ class PeriodTable:
 
 def children_due(*, on: date, table: PeriodTable) -> QuerySet[Child]:
     """Children not yet anonymised whose period has run out on `on`."""
-    return Child.objects.filter(anonymised_at__isnull=True).filter(table.due_q(on))
+    return children_not_anonymised().filter(table.due_q(on))
 
 
 # --- who sets the periods ------------------------------------------------------------------
 
 
 def manages_retention(scope: Scope) -> bool:
-    return scope.everything or any(
-        m.role.code in POLICY_ROLES and m.area is not None for m in scope.memberships
-    )
+    """The system admin, and county admins for their counties."""
+    return scope.everything or bool(scope.administered_prefixes)
 
 
 def counties_managed_by(user: User) -> QuerySet[Area]:
@@ -124,18 +124,13 @@ def counties_managed_by(user: User) -> QuerySet[Area]:
     counties = Area.objects.filter(level=AreaLevel.COUNTY)
     if scope.everything:
         return counties
-    prefixes = frozenset(
-        m.area.prefix
-        for m in scope.memberships
-        if m.role.code in POLICY_ROLES and m.area is not None
-    )
-    return counties.filter(prefix_q("code", prefixes))
+    return counties.filter(prefix_q("code", scope.administered_prefixes))
 
 
 def county_get_for_policy(*, user: User, code: str) -> Area:
     """A county whose periods the user sets; 404 otherwise (no oracle)."""
-    if not (len(code) == 12 and code.isascii() and code.isdigit()):
-        raise Http404  # not an area code (one with a NUL character fails on PostgreSQL)
+    if not is_area_code(code):
+        raise Http404
     county = counties_managed_by(user).filter(code=code).first()
     if county is None:
         raise Http404
@@ -144,4 +139,4 @@ def county_get_for_policy(*, user: User, code: str) -> Area:
 
 def county_children(county: Area) -> QuerySet[Child]:
     """Every child of the county, anonymised or not, for the counts on the policy page."""
-    return Child.objects.filter(prefix_q("village_id", frozenset({county.prefix})))
+    return children_in_areas(frozenset({county.prefix}))

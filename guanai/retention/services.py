@@ -1,40 +1,22 @@
-"""Anonymising the children whose retention period has run out, and setting the periods.
-
-An anonymised child stays a row, so that every figure counted from the rows (how many
-children, of which gender, age group, village, school, schooling, guardianship, risk and
-left-behind kind, who left when and why) stays the same. Everything that names the child
-or their family goes: name, ID number and its blind index, the day and month of birth,
-address, illness, class, free text, the family members no other child needs, the values in
-the change history, consents and the photo. The row is then out of every list and search
-(children.selectors.children_visible_to).
-
-The birth date keeps its year, as 1 January: an age counted on 31 December, as yearly work
-summaries count them, is exact, and the children anonymised are adults or left years ago,
-so today's age groups (up to 18) do not move.
-"""
+"""The retention run: which children's periods have run out, anonymised batch by batch
+(children.anonymise says what anonymising keeps and clears); and setting the periods."""
 
 import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import ForeignObjectRel, Model, QuerySet
-from django.db.models.functions import TruncYear
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.areas.models import PREFIX_LENGTH, Area
-from guanai.children.models import (
-    Child,
-    ChildChange,
-    ChildConsent,
-    ChildPhoto,
-    Grandparent,
-    Person,
-)
+from guanai.children.anonymise import children_anonymise
+from guanai.children.models import Child
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import (
     Periods,
@@ -43,15 +25,12 @@ from guanai.retention.selectors import (
     children_due,
     county_get_for_policy,
 )
+from guanai.roster.services import batch_files_expire
 
 logger = logging.getLogger(__name__)
 
-# What an anonymised child is called: data, not interface text, so never translated.
-ANONYMISED_NAME = "已匿名"
 # Children anonymised per transaction (and held in memory at once).
 BATCH_SIZE = 500
-# What a history entry keeps: which field changed, never from what to what.
-_HISTORY_KEYS = ("field", "secret")
 
 
 @transaction.atomic
@@ -87,6 +66,8 @@ class RetentionRun:
     by_reason: Counter[str] = field(default_factory=Counter)
     by_county: Counter[str] = field(default_factory=Counter)  # county code prefix: children
     family_deleted: int = 0
+    # Import batches whose stored file rows were dropped (roster.services.batch_files_expire).
+    import_batches_cleared: int = 0
     # Family members of anonymised children still recorded for children whose period runs
     # on: left as they are (one kept by an early batch may go with a sibling in a later one).
     kept_ids: set[int] = field(default_factory=set)
@@ -103,6 +84,7 @@ class RetentionRun:
             "by_county": dict(self.by_county),
             "family_deleted": self.family_deleted,
             "family_kept": self.family_kept,
+            "import_batches_cleared": self.import_batches_cleared,
         }
 
 
@@ -115,14 +97,13 @@ def anonymise_expired(
     county: Area | None = None,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
-    by: User | None = None,
     progress: Progress | None = None,
 ) -> RetentionRun:
     """Anonymise every child (of one county, or all) whose period has run out on `on`.
 
     Batch by batch, each in its own transaction, walking the children by id: a hundred
     thousand children never sit in memory, and a run stopped halfway keeps what it did
-    (the next run goes on from there). `by` is who asked, if a person did.
+    (the next run goes on from there).
     """
     on = on or timezone.localdate()
     table = PeriodTable(county)
@@ -136,7 +117,7 @@ def anonymise_expired(
         if dry_run:
             _tally(run, due.filter(pk__in=ids), table=table, on=on)
         else:
-            _anonymise(ids, run=run, table=table, on=on, by=by)
+            _anonymise(ids, run=run, table=table, on=on)
         done += len(ids)
         if progress is not None:
             progress(min(done, run.due), run.due)
@@ -148,6 +129,18 @@ def anonymise_expired(
             run.family_deleted,
             run.family_kept,
         )
+    return run
+
+
+def retention_daily(
+    *, county: Area | None = None, batch_size: int = BATCH_SIZE, progress: Progress | None = None
+) -> RetentionRun:
+    """The daily run (the command and the background job): the children whose period has
+    run out, then what import batches keep of their files past IMPORT_FILE_RETENTION_DAYS."""
+    run = anonymise_expired(county=county, batch_size=batch_size, progress=progress)
+    run.import_batches_cleared = batch_files_expire(
+        older_than=timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    )
     return run
 
 
@@ -180,87 +173,15 @@ def _note(reason: str, periods: Periods) -> str:
 
 @transaction.atomic
 def _anonymise(
-    candidate_ids: list[int], *, run: RetentionRun, table: PeriodTable, on: date, by: User | None
+    candidate_ids: list[int], *, run: RetentionRun, table: PeriodTable, on: date
 ) -> None:
     # Read again under lock: a child restored to the roster, or corrected, since the ids
     # were listed is no longer due.
     due = children_due(on=on, table=table).filter(pk__in=candidate_ids).select_for_update()
     found = _tally(run, due, table=table, on=on)
-    ids = [pk for pk, _reason, _periods in found]
-    if not ids:
+    if not found:
         return
-    family = set(Grandparent.objects.filter(child_id__in=ids).values_list("person_id", flat=True))
-    for row in Child.objects.filter(pk__in=ids).values_list(
-        "father_id", "mother_id", "guardian_id"
-    ):
-        family.update(pk for pk in row if pk)
-    Grandparent.objects.filter(child_id__in=ids).delete()
-    # The photo goes with the consent it was taken under.
-    ChildConsent.objects.filter(child_id__in=ids).delete()
-    ChildPhoto.objects.filter(child_id__in=ids).delete()
-    now = timezone.now()
-    Child.objects.filter(pk__in=ids).update(
-        name=ANONYMISED_NAME,
-        name_initials="",
-        name_pinyin="",
-        id_number="",
-        id_number_index="",
-        birth_date=TruncYear("birth_date"),
-        address="",
-        illness="",
-        class_name="",
-        exit_note="",
-        review_comment="",
-        father=None,
-        mother=None,
-        guardian=None,
-        anonymised_at=now,
-        updated_at=now,
-    )
-    _history_scrub(ids)
-    kept = _referenced(family)
-    Person.objects.filter(pk__in=family - kept).delete()
-    run.family_deleted += len(family - kept)
-    run.kept_ids = (run.kept_ids - family) | kept
-    run.anonymised += len(ids)
-    ChildChange.objects.bulk_create(
-        ChildChange(
-            child_id=pk,
-            at=now,
-            by=by,
-            kind=ChildChange.Kind.ANONYMISED,
-            comment=_note(reason, periods),
-        )
-        for pk, reason, periods in found
-    )
-
-
-def _history_scrub(child_ids: list[int]) -> None:
-    """Keep which fields changed when and by whom; drop the values and the comments."""
-    entries = list(ChildChange.objects.filter(child_id__in=child_ids).only("changes", "comment"))
-    for entry in entries:
-        entry.changes = [
-            {key: change[key] for key in _HISTORY_KEYS if key in change} for change in entry.changes
-        ]
-        entry.comment = ""
-    ChildChange.objects.bulk_update(entries, ["changes", "comment"], batch_size=BATCH_SIZE)
-
-
-def _referenced(person_ids: set[int]) -> set[int]:
-    """Those of these family members that anything still refers to (another child, as
-    parent, guardian or grandparent, or whatever else may point to a Person)."""
-    held: set[int] = set()
-    if not person_ids:
-        return held
-    # Hidden relations too (related_name="+", as Grandparent.person has).
-    for relation in Person._meta.get_fields(include_hidden=True):
-        if not isinstance(relation, ForeignObjectRel) or relation.many_to_many:
-            continue  # the many-to-many goes through Grandparent, which is here itself
-        model: type[Model] = relation.related_model  # type: ignore[assignment]
-        name = relation.field.name
-        held.update(
-            model._default_manager.filter(**{f"{name}__in": person_ids}).values_list(
-                relation.field.attname, flat=True
-            )
-        )
-    return held
+    done = children_anonymise({pk: _note(reason, periods) for pk, reason, periods in found})
+    run.family_deleted += len(done.family_deleted)
+    run.kept_ids = (run.kept_ids - done.family_deleted) | done.family_kept
+    run.anonymised += len(found)

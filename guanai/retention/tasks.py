@@ -4,14 +4,10 @@ django-tasks has no schedule of its own: cron or a systemd timer starts the comm
 `anonymise_expired` once a day (README), or enqueues this job.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
 from django_tasks import task
 
 from guanai.areas.models import Area, AreaLevel
-from guanai.retention.services import anonymise_expired
-from guanai.roster.services import batch_files_expire
+from guanai.retention.services import retention_daily
 
 
 @task()
@@ -19,7 +15,4 @@ def anonymise_expired_job(county_code: str = "") -> dict[str, object]:
     """Anonymise the children whose period has run out, of one county or of all; what was
     done is the job's result (counts only)."""
     county = Area.objects.get(code=county_code, level=AreaLevel.COUNTY) if county_code else None
-    result = anonymise_expired(county=county).as_dict()
-    days = settings.IMPORT_FILE_RETENTION_DAYS
-    result["import_batches_cleared"] = batch_files_expire(older_than=timedelta(days=days))
-    return result
+    return retention_daily(county=county).as_dict()

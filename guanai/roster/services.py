@@ -36,8 +36,6 @@ State = ImportBatch.State
 logger = logging.getLogger(__name__)
 # Faults kept for the screen; all of them are in the error file.
 PREVIEW_ERRORS = 200
-# Role whose holders see, and may undo, every batch of their area.
-BATCH_OVERSEER_ROLE = "county_admin"
 
 
 class Stopped(Exception):
@@ -49,13 +47,10 @@ class Stopped(Exception):
 
 def batches_of(user: User) -> QuerySet[ImportBatch]:
     """The user's own batches, and for a county admin every batch of their county."""
-    overseen = frozenset(
-        m.area.prefix
-        for m in scope_for(user).memberships
-        if m.role.code == BATCH_OVERSEER_ROLE and m.area is not None
-    )
     q = Q(user=user)
-    for prefix in overseen:  # area_prefix holds codes of any length: a prefix test, not a range
+    for prefix in scope_for(
+        user
+    ).administered_prefixes:  # area_prefix holds codes of any length: a prefix test, not a range
         q |= Q(area_prefix__startswith=prefix)
     return ImportBatch.objects.filter(q)
 

@@ -274,3 +274,12 @@ def test_an_export_with_a_bad_filter_is_refused(log, cast, client_for):
     )
     assert response.status_code == 400
     assert not AccessEvent.objects.filter(target="access_log").exists()
+
+
+def test_entries_about_an_anonymised_child_stay_in_the_countys_log(log, cast, kids):
+    from guanai.children.anonymise import children_anonymise
+
+    children_anonymise({kids.village.pk: "期满"})
+    assert {log.by_director.pk, log.by_teacher.pk} <= pks(
+        access_events_visible_to(cast["county_admin"])
+    )

@@ -30,7 +30,7 @@ CHILD_EDIT = {"system_admin", "county_admin", "township_supervisor", "village_di
 CHILD_REVEAL = {"county_admin", "township_supervisor", "village_director", "school_admin"}
 CHILD_REVIEW = {"system_admin", "county_admin", "township_supervisor"}
 ACCESS_LOG = {"system_admin", "county_admin"}
-# Who sets a county's retention periods (guanai/retention/selectors.py POLICY_ROLES).
+# Who sets a county's retention periods: the administrators of an area (Scope.administered_prefixes).
 RETENTION = {"system_admin", "county_admin"}
 
 MISSING_CODE = "999999999999"

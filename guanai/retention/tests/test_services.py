@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from conftest import make_child, make_id_number
+from guanai.children.anonymise import ANONYMISED_NAME
 from guanai.children.models import (
     Child,
     ChildChange,
@@ -14,7 +15,7 @@ from guanai.children.models import (
 from guanai.children.services import id_index
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import Reason, months_before
-from guanai.retention.services import ANONYMISED_NAME, anonymise_expired
+from guanai.retention.services import anonymise_expired
 from guanai.retention.tests.helpers import figures
 
 ON = date(2026, 6, 15)
@@ -324,3 +325,12 @@ def test_siblings_anonymised_in_different_batches_leave_no_family_behind(places)
     assert run.family_kept == 0
     assert run.family_deleted == len(persons)
     assert not Person.objects.filter(pk__in=persons).exists()
+
+
+def test_the_run_is_logged_with_counts_and_nothing_that_names_a_child(places, caplog):
+    exited(places.village, months_ago=40, name="欧阳小慧")
+    with caplog.at_level("INFO", logger="guanai.retention.services"):
+        anonymise_expired(on=ON)
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "1 children anonymised" in logged
+    assert "欧阳小慧" not in logged

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guanai.audit.models import AccessEvent, AuditCheckpoint
-from guanai.audit.services import access_log_faults, access_log_head
+from guanai.audit.models import AccessEvent
+from guanai.audit.services import access_log_checkpoint, access_log_faults, access_log_head
 
 PROBLEMS = {
     "altered": "内容被改动",
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         for fault in faults[:100]:
             self.stdout.write(f"第 {fault.entry_id} 条：{PROBLEMS[fault.problem]}")
         count = AccessEvent.objects.count()
-        checkpoint = AuditCheckpoint.objects.order_by("-last_pruned_id").first()
+        checkpoint = access_log_checkpoint()
         if checkpoint is not None:
             self.stdout.write(
                 f"最近一次清理：{checkpoint.at:%Y-%m-%d %H:%M}（{checkpoint.by}），"

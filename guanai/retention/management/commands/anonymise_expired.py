@@ -1,14 +1,11 @@
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from guanai.areas.models import Area, AreaLevel
 from guanai.retention.selectors import Reason, county_periods
-from guanai.retention.services import BATCH_SIZE, anonymise_expired
-from guanai.roster.services import batch_files_expire
+from guanai.retention.services import BATCH_SIZE, anonymise_expired, retention_daily
 
 REASONS = {Reason.EXIT: "移出期满", Reason.ADULTHOOD: "年满18周岁期满"}
 
@@ -49,13 +46,12 @@ class Command(BaseCommand):
             verb = "已清点" if dry_run else "已匿名化"
             self.stdout.write(f"{verb} {done}/{total}")
 
-        run = anonymise_expired(
-            on=timezone.localdate(),
-            county=place,
-            dry_run=dry_run,
-            batch_size=batch_size,
-            progress=progress,
-        )
+        if dry_run:
+            run = anonymise_expired(
+                county=place, dry_run=True, batch_size=batch_size, progress=progress
+            )
+        else:
+            run = retention_daily(county=place, batch_size=batch_size, progress=progress)
         names = dict(
             Area.objects.filter(
                 code__in=[prefix.ljust(12, "0") for prefix in run.by_county]
@@ -75,9 +71,10 @@ class Command(BaseCommand):
                 )
             )
             return
-        days = settings.IMPORT_FILE_RETENTION_DAYS
-        expired = batch_files_expire(older_than=timedelta(days=days))
-        self.stdout.write(f"清除了 {expired} 个超过 {days} 天的导入批次中保存的文件内容。")
+        self.stdout.write(
+            f"清除了 {run.import_batches_cleared} 个超过 "
+            f"{settings.IMPORT_FILE_RETENTION_DAYS} 天的导入批次中保存的文件内容。"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"已匿名化 {run.anonymised} 名儿童"
