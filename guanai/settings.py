@@ -213,7 +213,7 @@ RATE_LIMITS = {
     "otp": (10, 600),
     "import": (env_int("GUANAI_RATE_IMPORT_PER_HOUR", 30), 3600),
     "export": (env_int("GUANAI_RATE_EXPORT_PER_HOUR", 60), 3600),
-    "report": (env_int("GUANAI_RATE_REPORT_PER_HOUR", 60), 3600),
+    "photo": (env_int("GUANAI_RATE_PHOTO_PER_HOUR", 200), 3600),
     "lookup": (env_int("GUANAI_RATE_LOOKUP_PER_HOUR", 120), 3600),
 }
 

@@ -538,8 +538,9 @@ class ConsentMethod(models.TextChoices):
 class ChildConsent(models.Model):
     """A guardian's consent to one use of a child's data, as given and, later, withdrawn.
 
-    Rows are never deleted or overwritten: a withdrawal fills in the withdrawal fields, and
-    consent given again is a new row, so the file shows who agreed to what, when and how.
+    Rows are not overwritten: a withdrawal fills in the withdrawal fields, and consent given
+    again is a new row, so the file shows who agreed to what, when and how. They are deleted
+    only with the child's file, when it is anonymised (children.anonymise).
     """
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="consents")

@@ -1,4 +1,4 @@
-"""Rate limits on logins and expensive work (imports, exports, reports, ID lookups).
+"""Rate limits on logins and expensive work (imports, exports, ID lookups, photos).
 
 Counts live in one database table, incremented by a single INSERT ... ON CONFLICT DO
 UPDATE ... RETURNING, which is atomic on SQLite and PostgreSQL alike. django-ratelimit

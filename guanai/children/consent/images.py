@@ -47,8 +47,8 @@ def _too_many_pixels() -> ApplicationError:
     )
 
 
-def check_size(size: int) -> None:
-    """Refuse an upload by its size before reading it."""
+def _check_size(size: int) -> None:
+    """Refuse an upload by its size before decoding it."""
     if size == 0:
         raise ApplicationError(_("文件是空的。"), field="photo")
     if size > MAX_BYTES:
@@ -60,7 +60,7 @@ def check_size(size: int) -> None:
 
 def clean_photo(data: bytes) -> CleanPhoto:
     """The photo as a JPEG of at most MAX_SIDE pixels a side, upright, without metadata."""
-    check_size(len(data))
+    _check_size(len(data))
     # Our pixel limit is below Image.MAX_IMAGE_PIXELS, so Pillow's own check (a warning
     # above it, an error above twice it) only ever adds to ours.
     try:

@@ -20,20 +20,23 @@ def consents_of(child: Child) -> QuerySet[ChildConsent]:
     return ChildConsent.objects.filter(child=child).select_related("recorded_by", "withdrawn_by")
 
 
-def consent_in_force(child: Child, purpose: str) -> ChildConsent | None:
-    return ChildConsent.objects.filter(child=child, purpose=purpose, withdrawn_on=None).first()
+def consent_in_force(child: Child, purpose: str, *, lock: bool = False) -> ChildConsent | None:
+    """The guardian's consent to this purpose not withdrawn; with `lock`, held for the
+    transaction, so that a withdrawal cannot slip in before what it allows is done."""
+    consents = ChildConsent.objects.filter(child=child, purpose=purpose, withdrawn_on=None)
+    return (consents.select_for_update() if lock else consents).first()
 
 
 def consent_given(child: Child, purpose: str) -> bool:
     """Has a guardian consented to this purpose, and not withdrawn it?"""
     if purpose not in ConsentPurpose.values:
         raise ValueError(f"Unknown consent purpose: {purpose!r}")
-    return ChildConsent.objects.filter(child=child, purpose=purpose, withdrawn_on=None).exists()
+    return consent_in_force(child, purpose) is not None
 
 
-def consent_required(child: Child, purpose: str) -> ChildConsent:
+def consent_required(child: Child, purpose: str, *, lock: bool = False) -> ChildConsent:
     """The consent in force for this purpose; ApplicationError saying so if there is none."""
-    consent = consent_in_force(child, purpose)
+    consent = consent_in_force(child, purpose, lock=lock)
     if consent is None:
         raise ApplicationError(str(MISSING_CONSENT[ConsentPurpose(purpose)]))
     return consent

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.children.consent.images import clean_photo
-from guanai.children.consent.selectors import MISSING_CONSENT, consent_required
+from guanai.children.consent.selectors import consent_required
 from guanai.children.models import (
     ChildConsent,
     ChildPhoto,
@@ -53,12 +53,8 @@ def consent_record(
         raise ApplicationError(_("同意日期不能晚于今天。"), field="given_on")
     if given_on < child.birth_date:
         raise ApplicationError(_("同意日期不能早于儿童出生日期。"), field="given_on")
-    if ChildConsent.objects.filter(child=child, purpose=purpose, withdrawn_on=None).exists():
-        raise ApplicationError(
-            _("该事项已有有效的监护人同意；如需重新记录，请先撤回原记录。"), field="purpose"
-        )
-    # Two clerks recording at once both pass the check above; the database's constraint
-    # stops the second.
+    # One consent in force per purpose: the database's constraint says so, also for two
+    # clerks recording at once.
     try:
         with transaction.atomic():
             return ChildConsent.objects.create(
@@ -116,14 +112,8 @@ def photo_upload(*, user: User, child_id: int, data: bytes) -> ChildPhoto:
     # Decoded outside the transaction: no lock is held while the picture is worked on.
     photo = clean_photo(data)
     with transaction.atomic():
-        # Locked, so a withdrawal cannot slip between this check and the photo's arrival.
-        consent = (
-            ChildConsent.objects.select_for_update()
-            .filter(child=child, purpose=ConsentPurpose.PHOTO, withdrawn_on=None)
-            .first()
-        )
-        if consent is None:
-            raise ApplicationError(str(MISSING_CONSENT[ConsentPurpose.PHOTO]))  # meanwhile
+        # Again, locked: a withdrawal while the picture was worked on is not overtaken.
+        consent = consent_required(child, ConsentPurpose.PHOTO, lock=True)
         kept, _created = ChildPhoto.objects.update_or_create(
             child=child,
             defaults={

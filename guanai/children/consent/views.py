@@ -11,8 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanai.accounts.scope import ChildAccess
 from guanai.children.consent.forms import ConsentForm, PhotoForm, WithdrawForm
-from guanai.children.consent.images import check_size
-from guanai.children.consent.selectors import consent_required, consents_of, photo_get, photo_of
+from guanai.children.consent.selectors import consents_of, photo_get, photo_of
 from guanai.children.consent.services import (
     consent_record,
     consent_withdraw,
@@ -22,7 +21,7 @@ from guanai.children.consent.services import (
 from guanai.children.models import Child, ConsentPurpose
 from guanai.children.selectors import child_get_for_user
 from guanai.core.crypto import unseal
-from guanai.core.errors import ApplicationError, NotInScope
+from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
@@ -76,8 +75,6 @@ def consent_record_view(request: AuthedRequest, child_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             consent = consent_record(user=request.user, child_id=child.pk, **form.cleaned_data)
-        except NotInScope:
-            raise Http404 from None
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -110,8 +107,6 @@ def consent_withdraw_view(request: AuthedRequest, child_id: int, consent_id: int
                 withdrawn_on=form.cleaned_data["withdrawn_on"],
                 note=form.cleaned_data["note"],
             )
-        except NotInScope:
-            raise Http404 from None
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -143,7 +138,7 @@ def child_photo(request: AuthedRequest, child_id: int) -> HttpResponse:
 
 
 @require_POST
-@rate_limit("import")
+@rate_limit("photo")
 def child_photo_upload(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
     form = PhotoForm(request.POST, request.FILES)
@@ -152,12 +147,7 @@ def child_photo_upload(request: AuthedRequest, child_id: int) -> HttpResponse:
         return _back_to_file(child.pk, "photo")
     upload = form.cleaned_data["photo"]
     try:
-        # Refused without consent, or by its size, before the file is read into memory.
-        consent_required(child, ConsentPurpose.PHOTO)
-        check_size(upload.size or 0)
         photo_upload(user=request.user, child_id=child.pk, data=upload.read())
-    except NotInScope:
-        raise Http404 from None
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -93,7 +93,8 @@ def test_counselling_consent_does_not_allow_a_photo(cast, kids, client_for):
         given_on=date(2026, 3, 1),
         method="written",
     )
-    upload(client_for(cast["village_director"]), kids.village, jpeg_with_gps())
+    response = upload(client_for(cast["village_director"]), kids.village, jpeg_with_gps())
+    assert "未取得监护人同意，不能上传照片。" in messages_of(response)
     assert not ChildPhoto.objects.exists()
 
 
@@ -207,8 +208,10 @@ def test_a_bomb_is_refused_before_it_is_decoded(side):
 def test_an_empty_file_is_refused(cast, kids, client_for):
     give_photo_consent(cast["village_director"], kids.village)
     response = upload(client_for(cast["village_director"]), kids.village, b"")
-    assert messages_of(response)
+    assert messages_of(response)  # the form's own word on an empty file
     assert not ChildPhoto.objects.exists()
+    with pytest.raises(ApplicationError, match="文件是空的"):
+        clean_photo(b"")
 
 
 def test_a_new_photo_replaces_the_old_one(cast, kids):
