@@ -9,15 +9,13 @@ cast may reach (`outside`, built in `build_world`).
 
 import html.parser
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, StringConverter
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 from PIL import Image
@@ -174,14 +172,10 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
 
 # --- the URL configuration, walked ---------------------------------------------------------
 
-_PARAM = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
-# What Django's reverse() leaves unquoted in a path.
-_SAFE = "/~:@!$&'()*+,;="
-
 
 @dataclass(frozen=True)
 class Route:
-    name: str  # "children:child_detail"; the route itself for an unnamed pattern
+    name: str  # "children:child_detail"
     route: str  # "children/<int:child_id>/"
     converters: dict[str, Any]
 
@@ -194,11 +188,7 @@ class Route:
         return self.route.startswith(API_PREFIXES)
 
     def url(self, **values: Any) -> str:
-        def fill(match: re.Match[str]) -> str:
-            name = match.group("name")
-            return quote(self.converters[name].to_url(values[name]), safe=_SAFE)
-
-        return "/" + _PARAM.sub(fill, self.route)
+        return reverse(self.name, kwargs=values)
 
     def urls(self, pick: Callable[[str, Parameter], list[Any]]) -> list[str]:
         """The route's URLs with each parameter taken from `pick(name, parameter)`."""
@@ -244,7 +234,12 @@ def all_routes() -> list[Route]:
                 walk(entry.url_patterns, prefix + part, {**converters, **found}, inner or ns)
             elif isinstance(entry, URLPattern):
                 route = prefix + part
-                name = (f"{ns}:{entry.name}" if ns else entry.name) if entry.name else route
+                if not entry.name:
+                    raise UnfillableRoute(
+                        f"{route} has no name: every view is named, so that the suite, the "
+                        "scope matrix and templates reach it by reverse()."
+                    )
+                name = f"{ns}:{entry.name}" if ns else entry.name
                 routes.append(Route(name, route, {**converters, **found}))
 
     walk(get_resolver().url_patterns, "", {}, "")
@@ -334,9 +329,13 @@ def get_forms(page: str, url: str) -> Iterator[GetForm]:
 def unlimited_rates(settings: Any) -> None:
     """The attacks send hundreds of requests; rate limits (tested on their own) would
     answer 429 before the view could answer what is being tested."""
-    limits = getattr(settings, "RATE_LIMITS", None)
-    if limits:
-        settings.RATE_LIMITS = {kind: (10**9, period) for kind, (_n, period) in limits.items()}
+    settings.RATE_LIMITS = {
+        kind: (10**9, period) for kind, (_n, period) in settings.RATE_LIMITS.items()
+    }
+
+
+def body(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def attacker(client: Client) -> Client:

@@ -17,11 +17,9 @@ from guanai.core.tests.attack_kit import (
     World,
     all_routes,
     attacker,
-    build_world,
     get_forms,
     inside,
     parse,
-    unlimited_rates,
 )
 
 METACHARACTERS = (
@@ -55,14 +53,7 @@ SAME_FILTERS = {
 NOTHING = "无此名称"  # matches no child, school or user
 
 
-@pytest.fixture(autouse=True)
-def _unlimited(settings):
-    unlimited_rates(settings)
-
-
-@pytest.fixture
-def world(places, cast, kids) -> World:
-    return build_world(places, cast, kids)
+pytestmark = pytest.mark.usefixtures("rates_lifted")
 
 
 def search_forms(client: Client, world: World) -> dict[str, GetForm]:
