@@ -29,6 +29,7 @@ from guanai.core.backup import (
     restore_database,
 )
 from guanai.core.crypto import blind_index
+from guanai.core.tests.attack_kit import consent_and_photo
 
 ENGINE = SQLITE if connection.vendor == "sqlite" else POSTGRESQL
 OTHER_ENGINE = POSTGRESQL if ENGINE == SQLITE else SQLITE
@@ -44,6 +45,17 @@ def counts() -> dict[str, int]:
         "memberships": Membership.objects.count(),
         "access events": AccessEvent.objects.count(),
     }
+
+
+def everything() -> str:
+    """Every row of the database, as Django's dumpdata writes it (bytes included)."""
+    out = io.StringIO()
+    call_command(
+        "dumpdata",
+        exclude=["contenttypes", "auth.permission", "sessions", "core.ratecounter"],
+        stdout=out,
+    )
+    return out.getvalue()
 
 
 def wipe() -> None:
@@ -64,8 +76,10 @@ def changed(path: Path, change) -> None:
 
 @pytest.fixture
 def made(tmp_path, kids, cast) -> Path:
-    """A backup of the cast, their kids and one access log entry, made by the command."""
+    """A backup of the cast, their kids (one with a consent and a photo) and one access log
+    entry, made by the command."""
     access_record(user=cast["county_admin"], action="reveal", target=f"child:{kids.village.pk}")
+    consent_and_photo(cast["village_director"], kids.village)
     out = tmp_path / "guanai.backup"
     call_command("backup", str(out), stdout=io.StringIO())
     return out
@@ -76,7 +90,7 @@ def made(tmp_path, kids, cast) -> Path:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_backup_brings_back_a_wiped_database(made, kids, places):
-    before = counts()
+    before, rows = counts(), everything()
     village = Child.objects.select_related("father").get(pk=kids.village.pk)
     wipe()
     make_child(places.village, name="备份之后")
@@ -85,6 +99,7 @@ def test_a_backup_brings_back_a_wiped_database(made, kids, places):
     restore(made)
 
     assert counts() == before
+    assert everything() == rows  # every table, every row, every value
     assert before["children"] == 4
     assert before["access events"] == 1
     back = Child.objects.select_related("father").get(pk=village.pk)
