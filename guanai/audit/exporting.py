@@ -1,8 +1,5 @@
 """The filtered access log out, as CSV (streamed) or xlsx (constant memory)."""
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
@@ -15,7 +12,7 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import AccessRow, access_log_rows
-from guanai.roster.exporting import SAFE_XLSX, csv_safe
+from guanai.core.spreadsheets import SAFE_XLSX, spooled_file
 
 CHUNK = 2000
 # One sheet holds 1 048 576 rows; beyond this the export asks for a narrower filter or CSV.
@@ -58,25 +55,9 @@ def export_rows(viewer: User, events: QuerySet[AccessEvent]) -> Iterator[list[An
             yield _cells(row)
 
 
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV text a chunk at a time, with a BOM so Excel reads it as UTF-8; typed text is
-    never left to be read as a formula."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(headers())
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([csv_safe(value) for value in row])
-        if count % CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 def spooled_xlsx(rows: Iterable[list[Any]]) -> IO[bytes]:
     """The workbook in a temporary file (it must be complete before it is sent)."""
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+    out = spooled_file()
     book = xlsxwriter.Workbook(out, {"constant_memory": True, **SAFE_XLSX})
     sheet = book.add_worksheet(_("访问日志"))
     bold = book.add_format({"bold": True})

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from guanai.audit.exporting import XLSX_MAX_ROWS, csv_chunks, export_rows, spooled_xlsx
+from guanai.audit.exporting import XLSX_MAX_ROWS, export_rows, headers, spooled_xlsx
 from guanai.audit.forms import AccessLogFilterForm
 from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import (
@@ -19,6 +19,7 @@ from guanai.audit.selectors import (
 )
 from guanai.audit.services import access_log_checkpoint, access_record, retention_days
 from guanai.core.ratelimit import rate_limit
+from guanai.core.spreadsheets import csv_chunks
 from guanai.core.types import AuthedRequest
 
 PER_PAGE = 50
@@ -88,7 +89,9 @@ def access_log_export(request: AuthedRequest) -> HttpResponseBase:
     title = _("访问日志")
     filename = f"{title}-{stamp}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            csv_chunks(headers(), rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = content_disposition_header(True, filename) or ""
         return response
     return FileResponse(

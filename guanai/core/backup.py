@@ -45,6 +45,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from guanai.core.crypto import backup_key
@@ -560,9 +561,7 @@ class _Meter:
 
 
 def _size(amount: int) -> str:
-    if amount >= 1024**3:
-        return f"{amount / 1024**3:.1f} GB"
-    return f"{amount / 1024**2:.1f} MB"
+    return str(filesizeformat(amount))
 
 
 def _percent(done: int, total: int) -> str:

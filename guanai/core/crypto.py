@@ -1,9 +1,10 @@
 """Encryption at rest, blind indexes and on-screen masks for personal data.
 
-One master key (settings.DATA_KEY, 32 random bytes) yields two keys through
-HKDF: an AES-256-GCM key for values kept encrypted in the database, and an
+One master key (settings.DATA_KEY, 32 random bytes) yields four keys through
+HKDF: an AES-256-GCM key for values kept encrypted in the database; an
 HMAC-SHA256 key for blind indexes, the columns that let a caller find a row by
-an exact value (an ID number, a phone number) without storing it in clear.
+an exact value (an ID number, a phone number) without storing it in clear; the
+access log's chain key; and the key of backup files.
 
 Losing the master key loses every encrypted value: back up var/data_key (or
 GUANAI_DATA_KEY), and keep that backup apart from database backups, or the

@@ -6,9 +6,6 @@ addresses are masked unless the user may reveal them and asked for them in full,
 reason; every export is logged with its filter, format and row count.
 """
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -25,21 +22,11 @@ from guanai.audit.services import access_record
 from guanai.children.models import Child
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError
+from guanai.core.spreadsheets import SAFE_XLSX, spooled_file
 from guanai.roster.columns import COLUMNS
 
 CHUNK = 2000
 HEADERS = [column.label for column in COLUMNS]
-# What people typed is written as text, never as a formula or a link: a name such as
-# =HYPERLINK(...) must not run in the spreadsheet of whoever opens the export.
-SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """A CSV cell that Excel will not read as a formula (OWASP: CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _yes_no(value: bool) -> str:
@@ -129,20 +116,6 @@ def write_xlsx(rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> int:
     return count
 
 
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """The roster as CSV text, a line at a time, with a BOM so Excel reads it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(HEADERS)
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
 def export_check(*, user: User, full: bool, reason: str) -> None:
     """Full ID numbers, phones and addresses only for those who may reveal, with a reason."""
     if full and ChildAccess.REVEAL not in scope_for(user).child_access():
@@ -173,7 +146,7 @@ def export_log(
 
 def spooled_xlsx(rows: Iterable[list[Any]], *, title: str) -> tuple[IO[bytes], int]:
     """Write the workbook to a temporary file (it must be complete before it is sent)."""
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+    out = spooled_file()
     count = write_xlsx(rows, out, title=title)
     out.seek(0)
     return out, count

@@ -7,8 +7,8 @@ from typing import IO
 import xlsxwriter  # type: ignore[import-untyped]  # no stubs published
 from django.utils.translation import gettext as _
 
+from guanai.core.spreadsheets import SAFE_XLSX
 from guanai.roster.columns import COLUMNS
-from guanai.roster.exporting import SAFE_XLSX
 from guanai.roster.importing import ImportReport
 from guanai.roster.rows import OFFICIAL
 

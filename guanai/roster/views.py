@@ -21,9 +21,10 @@ from guanai.children.selectors import (
 )
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
+from guanai.core.spreadsheets import csv_chunks
 from guanai.core.types import AuthedRequest
 from guanai.roster.columns import COLUMNS
-from guanai.roster.exporting import csv_chunks, export_check, export_log, roster_rows, spooled_xlsx
+from guanai.roster.exporting import HEADERS, export_check, export_log, roster_rows, spooled_xlsx
 from guanai.roster.forms import UploadForm
 from guanai.roster.models import ImportBatch
 from guanai.roster.services import (
@@ -82,7 +83,8 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
             filters=filters, request=request,
         )  # fmt: skip
         response = StreamingHttpResponse(
-            csv_chunks(roster_rows(children, full=full)), content_type="text/csv; charset=utf-8"
+            csv_chunks(HEADERS, roster_rows(children, full=full)),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = content_disposition_header(True, filename) or ""
         return response
