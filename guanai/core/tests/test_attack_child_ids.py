@@ -94,3 +94,11 @@ def test_a_village_director_reaches_no_child_of_the_next_village(world, client_f
     # The director's own child opens: the 404s above are the scope's doing.
     own = Child.objects.get(village=world.places.village)
     assert director.get(f"/children/{own.pk}/").status_code == 200
+
+
+def test_a_teacher_reaches_only_their_own_pupils(world, client_for):
+    own = world.kids.village  # assigned to the cast's teacher
+    others = list(Child.objects.exclude(pk=own.pk).values_list("pk", flat=True))
+    teacher = attacker(client_for(world.cast["teacher"]))
+    assert not attack(teacher, world, others)
+    assert teacher.get(f"/children/{own.pk}/").status_code == 200

@@ -177,6 +177,9 @@ def test_percent_and_underscore_are_not_wildcards(world, client_for):
     wrong = []
     for target, name in boxes:
         nothing = rows(client.get(target, {name: NOTHING}).content.decode())
+        if rows(client.get(target).content.decode()) == nothing:
+            # A page that lists nothing anyway could not show a wildcard matching all.
+            wrong.append((target, name, "lists no rows to tell a wildcard by"))
         # No name holds these (usernames do hold one "_"); as wildcards they match all.
         for wildcard in ("%", "%%", "_%", "%_%", "__", "___"):
             if rows(client.get(target, {name: wildcard}).content.decode()) != nothing:
