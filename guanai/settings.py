@@ -13,7 +13,7 @@ import dj_database_url
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
-from guanai.core.crypto import load_or_create_data_key
+from guanai.core.crypto import load_data_key
 from guanai.env import env_bool, env_int, env_list, env_str
 
 # Lets typed generics such as ModelForm[School] work at run time.
@@ -42,8 +42,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 # Encrypts ID numbers, phone numbers and addresses at rest (guanai/core/crypto.py).
-# Back it up apart from the database: without it the encrypted data is lost.
-DATA_KEY = load_or_create_data_key(VAR_DIR, env_str("GUANAI_DATA_KEY", ""))
+# Back it up apart from the database: without it the encrypted data is lost. None until
+# the first migration of an empty database creates var/data_key (guanai/core/keycheck.py).
+DATA_KEY = load_data_key(VAR_DIR, env_str("GUANAI_DATA_KEY", ""))
 DEBUG = env_bool("GUANAI_DEBUG", False)
 ALLOWED_HOSTS = env_list("GUANAI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("GUANAI_CSRF_TRUSTED_ORIGINS", [])

@@ -4,7 +4,8 @@ One master key (settings.DATA_KEY, 32 random bytes) yields four keys through
 HKDF: an AES-256-GCM key for values kept encrypted in the database; an
 HMAC-SHA256 key for blind indexes, the columns that let a caller find a row by
 an exact value (an ID number, a phone number) without storing it in clear; the
-access log's chain key; and the key of backup files.
+access log's chain key; and the key of backup files. A fifth HKDF output is no
+key but the key's check value, kept in the database (guanai.core.keycheck).
 
 Losing the master key loses every encrypted value: back up var/data_key (or
 GUANAI_DATA_KEY), and keep that backup apart from database backups, or the
@@ -53,14 +54,29 @@ class DecryptionError(ValueError):
     """A token that was altered, written under another key, or under an unknown key version."""
 
 
-def load_or_create_data_key(var_dir: Path, configured: str) -> bytes:
-    """The key from GUANAI_DATA_KEY, or one kept in var_dir/data_key, readable by its owner only.
+def load_data_key(var_dir: Path, configured: str) -> bytes | None:
+    """The key from GUANAI_DATA_KEY, or the one kept in var_dir/data_key; None when neither is.
 
-    Called once from settings; a key that is malformed or readable by others
-    stops the process at start-up.
+    Called once from settings, which never creates a key: a missing key may be a typo in
+    an environment file on a database full of data (guanai.core.keycheck decides, once it
+    can look at the database). A key that is malformed or readable by others stops the
+    process at start-up.
     """
     if configured:
         return _decode_key(configured.strip(), source="GUANAI_DATA_KEY")
+    path = var_dir / "data_key"
+    if not path.exists():
+        return None
+    return _read_key_file(path)
+
+
+def load_or_create_data_key(var_dir: Path, configured: str) -> bytes:
+    """As load_data_key(), creating var_dir/data_key, readable by its owner only, when there is
+    no key. Only guanai.core.keycheck calls it, after making sure the database holds nothing
+    encrypted."""
+    key = load_data_key(var_dir, configured)
+    if key is not None:
+        return key
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / "data_key"
     if not path.exists():
@@ -122,6 +138,9 @@ class _DerivedKeys:
     index_key: bytes
     chain_key: bytes
     backup_key: bytes
+    # Stored in the database at its first start (guanai.core.keycheck): a key that does not
+    # give it back is not the key the data was written under. One-way, like the others.
+    check: str
 
 
 @functools.cache
@@ -138,6 +157,7 @@ def _derive(master: bytes) -> _DerivedKeys:
         index_key=expand(b"guanai blind index v1"),
         chain_key=expand(b"guanai audit chain v1"),
         backup_key=expand(b"guanai backup v1"),
+        check=expand(b"guanai key check v1").hex(),
     )
 
 
@@ -145,9 +165,15 @@ def _keys() -> _DerivedKeys:
     master = getattr(settings, "DATA_KEY", None)
     if master is None:
         raise ImproperlyConfigured(
-            "settings.DATA_KEY is not set; settings should call load_or_create_data_key()."
+            "settings.DATA_KEY is not set: there is no GUANAI_DATA_KEY and no var/data_key. "
+            "A new database gets one when it is migrated (python manage.py migrate)."
         )
     return _derive(master)
+
+
+def key_check() -> str:
+    """64 hex characters that identify the data key without revealing it or its other keys."""
+    return _keys().check
 
 
 def encrypt(plain: str) -> str:
