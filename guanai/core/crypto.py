@@ -18,6 +18,7 @@ import functools
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator
@@ -262,15 +263,30 @@ def backup_key() -> bytes:
     return _keys().backup_key
 
 
-def mask_id_number(value: str) -> str:
-    """510821201203051234 → 510821********1234: the place and the last four stay, the birth date goes.
+_ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 
-    Anything but 18 characters is all stars: the old 15-digit numbers (invalid
-    since 2013) would keep a digit of the birth date in their last four.
+
+def mask_id_number(value: str) -> str:
+    """510821201203051234 → 510821************: the area code stays, the rest goes.
+
+    An 18-character number is area (6) + birth date (8) + sequence (3, odd for men) +
+    a check character computed from the first 17. The file and the roster show the birth
+    date, gender and place of registration beside the number, so keeping the last four
+    (as this mask once did) gave the whole number away. Hidden now is everything nobody
+    without the right to reveal sees elsewhere: the sequence and the check character (and
+    the birth date, not shown for every parent). Knowing all the rest still leaves 500
+    numbers (the sequences of the gender's parity; the check character follows from
+    them), and a role that only views children cannot try one: the search by ID number
+    needs the right to reveal, and no page takes an ID number from its URL. The area code
+    is kept so that numbers can be told apart at a glance; for a child it is the county
+    their registration shows anyway.
+
+    Anything else is all stars: the old 15-digit numbers (invalid since 2013) and
+    malformed values, whose parts cannot be told apart.
     """
-    if len(value) != 18:
+    if not _ID_NUMBER_SHAPE.fullmatch(value):
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:6] + "*" * 12
 
 
 def mask_phone(value: str) -> str:

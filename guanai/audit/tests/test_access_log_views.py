@@ -240,6 +240,19 @@ def test_the_csv_export_is_the_filtered_log_and_is_itself_logged(log, cast, clie
     assert list(access_log_faults()) == []
 
 
+def test_an_id_number_typed_into_a_filter_is_not_logged_with_the_export(
+    log, cast, kids, client_for
+):
+    number = kids.village.id_number
+    response = client_for(cast["county_admin"]).get(
+        EXPORT, {"format": "csv", "reason": number, "user": "director"}
+    )
+    assert response.status_code == 200
+    entry = AccessEvent.objects.get(target="access_log")
+    assert entry.detail["filter"] == {"user": "director"}
+    assert number not in str(entry.detail)
+
+
 def test_the_xlsx_export_writes_typed_text_as_text(cast, kids, client_for):
     access_record(
         user=cast["village_director"],

@@ -123,7 +123,7 @@ def test_an_update_records_old_and_new_and_masks_secrets(places, cast):
     assert entries[("child", "grade")]["old_display"] == "四年级"
     assert entries[("child", "grade")]["new_display"] == "五年级"
     id_entry = entries[("child", "id_number")]
-    assert id_entry["new_display"] == f"{new_id[:6]}********{new_id[-4:]}"
+    assert id_entry["new_display"] == f"{new_id[:6]}************"
     assert decrypt(id_entry["new"]) == new_id  # kept, encrypted, for undo
     assert new_id not in str(id_entry)
     phone = entries[("guardian", "phone")]

@@ -247,9 +247,14 @@ def test_a_bad_configured_key_is_refused_without_repeating_it(tmp_path, configur
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        (ID_NUMBER, "510821********1234"),
-        ("51082120120305123X", "510821********123X"),
-        ("510821120305123", "***************"),
+        # Only the area: with the birth date and gender shown beside it, the last four
+        # characters gave the whole number away.
+        (ID_NUMBER, "510821************"),
+        ("51082120120305123X", "510821************"),
+        ("510821120305123", "***************"),  # 15 digits, before 1999
+        ("5108212012030512x4", "******************"),  # an X before the end
+        ("51082120120305123x", "******************"),  # not normalised
+        ("５１０８２１２０１２０３０５１２３４", "******************"),  # full-width
         ("5108212012", "**********"),
         ("12345", "*****"),
         ("", ""),
