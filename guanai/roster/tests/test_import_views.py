@@ -415,3 +415,12 @@ def test_undo_points_a_family_slot_back_and_drops_the_person_it_pointed_to(
     held.refresh_from_db()
     assert held.father == father
     assert Person.objects.count() == persons - 1
+
+
+def test_a_zip_bomb_is_refused_on_upload_and_kept_nowhere(places, cast, client_for):
+    from guanai.roster.tests.test_reading import small_bomb
+
+    response = upload(client_for(cast["village_director"]), small_bomb(), name="花名册.xlsx")
+    assert response.status_code == 200
+    assert "文件解压后过大" in response.content.decode()
+    assert not ImportBatch.objects.exists()
