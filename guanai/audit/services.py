@@ -20,7 +20,7 @@ What this does not stop. The seals are HMACs under a key derived from the data k
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +55,9 @@ UNVOUCHED = "!" * 64
 _CHAIN_LOCK = 0x6775616E  # "guan"
 # The access log and the login log are kept at least this long (等保 2.0: six months).
 MINIMUM_RETENTION_DAYS = 183
+# A look at something the same user was logged looking at this recently is covered by
+# that entry (see access_record_coalesced).
+COALESCE_WINDOW = timedelta(minutes=10)
 
 
 def _chain_lock(connection: BaseDatabaseWrapper) -> None:
@@ -112,6 +115,36 @@ def access_record(
         head.seal = _seal(head)
         head.save()
     return event
+
+
+def access_record_coalesced(
+    *,
+    user: User,
+    target: str,
+    field: str,
+    covered_by: Collection[str] = (),
+    request: HttpRequest | None = None,
+) -> AccessEvent | None:
+    """Log a view, unless the same user's view of the same target, of this `field` or of
+    one that shows as much (`covered_by`), was logged within COALESCE_WINDOW.
+
+    For what a page fetches again and again while it is open: the edit form re-rendered
+    by each field's validation as it is typed, the photo the file shows. Every one of
+    them logged would bury the log's real entries (and each costs a chained row); the
+    entry they are covered by already says who looked at whose file, and when.
+    """
+    recent = AccessEvent.objects.filter(
+        target=target,
+        at__gte=timezone.now() - COALESCE_WINDOW,
+        user=user,
+        action=AccessEvent.Action.VIEW,
+        field__in=[field, *covered_by],
+    )
+    if recent.exists():
+        return None
+    return access_record(
+        user=user, action=AccessEvent.Action.VIEW, target=target, field=field, request=request
+    )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import make_user
 from guanai.audit.models import AccessEvent
-from guanai.audit.selectors import access_events_visible_to
+from guanai.audit.selectors import access_events_visible_to, access_log_rows
 from guanai.audit.services import access_log_faults, access_record
 
 URL = reverse("audit:access_log")
@@ -114,6 +114,28 @@ def test_the_page_lists_the_county_newest_first_with_links_to_files_it_may_open(
     teacher_row = next(r for r in rows if r.action == "reveal")
     assert teacher_row.field_label == "父亲 · 身份证号码"
     assert next(r for r in rows if r.action == "export").rows == 3
+
+
+def test_the_log_says_which_part_of_a_file_or_which_import_was_opened(cast, kids):
+    director = cast["village_director"]
+    access_record(user=director, action="view", target=f"child:{kids.village.pk}", field="form")
+    access_record(user=director, action="view", target=f"child:{kids.village.pk}", field="photo")
+    access_record(user=director, action="view", target="import_batch:7", field="check_report")
+    access_record(
+        user=director,
+        action="export",
+        target="import_batch:7",
+        field="faulty_rows",
+        detail={"format": "xlsx", "rows": 4},
+    )
+    events = list(access_events_visible_to(cast["county_admin"]).select_related("user"))
+    rows = access_log_rows(cast["county_admin"], events)
+    assert [(r.child_name or r.target_label, r.field_label, r.rows) for r in rows] == [
+        ("花名册导入 #7", "有错误的行", 4),
+        ("花名册导入 #7", "检查结果", None),
+        ("张小明", "照片", None),
+        ("张小明", "修改表单", None),
+    ]
 
 
 def test_the_menu_offers_the_log_to_county_admins_only(cast, client_for):
