@@ -17,7 +17,12 @@ from guanai.audit.selectors import (
     access_log_required,
     access_log_rows,
 )
-from guanai.audit.services import access_log_checkpoint, access_record, retention_days
+from guanai.audit.services import (
+    access_log_checkpoint,
+    access_record,
+    logged_parameters,
+    retention_days,
+)
 from guanai.core.ratelimit import rate_limit
 from guanai.core.spreadsheets import csv_chunks
 from guanai.core.types import AuthedRequest
@@ -76,7 +81,7 @@ def access_log_export(request: AuthedRequest) -> HttpResponseBase:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    filters = {k: v for k, v in request.GET.items() if k not in ("format", "page") and v}
+    filters = logged_parameters(request.GET, keys=AccessLogFilterForm.base_fields)
     access_record(
         user=request.user,
         action=AccessEvent.Action.EXPORT,

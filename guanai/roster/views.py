@@ -13,14 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
-from guanai.audit.services import access_record
+from guanai.audit.services import access_record, logged_parameters
 from guanai.children.forms import ChildFilterForm
-from guanai.children.selectors import (
-    child_access_required,
-    child_filter,
-    children_visible_to,
-    looks_like_id_number,
-)
+from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
 from guanai.core.spreadsheets import csv_chunks
@@ -68,12 +63,7 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     children = child_filter(
         children_visible_to(request.user, access=access), child_filter_, on=today, sort=sort
     )
-    # The filter as given, for the log; never an ID number typed into the search box.
-    filters = {
-        k: v
-        for k, v in params.dict().items()
-        if k not in ("csrfmiddlewaretoken", "reason") and v and not looks_like_id_number(v)
-    }
+    filters = logged_parameters(params, keys=ChildFilterForm.base_fields)
     fmt = "csv" if params.get("format") == "csv" else "xlsx"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     title = _("留守儿童花名册")

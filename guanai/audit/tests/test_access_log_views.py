@@ -3,6 +3,8 @@ system admin searches all; anyone else gets 404. Filters and the export."""
 
 import csv
 import io
+import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -305,3 +307,21 @@ def test_entries_about_an_anonymised_child_stay_in_the_countys_log(log, cast, ki
     assert {log.by_director.pk, log.by_teacher.pk} <= pks(
         access_events_visible_to(cast["county_admin"])
     )
+
+
+def test_an_id_number_typed_into_a_filter_is_not_stored_with_the_export(log, cast, client_for):
+    number = "510821201503051234"
+    spaced_full_width = "５１０８２１ ２０１５０３０５ １２３４"
+    response = client_for(cast["county_admin"]).get(
+        EXPORT, {"format": "csv", "reason": f"核对{number}", "user": spaced_full_width}
+    )
+    assert response.status_code == 200
+    entry = AccessEvent.objects.get(target="access_log")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT detail FROM audit_accessevent WHERE id = %s", [entry.pk])
+        (raw,) = cursor.fetchone()
+    stored = json.loads(raw) if isinstance(raw, str) else raw
+    typed = unicodedata.normalize("NFKC", json.dumps(stored, ensure_ascii=False))
+    assert number not in typed.replace(" ", "")
+    assert stored["filter"]["reason"].startswith("核对")
+    assert list(access_log_faults()) == []
