@@ -38,7 +38,7 @@ run: install
 	@# One background worker for roster imports beside the server, stopped with it.
 	$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/gunicorn guanai.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --error-logfile -
+	  $(VENV)/bin/gunicorn -c python:guanai.gunicorn_conf guanai.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

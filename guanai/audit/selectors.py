@@ -121,8 +121,20 @@ def _verbose_name(model: type[Child] | type[Person], name: str) -> str:
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
+def _part_labels() -> dict[str, str]:
+    """What an entry's `field` names when it is a part of a page, not a person's field."""
+    return {
+        "form": _("修改表单"),
+        "photo": _("照片"),
+        "check_report": _("检查结果"),
+        "faulty_rows": _("有错误的行"),
+    }
+
+
 def _field_label(field: str) -> str:
     """The label of a logged field: "father.id_number" → "父亲 · 身份证号码"."""
+    if field in (parts := _part_labels()):
+        return parts[field]
     subject, _sep, name = field.partition(".")
     try:
         if subject == "child":
@@ -136,6 +148,9 @@ def _target_label(target: str) -> str:
     labels = {"roster": _("花名册"), "access_log": _("访问日志")}
     if target.startswith("child:"):
         return _("无权查看或已删除的儿童")
+    kind, _sep, ident = target.partition(":")
+    if kind == "import_batch":
+        return _("花名册导入 #%(id)s") % {"id": ident}
     return labels.get(target, target)
 
 

@@ -19,10 +19,14 @@ What this does not stop. The seals are HMACs under a key derived from the data k
 - Entries lost with a restored backup are gone; the restored chain still verifies.
 """
 
+import json
 import logging
-from collections.abc import Iterator
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -39,7 +43,7 @@ from guanai.audit.models import (
     chained_record,
     target_child_id,
 )
-from guanai.core.crypto import chain_digest
+from guanai.core.crypto import chain_digest, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError
 from guanai.core.http import client_address
 
@@ -55,6 +59,55 @@ UNVOUCHED = "!" * 64
 _CHAIN_LOCK = 0x6775616E  # "guan"
 # The access log and the login log are kept at least this long (等保 2.0: six months).
 MINIMUM_RETENTION_DAYS = 183
+# A look at something the same user was logged looking at this recently is covered by
+# that entry (see access_record_coalesced).
+COALESCE_WINDOW = timedelta(minutes=10)
+# What an entry keeps of the parameters of a request (see logged_parameters).
+MAX_LOGGED_KEYS = 20
+MAX_LOGGED_VALUE = 200
+# An entry's detail is this small; a larger one is a mistake of the caller's.
+MAX_DETAIL_CHARS = 4000
+# A number as people type or paste it: ASCII or full-width digits, spaced, hyphenated or
+# with invisible characters copied along, maybe ending in an X (an ID number's check digit).
+_NUMBER_GAP = r"[\s\-\u2010-\u2015\u2212\uff0d\u200b-\u200d\u2060\ufeff]"
+_NUMBER = re.compile(rf"\d(?:{_NUMBER_GAP}*\d)*(?:{_NUMBER_GAP}*[xXｘＸ])?")
+
+
+def _masked_number(match: re.Match[str]) -> str:
+    text = match.group()
+    digits = "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
+    check = "X" if text[-1] in "xXｘＸ" else ""
+    if len(digits) == 11 and not check:  # a mobile phone, or a landline with its area code
+        return mask_phone(digits)
+    # An ID number (18 characters, 17 when its check digit is left off, 15 for the old
+    # ones) or longer; twelve digits are an area code, which a filter names.
+    if len(digits) + len(check) >= 13:
+        return mask_id_number(digits + check)
+    return text
+
+
+def mask_numbers(text: str) -> str:
+    """The text with every ID number and phone number in it masked as the screens show
+    them, however it was typed (full-width digits, spaces or hyphens within)."""
+    return _NUMBER.sub(_masked_number, text)
+
+
+def logged_parameters(params: Mapping[str, Any], *, keys: Iterable[str]) -> dict[str, str]:
+    """What the access log keeps of a request's parameters (an export's filter): only the
+    `keys` the form knows, non-empty, at most MAX_LOGGED_KEYS of them, each value cut to
+    MAX_LOGGED_VALUE characters with ID and phone numbers masked. Whatever else was sent
+    (one request once sent megabytes) stays out of a chained entry kept for months."""
+    logged: dict[str, str] = {}
+    for key in keys:
+        value = params.get(key)
+        if value is None or value == "":
+            continue
+        # Cut with room to spare first, so that a number across the cut is still seen whole.
+        text = mask_numbers(str(value)[: MAX_LOGGED_VALUE + 40])[:MAX_LOGGED_VALUE]
+        logged[key] = text
+        if len(logged) == MAX_LOGGED_KEYS:
+            break
+    return logged
 
 
 def _chain_lock(connection: BaseDatabaseWrapper) -> None:
@@ -79,7 +132,14 @@ def access_record(
     detail: dict[str, object] | None = None,
     request: HttpRequest | None = None,
 ) -> AccessEvent:
-    """Log one access to personal data. Never pass the value itself: only what and why."""
+    """Log one access to personal data. Never pass the value itself: only what and why.
+
+    The reason, typed by the user, is kept with ID and phone numbers masked; a filter in
+    `detail` goes through logged_parameters first.
+    """
+    detail = detail or {}
+    if len(json.dumps(detail, ensure_ascii=False, default=str)) > MAX_DETAIL_CHARS:
+        raise ValueError("An access-log detail this large was not made by logged_parameters.")
     ip = client_address(request) if request is not None else None
     connection = connections[router.db_for_write(AccessEvent)]
     with transaction.atomic(using=connection.alias):
@@ -90,8 +150,8 @@ def access_record(
             target=target,
             child_id=target_child_id(target),
             field=field,
-            reason=reason[:200],
-            detail=detail or {},
+            reason=mask_numbers(reason[:240])[:200],
+            detail=detail,
             ip_address=ip,
         )
         event.refresh_from_db(fields=["at", "detail", "ip_address"])  # as stored
@@ -112,6 +172,36 @@ def access_record(
         head.seal = _seal(head)
         head.save()
     return event
+
+
+def access_record_coalesced(
+    *,
+    user: User,
+    target: str,
+    field: str,
+    covered_by: Collection[str] = (),
+    request: HttpRequest | None = None,
+) -> AccessEvent | None:
+    """Log a view, unless the same user's view of the same target, of this `field` or of
+    one that shows as much (`covered_by`), was logged within COALESCE_WINDOW.
+
+    For what a page fetches again and again while it is open: the edit form re-rendered
+    by each field's validation as it is typed, the photo the file shows. Every one of
+    them logged would bury the log's real entries (and each costs a chained row); the
+    entry they are covered by already says who looked at whose file, and when.
+    """
+    recent = AccessEvent.objects.filter(
+        target=target,
+        at__gte=timezone.now() - COALESCE_WINDOW,
+        user=user,
+        action=AccessEvent.Action.VIEW,
+        field__in=[field, *covered_by],
+    )
+    if recent.exists():
+        return None
+    return access_record(
+        user=user, action=AccessEvent.Action.VIEW, target=target, field=field, request=request
+    )
 
 
 @dataclass(frozen=True)

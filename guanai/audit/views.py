@@ -17,8 +17,12 @@ from guanai.audit.selectors import (
     access_log_required,
     access_log_rows,
 )
-from guanai.audit.services import access_log_checkpoint, access_record, retention_days
-from guanai.children.selectors import looks_like_id_number
+from guanai.audit.services import (
+    access_log_checkpoint,
+    access_record,
+    logged_parameters,
+    retention_days,
+)
 from guanai.core.ratelimit import rate_limit
 from guanai.core.spreadsheets import csv_chunks
 from guanai.core.types import AuthedRequest
@@ -77,13 +81,7 @@ def access_log_export(request: AuthedRequest) -> HttpResponseBase:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    # The filter as given, for the log; never an ID number (the child box refuses one, the
-    # others take any text), which would lie in the database in clear.
-    filters = {
-        k: v
-        for k, v in request.GET.dict().items()
-        if k not in ("format", "page") and v and not looks_like_id_number(v)
-    }
+    filters = logged_parameters(request.GET, keys=AccessLogFilterForm.base_fields)
     access_record(
         user=request.user,
         action=AccessEvent.Action.EXPORT,

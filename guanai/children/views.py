@@ -15,7 +15,7 @@ from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
 from guanai.audit.models import AccessEvent
-from guanai.audit.services import access_record
+from guanai.audit.services import access_record, access_record_coalesced
 from guanai.children.consent.views import consent_section
 from guanai.children.forms import (
     REVEAL_REASONS,
@@ -194,6 +194,26 @@ def _form_context(form: ChildForm, family: FamilyForms, child: Child | None) -> 
     return {"form": form, "family": family, "child": child}
 
 
+def _log_form(request: AuthedRequest, child: Child | None) -> None:
+    """The edit form shows the child's whole file: its opening is logged as the file's is.
+    What re-renders it (each field's validation as it is typed, a save refused) is logged
+    once in a while, not every time (see access_record_coalesced)."""
+    if child is None:
+        return
+    if request.method == "GET":
+        access_record(
+            user=request.user,
+            action=AccessEvent.Action.VIEW,
+            target=f"child:{child.pk}",
+            field="form",
+            request=request,
+        )
+    else:
+        access_record_coalesced(
+            user=request.user, target=f"child:{child.pk}", field="form", request=request
+        )
+
+
 def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
     """The create and edit forms: validate everything at once, save through the service."""
     data = request.POST if request.method == "POST" else None
@@ -231,6 +251,7 @@ def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
                     messages.info(request, _("档案已提交，等待乡镇审核。"))
                 return redirect("children:child_detail", child_id=saved.pk)
         messages.error(request, _("有填写错误，请按提示修改后再保存。"))
+    _log_form(request, child)
     return render(request, "children/child_form.html", _form_context(form, family, child))
 
 
@@ -257,6 +278,7 @@ def _validate(request: AuthedRequest, child: Child | None) -> HttpResponse:
     family = FamilyForms(request.POST, child=child)
     form.is_valid()
     family.is_valid()
+    _log_form(request, child)
     return render(request, "children/child_form.html", _form_context(form, family, child))
 
 

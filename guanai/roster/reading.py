@@ -4,9 +4,11 @@
 The file's kind comes from its bytes, not its name; anything else is refused with a
 message. Limits: `MAX_BYTES` for a file uploaded on the web (`COMMAND_MAX_BYTES` on the
 command line, for a province's roster), `MAX_ROWS` for the rows; a compressed workbook may not
-expand beyond `MAX_UNPACKED_BYTES` or 30 times its size, whichever is more (a zip bomb dressed
-as .xlsx expands a thousandfold). Sheets over `STREAM_ABOVE` bytes of XML are read row by row
-(xlsx_stream), smaller ones by calamine, which holds the whole sheet; CSV is decoded as read.
+expand beyond `MAX_UNPACKED_RATIO` times its size, or `UNPACKED_FLOOR` for a small one (a
+zip bomb dressed as .xlsx expands a thousandfold), as its zip directory says before anything
+is unpacked (both zip readers stop at a part's declared size). Sheets over `STREAM_ABOVE`
+bytes of XML are read row by row (xlsx_stream), smaller ones by calamine, which holds the
+whole sheet; CSV is decoded as read.
 """
 
 import codecs
@@ -27,7 +29,12 @@ from guanai.roster import xlsx_stream
 
 MAX_BYTES = 50 * 1024 * 1024
 COMMAND_MAX_BYTES = 500 * 1024 * 1024
-MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+# Rosters unpack to 5 to 15 times their size (the export's xlsx: 14; Excel's, whose shared
+# strings are written once, less), so 30 times leaves room and holds for any size: the
+# export's 100 000 rows (19 MB) and 1 000 000 rows (190 MB, streamed) pass. A small
+# workbook, whose styles and theme outweigh its rows, may reach the floor; calamine holds
+# about 4 bytes per byte of a sheet's XML, so a 100 KB bomb costs at most some 40 MB.
+UNPACKED_FLOOR = 10 * 1024 * 1024
 MAX_UNPACKED_RATIO = 30
 MAX_SHARED_STRINGS_BYTES = 400 * 1024 * 1024
 STREAM_ABOVE = 64 * 1024 * 1024
@@ -73,7 +80,7 @@ def _check_zip(data: bytes) -> _Probe:
         raise _broken()
     unpacked = sum(sizes.values())
     if (
-        unpacked > max(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * len(data))
+        unpacked > max(UNPACKED_FLOOR, MAX_UNPACKED_RATIO * len(data))
         or sizes.get("xl/sharedStrings.xml", 0) > MAX_SHARED_STRINGS_BYTES
     ):
         raise ApplicationError(_("文件解压后过大，不像是正常的花名册，已拒绝。"))

@@ -12,13 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess
+from guanai.audit.models import AccessEvent
+from guanai.audit.services import access_record, logged_parameters
 from guanai.children.forms import ChildFilterForm
-from guanai.children.selectors import (
-    child_access_required,
-    child_filter,
-    children_visible_to,
-    looks_like_id_number,
-)
+from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
 from guanai.core.spreadsheets import csv_chunks
@@ -66,12 +63,7 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     children = child_filter(
         children_visible_to(request.user, access=access), child_filter_, on=today, sort=sort
     )
-    # The filter as given, for the log; never an ID number typed into the search box.
-    filters = {
-        k: v
-        for k, v in params.dict().items()
-        if k not in ("csrfmiddlewaretoken", "reason") and v and not looks_like_id_number(v)
-    }
+    filters = logged_parameters(params, keys=ChildFilterForm.base_fields)
     fmt = "csv" if params.get("format") == "csv" else "xlsx"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     title = _("留守儿童花名册")
@@ -142,7 +134,16 @@ def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
     own = batch.user_id == request.user.pk
     # The faults quote the file (ID numbers too): for the importer's eyes only. A county
     # admin overseeing the batch sees its counts.
-    report = batch_report(batch) if own and batch.state == ImportBatch.State.CHECKED else {}
+    shown = own and batch.state == ImportBatch.State.CHECKED
+    report = batch_report(batch) if shown else {}
+    if shown:
+        access_record(
+            user=request.user,
+            action=AccessEvent.Action.VIEW,
+            target=f"import_batch:{batch.pk}",
+            field="check_report",
+            request=request,
+        )
     return render(
         request,
         "roster/import_detail.html",
@@ -226,6 +227,15 @@ def roster_import_undo(request: AuthedRequest, batch_id: int) -> HttpResponse:
 @rate_limit("export", methods=("GET",))
 def roster_import_errors(request: AuthedRequest, batch_id: int) -> HttpResponseBase:
     """The faulty rows with their faults, to correct and upload again."""
-    data = batch_error_file(user=request.user, batch_id=batch_id)
+    batch = batch_get_for_user(user=request.user, batch_id=batch_id, own=True)
+    data = batch_error_file(user=request.user, batch_id=batch.pk)
+    access_record(
+        user=request.user,
+        action=AccessEvent.Action.EXPORT,
+        target=f"import_batch:{batch.pk}",
+        field="faulty_rows",
+        detail={"format": "xlsx", "rows": batch.counts.get("error", 0)},
+        request=request,
+    )
     name = _("有错误的行")
     return _xlsx(io.BytesIO(data), f"{name}-{batch_id}.xlsx")

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess
+from guanai.audit.services import access_record_coalesced
 from guanai.children.consent.forms import ConsentForm, PhotoForm, WithdrawForm
 from guanai.children.consent.selectors import consents_of, photo_get, photo_of
 from guanai.children.consent.services import (
@@ -131,6 +132,14 @@ def child_photo(request: AuthedRequest, child_id: int) -> HttpResponse:
     """The photo, to whoever may see the child: never cached, by the browser or on the way."""
     child = child_get_for_user(user=request.user, child_id=child_id)
     photo = photo_get(child)
+    # Logged as a look at the child; the file that shows it was logged on opening.
+    access_record_coalesced(
+        user=request.user,
+        target=f"child:{child.pk}",
+        field="photo",
+        covered_by=[""],
+        request=request,
+    )
     response = HttpResponse(unseal(bytes(photo.sealed)), content_type="image/jpeg")
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"

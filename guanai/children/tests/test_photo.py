@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import ExifTags, Image
 
+from guanai.audit.models import AccessEvent
 from guanai.children.consent.images import MAX_SIDE, clean_photo
 from guanai.children.consent.services import consent_record, consent_withdraw, photo_upload
 from guanai.children.models import ChildPhoto
@@ -314,3 +315,20 @@ def test_deleting_the_photo_keeps_the_consent(cast, kids, client_for):
     assert "照片已删除。" in messages_of(response)
     assert not ChildPhoto.objects.exists()
     assert "上传照片" in response.content.decode()
+
+
+def test_each_look_at_the_photo_is_logged(cast, kids, client_for):
+    give_photo_consent(cast["village_director"], kids.village)
+    photo_upload(user=cast["village_director"], child_id=kids.village.pk, data=encoded("PNG"))
+    teacher = cast["teacher"]
+    client = client_for(teacher)
+    photo = reverse("children:child_photo", args=[kids.village.pk])
+    # Fetched on its own (a script, a bookmarked address): logged.
+    assert client.get(photo).status_code == 200
+    looks = AccessEvent.objects.filter(user=teacher, target=f"child:{kids.village.pk}")
+    assert list(looks.values_list("action", "field")) == [("view", "photo")]
+    # Shown in the file, whose opening is logged: the file's entry stands for it.
+    AccessEvent.objects.all().delete()
+    client.get(reverse("children:child_detail", args=[kids.village.pk]))
+    assert client.get(photo).status_code == 200
+    assert list(looks.values_list("action", "field")) == [("view", "")]

@@ -1,10 +1,11 @@
 """The child screens: list with filters and search, the file, the forms, reveal and review."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import make_child, make_id_number
 from guanai.audit.models import AccessEvent
@@ -382,3 +383,48 @@ def test_roles_that_may_not_reveal_cannot_look_up_id_numbers(places, cast, kids,
         reverse("children:child_find"), {"id_number": kids.village.id_number}
     )
     assert response.status_code == 404
+
+
+def opens(user, child, field: str) -> int:
+    """How many times the log says this user opened this part of the child's file."""
+    return AccessEvent.objects.filter(
+        user=user, action="view", target=f"child:{child.pk}", field=field
+    ).count()
+
+
+def test_opening_the_edit_form_is_logged_as_an_open_of_the_file(cast, kids, client_for):
+    director = cast["village_director"]
+    client = client_for(director)
+    url = reverse("children:child_edit", args=[kids.village.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    # The form shows the whole file: each opening is logged, as the file's is.
+    assert opens(director, kids.village, "form") == 2
+    event = AccessEvent.objects.latest("pk")
+    assert event.child_id == kids.village.pk
+
+
+def test_inline_validation_of_a_file_is_logged_without_flooding_the_log(
+    places, cast, kids, client_for
+):
+    director = cast["village_director"]
+    client = client_for(director)
+    url = reverse("children:child_validate", args=[kids.village.pk])
+    # Validation renders the file, even posted with no form opened first: logged, once
+    # for all the fields typed one after another.
+    for grade in ("一年级", "二年级", "三年级"):
+        response = client.post(url, form_data(places, grade=grade), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+    assert opens(director, kids.village, "form") == 1
+    # Half an hour later, the next one is logged again (once).
+    AccessEvent.objects.update(at=timezone.now() - timedelta(minutes=30))
+    client.post(url, form_data(places), HTTP_HX_REQUEST="true")
+    client.post(url, form_data(places), HTTP_HX_REQUEST="true")
+    assert opens(director, kids.village, "form") == 2
+    # A failed save re-renders the file too: covered in the same way.
+    edit = reverse("children:child_edit", args=[kids.village.pk])
+    client.post(edit, form_data(places, name=""))
+    assert opens(director, kids.village, "form") == 2
+    # Another user's typing is theirs to account for.
+    client_for(cast["township_supervisor"]).post(url, form_data(places), HTTP_HX_REQUEST="true")
+    assert opens(cast["township_supervisor"], kids.village, "form") == 1

@@ -11,6 +11,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from conftest import make_child, make_id_number, make_user, run_jobs
+from guanai.audit.models import AccessEvent
 from guanai.children.models import Child, ChildChange, Person
 from guanai.children.services import child_update
 from guanai.roster.models import ImportBatch
@@ -415,3 +416,32 @@ def test_undo_points_a_family_slot_back_and_drops_the_person_it_pointed_to(
     held.refresh_from_db()
     assert held.father == father
     assert Person.objects.count() == persons - 1
+
+
+def test_the_check_results_and_the_faulty_rows_are_logged_with_the_batch(places, cast, client_for):
+    director = cast["village_director"]
+    client = client_for(director)
+    number = make_id_number(sequence=461)
+    batch = uploaded_and_checked(client, roster(line(1, "韩一", number, birth="2001-01-01")))
+    assert number in detail(client, batch)  # the results quote the file
+    entries = AccessEvent.objects.filter(user=director, target=f"import_batch:{batch.pk}")
+    assert list(entries.values_list("action", "field")) == [("view", "check_report")]
+    response = client.get(reverse("roster:import_errors", args=[batch.pk]))
+    assert response.status_code == 200
+    assert list(entries.order_by("pk").values_list("action", "field")) == [
+        ("view", "check_report"),
+        ("export", "faulty_rows"),
+    ]
+    assert entries.latest("pk").detail == {"format": "xlsx", "rows": 1}
+    # The county admin sees the counts, no values from the file: nothing to log.
+    detail(client_for(cast["county_admin"]), batch)
+    assert not AccessEvent.objects.exclude(user=director).exists()
+
+
+def test_a_zip_bomb_is_refused_on_upload_and_kept_nowhere(places, cast, client_for):
+    from guanai.roster.tests.test_reading import small_bomb
+
+    response = upload(client_for(cast["village_director"]), small_bomb(), name="花名册.xlsx")
+    assert response.status_code == 200
+    assert "文件解压后过大" in response.content.decode()
+    assert not ImportBatch.objects.exists()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 import xlsxwriter
 
+from guanai.children.models import Child
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import match_header
 from guanai.roster.reading import read_sheet
@@ -123,7 +124,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
 
 
 def test_a_zip_bomb_dressed_as_xlsx_is_refused(monkeypatch):
-    monkeypatch.setattr("guanai.roster.reading.MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr("guanai.roster.reading.UNPACKED_FLOOR", 1024 * 1024)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "")
@@ -131,6 +132,42 @@ def test_a_zip_bomb_dressed_as_xlsx_is_refused(monkeypatch):
     assert len(buffer.getvalue()) < 20_000
     with pytest.raises(ApplicationError, match="解压后过大"):
         read_sheet(buffer.getvalue())
+
+
+def small_bomb() -> bytes:
+    """About 100 KB of xlsx whose sheet unpacks to 50 MB of XML, its compressed data
+    spoiled after the first kilobytes: reading any of it fails as a broken file, so being
+    told "too large" shows it was refused from the zip's directory, unread."""
+    buffer = io.BytesIO()
+    row = b'<row><c t="inlineStr"><is><t>%d</t></is></c></row>'
+    sheet = b"".join(row % i + b" " * 4000 for i in range(100)) * 125
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    data = bytearray(buffer.getvalue())
+    start = data.index(b"xl/worksheets/sheet1.xml") + 100
+    data[start + 1024 : start + 4096] = b"\xff" * 3072
+    return bytes(data)
+
+
+def test_a_small_zip_bomb_dressed_as_xlsx_is_refused_unread():
+    bomb = small_bomb()
+    assert 20_000 < len(bomb) < 200_000
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
+        assert sum(i.file_size for i in archive.infolist()) > 50_000_000
+    with pytest.raises(ApplicationError, match="解压后过大"):
+        read_sheet(bomb)
+
+
+def test_a_roster_of_ordinary_size_still_reads(places, cast, kids):
+    # A workbook as the export writes it: about 14 times smaller than its XML.
+    from guanai.roster.exporting import roster_rows, write_xlsx
+
+    out = io.BytesIO()
+    rows = list(roster_rows(Child.objects.all(), full=True)) * 2000
+    write_xlsx(rows, out, title="花名册")
+    assert len(list(read_sheet(out.getvalue()).rows)) == len(rows) + 2
 
 
 def test_an_oversize_file_is_refused(monkeypatch):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from guanai.accounts.models import User
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import area_get_for_user
+from guanai.audit.services import logged_parameters
 from guanai.children.selectors import ChildFilter, child_filter, children_visible_to
 from guanai.roster.exporting import export_log, roster_rows, write_xlsx
 
@@ -45,6 +46,6 @@ class Command(BaseCommand):
             count = write_xlsx(roster_rows(children, full=False), handle, title="留守儿童花名册")
         export_log(
             user=user, fmt="xlsx", rows=count, full=False, reason="",
-            filters={"area": code} if code else {},
+            filters=logged_parameters({"area": code}, keys=["area"]),
         )  # fmt: skip
         self.stdout.write(self.style.SUCCESS(f"已导出 {count} 名儿童到 {out}"))
