@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.urls import reverse
@@ -12,11 +12,14 @@ from guanai.retention.services import anonymise_expired
 
 
 def exited_long_ago(village, **fields) -> Child:
+    """Left the roster 40 months ago, the exit recorded that day and approved."""
+    on = months_before(timezone.localdate(), 40)
     return make_child(
         village,
         status="exited",
         exit_reason="moved",
-        exited_on=months_before(timezone.localdate(), 40),
+        exited_on=on,
+        exit_recorded_at=timezone.make_aware(datetime.combine(on, time(10))),
         **fields,
     )
 
