@@ -138,6 +138,7 @@ def test_the_page_says_how_many_are_due_and_how_many_were_anonymised(
 
     response = client.get(url)
     assert (response.context["due"], response.context["anonymised"]) == (2, 0)
+    assert "登记移出满 30 天后" in response.content.decode()
 
     anonymise_expired()
 
