@@ -8,6 +8,11 @@ address, illness, class, free text, the family members no other child needs, the
 the change history, consents and the photo. The row is then out of every list and search
 (selectors.children_visible_to).
 
+What an exit was stays whole, as evidence that the file was anonymised when its period
+had run out: the row's exit reason, the date typed for it, when it was recorded and who
+approved it, and in the history who recorded each exit or restore, when, and the reason
+and date they gave. None of these names the child; the exit's free-text note goes.
+
 The birth date keeps its year, as 1 January: an age counted on 31 December, as yearly work
 summaries count them, is exact, and the children anonymised are adults or left years ago,
 so today's age groups (up to 18) do not move.
@@ -20,12 +25,14 @@ from django.utils import timezone
 
 from guanai.children.models import Child, ChildChange, ChildConsent, Grandparent
 from guanai.children.selectors import family_of
-from guanai.children.services import persons_orphaned_delete
+from guanai.children.services import EXIT_FIELDS, persons_orphaned_delete
 
 # What an anonymised child is called: data, not interface text, so never translated.
 ANONYMISED_NAME = "已匿名"
-# What a history entry keeps: which field changed, never from what to what.
+# What a history entry keeps: which field changed, never from what to what; but whole for
+# the facts of an exit (services.EXIT_FIELDS but the note), which name no one.
 _HISTORY_KEYS = ("field", "secret")
+_EXIT_EVIDENCE = frozenset(EXIT_FIELDS) - {"exit_note"}
 _BULK = 500
 
 
@@ -73,11 +80,17 @@ def children_anonymise(notes: dict[int, str]) -> Anonymised:
 
 
 def _history_scrub(child_ids: list[int]) -> None:
-    """Keep which fields changed when and by whom; drop the values and the comments."""
-    entries = list(ChildChange.objects.filter(child_id__in=child_ids).only("changes", "comment"))
+    """Keep which fields changed when and by whom; drop the values and the comments, but
+    those of an exit's facts."""
+    entries = list(
+        ChildChange.objects.filter(child_id__in=child_ids).only("subject", "changes", "comment")
+    )
     for entry in entries:
         entry.changes = [
-            {key: change[key] for key in _HISTORY_KEYS if key in change} for change in entry.changes
+            change
+            if entry.subject == "child" and change.get("field") in _EXIT_EVIDENCE
+            else {key: change[key] for key in _HISTORY_KEYS if key in change}
+            for change in entry.changes
         ]
         entry.comment = ""
     ChildChange.objects.bulk_update(entries, ["changes", "comment"], batch_size=_BULK)

@@ -360,6 +360,11 @@ class Child(models.Model):
     )
     exit_note = models.CharField(_("移出说明"), max_length=200, blank=True)
     exited_on = models.DateField(_("移出日期"), null=True, blank=True)
+    # When the exit was entered, whatever date was typed for it: retention waits from here
+    # (guanai.retention), so a backdated exit leaves time to be noticed and undone.
+    exit_recorded_at = models.DateTimeField(
+        _("移出登记时间"), null=True, blank=True, editable=False
+    )
     review_state = models.CharField(
         _("审核状态"), max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING
     )

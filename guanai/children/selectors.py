@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 
@@ -101,6 +101,21 @@ def children_of_persons(persons: Iterable[Person] | QuerySet[Person]) -> QuerySe
     ).distinct()
 
 
+def person_editable_by(user: User, person: Person) -> bool:
+    """May the user change this family member, or attach them to a child by ID number?
+
+    Only if they are family of at least one child and every child of theirs is the user's
+    to edit: a parent's record is shared by siblings, and may be by children of other
+    places. A family member of no child is nobody's: the link that held them was replaced
+    or removed, and nothing records whose they were. They are deleted at once when that
+    happens (services.persons_orphaned_delete), so one is met here only if it survived
+    somehow; the daily retention run deletes it, and the number can then be entered anew.
+    """
+    children = children_of_persons([person])
+    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
+    return children.exists() and not children.exclude(pk__in=editable).exists()
+
+
 # --- reads for the system's own bookkeeping -------------------------------------------------
 # Unscoped, and never for showing a child: which county a record belongs to, the family a
 # removal takes along, the children a retention run is due to anonymise.
@@ -114,6 +129,16 @@ def children_in_areas(prefixes: frozenset[str]) -> QuerySet[Child]:
 def children_not_anonymised() -> QuerySet[Child]:
     """Every child whose file is still whole, in or out of the roster (retention's run)."""
     return Child.objects.filter(anonymised_at__isnull=True)
+
+
+def persons_orphaned() -> QuerySet[Person]:
+    """Family members whom no child refers to (none should outlive their last link)."""
+    return Person.objects.filter(
+        ~Exists(Child.objects.filter(father=OuterRef("pk"))),
+        ~Exists(Child.objects.filter(mother=OuterRef("pk"))),
+        ~Exists(Child.objects.filter(guardian=OuterRef("pk"))),
+        ~Exists(Grandparent.objects.filter(person=OuterRef("pk"))),
+    )
 
 
 def family_of(child_ids: Iterable[int]) -> set[int]:

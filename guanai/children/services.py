@@ -4,7 +4,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import field as dataclass_field
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,7 @@ from guanai.children.selectors import (
     children_of_persons,
     children_visible_to,
     children_with_id_numbers,
+    person_editable_by,
     persons_with_id_numbers,
 )
 from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_number, mask_phone
@@ -210,9 +212,11 @@ def _record(
     subject: str = "child",
     changes: list[dict[str, Any]] | None = None,
     comment: str = "",
+    at: datetime | None = None,
 ) -> None:
     ChildChange.objects.create(
         child=child,
+        at=at or timezone.now(),
         by=by,
         kind=kind,
         subject=subject,
@@ -267,33 +271,35 @@ def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
         person.incapacity = ""
 
 
-def _person_editable(user: User, person: Person) -> bool:
-    """May the user change this person? Only if every child of theirs is the user's to edit:
-    a parent's record is shared by siblings, and may be by children of other places."""
-    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
-    return not children_of_persons([person]).exclude(pk__in=editable).exists()
-
-
 def _person_resolve(
-    user: User, current: Person | None, data: Mapping[str, Any] | None, *, label: str
+    user: User,
+    current: Person | None,
+    data: Mapping[str, Any] | None,
+    *,
+    label: str,
+    resolved: dict[str, Person],
 ) -> tuple[Person | None, dict[str, Any]]:
     """The person a family slot points to after the edit, saved, with its previous values.
 
     The same ID number is the same person: a sibling's father is reused, not copied. A
-    person who is also family of children outside the user's reach is not theirs to
-    change or to attach: the user is told to ask the county, and nothing else.
+    person the user may not change (selectors.person_editable_by: family of children
+    outside the user's reach, or of no child at all) is not theirs to change or to attach:
+    the user is told to ask the county, and nothing else. `resolved` holds the people this
+    write has already settled by ID number (a grandmother who is also the guardian), who
+    are not asked about again: one just created belongs to no child yet.
     """
     if not data or not (data.get("name") or "").strip():
         return None, {}
     index = id_index(data.get("id_number") or "")
-    person: Person | None = None
-    if index:
+    person: Person | None = resolved.get(index) if index else None
+    settled = person is not None
+    if person is None and index:
         person = persons_with_id_numbers([index]).first()
     if person is None and current is not None and index in ("", current.id_number_index):
         person = current
     elif person is None and current is not None and not current.id_number_index:
         person = current  # an ID number added to a record that had none
-    if person is not None and not _person_editable(user, person):
+    if person is not None and not settled and not person_editable_by(user, person):
         raise ApplicationError(
             _(
                 "%(who)s：该家庭成员也登记在您管辖范围以外的儿童档案中，不能在这里修改，请联系县民政局。"
@@ -304,7 +310,19 @@ def _person_resolve(
     person = person or Person()
     _person_apply(person, data)
     person.save()
+    if person.id_number_index:
+        resolved[person.id_number_index] = person
     return person, before
+
+
+def _person_values(person: Person) -> dict[str, Any]:
+    """A family member's values as a history entry keeps them (secret ones encrypted), so
+    that undoing an import can bring back one it replaced and who was deleted since."""
+    return {
+        field: encrypt(value) if field in SECRET_FIELDS else _plain(value)
+        for field in PERSON_FIELDS
+        if (value := getattr(person, field)) not in (None, "")
+    }
 
 
 def _propagate(person: Person, *, by: User, subject: str, changes: list, child: Child) -> None:
@@ -338,53 +356,76 @@ def _check_in_scope(user: User, child: Child) -> None:
         raise NotInScope(_("该村（社区）或学校不在您的管辖范围内。"))
 
 
+@dataclass
+class _FamilySaved:
+    changed: bool = False
+    # Family members a slot or a grandparent link no longer points to: deleted once the
+    # child is saved, unless another link (of this child or another) still holds them.
+    unlinked: set[int] = dataclass_field(default_factory=set)
+
+
 def _save_family(
     child: Child,
     *,
     by: User,
     family: Mapping[str, Mapping[str, Any] | None],
     grandparents: list[GrandparentInput] | None,
-) -> bool:
-    """Write the family slots and grandparents; record their history. Any change?"""
-    changed = False
+) -> _FamilySaved:
+    """Write the family slots and grandparents; record their history."""
+    saved = _FamilySaved()
+    resolved: dict[str, Person] = {}
     for role in FAMILY_ROLES:
         if role not in family:
             continue
         current: Person | None = getattr(child, role)
-        person, before = _person_resolve(by, current, family[role], label=str(ROLE_LABELS[role]))
+        person, before = _person_resolve(
+            by, current, family[role], label=str(ROLE_LABELS[role]), resolved=resolved
+        )
         if (person and person.pk) != (current and current.pk):
             setattr(child, role, person)
-            changes = [
-                {
-                    "field": "name",
-                    "old": current.pk if current else None,
-                    "new": person.pk if person else None,
-                    "old_display": str(current or ""),
-                    "new_display": str(person or ""),
-                }
-            ]
-            _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
-            changed = True
+            slot: dict[str, Any] = {
+                "field": "name",
+                "old": current.pk if current else None,
+                "new": person.pk if person else None,
+                "old_display": str(current or ""),
+                "new_display": str(person or ""),
+            }
+            if current is not None:
+                slot["old_person"] = _person_values(current)
+                saved.unlinked.add(current.pk)
+            _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=[slot])
+            saved.changed = True
         elif person is not None:
             changes = _diff(person, before, PERSON_FIELDS)
             if changes:
                 _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
                 _propagate(person, by=by, subject=role, changes=changes, child=child)
-                changed = True
+                saved.changed = True
     if grandparents is not None:
-        changed |= _save_grandparents(child, by=by, grandparents=grandparents)
-    return changed
+        saved.changed |= _save_grandparents(
+            child, by=by, grandparents=grandparents, resolved=resolved, unlinked=saved.unlinked
+        )
+    return saved
 
 
 def _save_grandparents(
-    child: Child, *, by: User, grandparents: list[GrandparentInput], record: bool = True
+    child: Child,
+    *,
+    by: User,
+    grandparents: list[GrandparentInput],
+    resolved: dict[str, Person],
+    unlinked: set[int],
+    record: bool = True,
 ) -> bool:
+    """Write the grandparent links; the people of links dropped or repointed go into
+    `unlinked`. Any change?"""
     links = {link.relationship: link for link in child.grandparent_links.select_related("person")}
     changed = False
     wanted = {g.relationship: g for g in grandparents if (g.person.get("name") or "").strip()}
     for relationship, link in links.items():
         if relationship not in wanted:
             link.delete()
+            unlinked.add(link.person_id)
             changed = True
             if not record:
                 continue
@@ -406,7 +447,11 @@ def _save_grandparents(
     for relationship, item in wanted.items():
         existing = links.get(relationship)
         person, before = _person_resolve(
-            by, existing.person if existing else None, item.person, label=str(_("祖辈"))
+            by,
+            existing.person if existing else None,
+            item.person,
+            label=str(_("祖辈")),
+            resolved=resolved,
         )
         assert person is not None
         if existing is None or existing.person_id != person.pk:
@@ -414,6 +459,7 @@ def _save_grandparents(
             if existing is None:
                 Grandparent.objects.create(child=child, person=person, relationship=relationship)
             else:
+                unlinked.add(existing.person_id)
                 existing.person = person
                 existing.save(update_fields=["person"])
             changes = [
@@ -460,8 +506,12 @@ def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
 
 
 def persons_orphaned_delete(person_ids: set[int]) -> set[int]:
-    """Delete those of these family members whom no child refers to any more (after
-    children were removed or anonymised); return the ids of those still referred to."""
+    """Delete those of these family members whom no child refers to any more (after a
+    link to them was replaced or removed, or their children removed or anonymised); return
+    the ids of those still referred to.
+
+    A family member is kept for a child's file and for nothing else: left without a child,
+    their name, ID number and phone have no purpose here any more (PIPL art. 47)."""
     if not person_ids:
         return set()
     held: set[int] = set()
@@ -492,9 +542,10 @@ def child_create(
         if field in data:
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
+    resolved: dict[str, Person] = {}
     for role in FAMILY_ROLES:
         person, _before = _person_resolve(
-            user, None, family.get(role), label=str(ROLE_LABELS[role])
+            user, None, family.get(role), label=str(ROLE_LABELS[role]), resolved=resolved
         )
         setattr(child, role, person)
     child_derive(child)
@@ -504,7 +555,14 @@ def child_create(
     _check_in_scope(user, child)
     _review_after_entry(child, user, material=True)
     if grandparents:
-        _save_grandparents(child, by=user, grandparents=grandparents, record=False)
+        _save_grandparents(
+            child,
+            by=user,
+            grandparents=grandparents,
+            resolved=resolved,
+            unlinked=set(),
+            record=False,
+        )
     _record(child, by=user, kind=ChildChange.Kind.CREATED)
     return child
 
@@ -611,43 +669,67 @@ def child_update(
         if field in data and (data[field] or field not in SECRET_FIELDS):
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
-    family_changed = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
+    family_saved = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
     child_derive(child)
     _check_id_free(child)
     changes = _diff(child, before, CHILD_FIELDS)
-    material = family_changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
+    material = family_saved.changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
     child.save()
     _check_in_scope(user, child)  # the new village or school must be the user's too
-    if changes or family_changed:
+    persons_orphaned_delete(family_saved.unlinked)
+    if changes or family_saved.changed:
         _review_after_entry(child, user, material=material)
     if changes:
         _record(child, by=user, kind=ChildChange.Kind.UPDATED, changes=changes)
     return child
 
 
+# What an exit sets, and its history entry records old → new. The anonymisation keeps the
+# values of all but the note (children.anonymise): they are the evidence of the exit.
+EXIT_FIELDS = ("status", "exit_reason", "exited_on", "exit_note")
+
+
+def exit_date_check(child: Child, on: date) -> None:
+    """An exit date can be true: not before the child was born or put on the roster here
+    (登记), not in the future. A date out of these bounds is a mistake or a backdating."""
+    if on > timezone.localdate():
+        raise ApplicationError(_("移出日期不能晚于今天。"), field="on")
+    if on < child.birth_date:
+        raise ApplicationError(_("移出日期不能早于出生日期。"), field="on")
+    registered = timezone.localdate(child.created_at)
+    if on < registered:
+        raise ApplicationError(
+            _("移出日期不能早于登记日期（%(date)s）。") % {"date": f"{registered:%Y-%m-%d}"},
+            field="on",
+        )
+
+
 @transaction.atomic
 def child_exit(*, user: User, child_id: int, reason: str, on: date, note: str = "") -> Child:
-    """Take a child off the active roster (移出), keeping the file."""
+    """Take a child off the active roster (移出), keeping the file (family included). The
+    time it is recorded is kept beside the date typed: retention counts from both."""
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
     if child.status == Status.EXITED:
         raise ApplicationError(_("该儿童已移出。"))
     if reason not in ExitReason.values:
         raise ApplicationError(_("请选择移出原因。"), field="reason")
-    if on > timezone.localdate():
-        raise ApplicationError(_("移出日期不能晚于今天。"), field="on")
+    exit_date_check(child, on)
+    before = _snapshot(child, EXIT_FIELDS)
     child.status, child.exit_reason, child.exited_on, child.exit_note = (
         Status.EXITED,
         reason,
         on,
         note,
     )
+    child.exit_recorded_at = timezone.now()
     child.save()
     _review_after_entry(child, user, material=True)
     _record(
         child,
         by=user,
         kind=ChildChange.Kind.EXITED,
-        comment=f"{ExitReason(reason).label} {on:%Y-%m-%d} {note}".strip(),
+        changes=_diff(child, before, EXIT_FIELDS),
+        at=child.exit_recorded_at,
     )
     return child
 
@@ -658,10 +740,14 @@ def child_restore(*, user: User, child_id: int) -> Child:
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
     if child.status != Status.EXITED:
         raise ApplicationError(_("该儿童在册，无需恢复。"))
+    before = _snapshot(child, EXIT_FIELDS)
     child.status, child.exit_reason, child.exited_on, child.exit_note = Status.ACTIVE, "", None, ""
+    child.exit_recorded_at = None
     child.save()
     _review_after_entry(child, user, material=True)
-    _record(child, by=user, kind=ChildChange.Kind.RESTORED)
+    _record(
+        child, by=user, kind=ChildChange.Kind.RESTORED, changes=_diff(child, before, EXIT_FIELDS)
+    )
     return child
 
 

@@ -5,7 +5,8 @@ children it registered and puts back the values it changed, from the old values 
 hold (secret ones decrypted). It touches nothing that changed afterwards: a child edited,
 exited or restored since, by anyone, is left as it is and named in the result, so no later
 work is lost. Reviews (approve, return) do not count as changes. Reverted children get an
-entry of their own saying the import was undone.
+entry of their own saying the import was undone. A family member the import replaced, and
+who was deleted then because no child needed them, comes back from the values its entry kept.
 """
 
 from collections import defaultdict
@@ -20,14 +21,18 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.children.models import Child, ChildChange, Person
-from guanai.children.selectors import children_visible_to, family_of
+from guanai.children.selectors import (
+    children_visible_to,
+    family_of,
+    person_editable_by,
+    persons_with_id_numbers,
+)
 from guanai.children.services import (
     CHILD_FIELDS,
     FAMILY_ROLES,
     PERSON_FIELDS,
     SECRET_FIELDS,
     _diff,
-    _person_editable,
     _propagate,
     _record,
     _snapshot,
@@ -86,12 +91,55 @@ def _python(model: type[models.Model], name: str, value: Any) -> tuple[str, Any]
     return name, model_field.to_python(value)  # ISO dates, lists of codes, ... as stored
 
 
+def _replaced_slot(entry: ChildChange) -> dict[str, Any] | None:
+    """The entry's change if it points a family slot at another person (or at nobody)."""
+    slot = entry.changes[0] if entry.changes else {}
+    if slot.get("field") == "name" and not isinstance(slot.get("old", ""), str):
+        return slot
+    return None
+
+
+def _held_before(slot: dict[str, Any]) -> tuple[bool, Person | None]:
+    """Whom a replaced slot pointed to before: (False, None) if that cannot be known.
+
+    The person left without a child by the replacement was deleted (services.
+    persons_orphaned_delete): they come back from the values the entry kept, unsaved, or
+    as the record holding their ID number now. An entry written before entries kept those
+    values cannot bring them back.
+    """
+    if slot["old"] is None:
+        return True, None
+    person = Person.objects.filter(pk=slot["old"]).first()
+    if person is not None:
+        return True, person
+    if "old_person" not in slot:
+        return False, None
+    values = dict(_python(Person, name, value) for name, value in slot["old_person"].items())
+    index = id_index(values.get("id_number", ""))
+    holder = persons_with_id_numbers([index]).first() if index else None
+    return True, holder or Person(**values, id_number_index=index)
+
+
 def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str) -> bool:
     """Put back what these entries (newest first) changed on the child and its family;
     False, touching nothing, if a family member to put back is not the user's to change."""
+    # By the id of the person a replaced slot held: whom it points to again.
+    held_before: dict[int | None, tuple[bool, Person | None]] = {}
     for entry in entries:
         person = getattr(child, entry.subject) if entry.subject in FAMILY_ROLES else None
-        if person is not None and not _person_editable(by, person):
+        if person is not None and not person_editable_by(by, person):
+            return False
+        slot = _replaced_slot(entry) if entry.subject in FAMILY_ROLES else None
+        if slot is None or slot["old"] in held_before:
+            continue  # one person held in two slots (father and guardian) comes back as one
+        held_before[slot["old"]] = _held_before(slot)
+        earlier = held_before[slot["old"]][1]
+        # Someone else now holds their ID number: attached only if the user may.
+        if (
+            earlier is not None
+            and earlier.pk not in (None, slot["old"])
+            and not person_editable_by(by, earlier)
+        ):
             return False
     before = _snapshot(child, CHILD_FIELDS)
     persons: dict[int, tuple[Person, dict[str, Any], str]] = {}
@@ -102,11 +150,17 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
                 attribute, value = _python(Child, change["field"], change["old"])
                 setattr(child, attribute, value)
         elif entry.subject in FAMILY_ROLES:
-            slot = entry.changes[0] if entry.changes else {}
-            if slot.get("field") == "name" and not isinstance(slot.get("old", ""), str):
+            slot = _replaced_slot(entry)
+            if slot is not None:
                 # The slot itself changed (another person): point it back; the person the
-                # import pointed to goes if no one else refers to them.
-                setattr(child, f"{entry.subject}_id", slot["old"])
+                # import pointed to goes if no one else refers to them. If whom it held
+                # cannot be known, the import's person stays: nothing is lost.
+                found, earlier = held_before[slot["old"]]
+                if not found:
+                    continue
+                if earlier is not None and earlier.pk is None:
+                    earlier.save()
+                setattr(child, f"{entry.subject}_id", earlier.pk if earlier else None)
                 if slot.get("new"):
                     dropped.add(slot["new"])
                 continue
@@ -127,10 +181,10 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
             _propagate(person, by=by, subject=subject, changes=changes, child=child)
     # Relations are read again: slots may point elsewhere now.
     for role in FAMILY_ROLES:
-        slot = Child._meta.get_field(role)
-        assert isinstance(slot, models.ForeignKey)
-        if slot.is_cached(child):
-            slot.delete_cached_value(child)
+        relation = Child._meta.get_field(role)
+        assert isinstance(relation, models.ForeignKey)
+        if relation.is_cached(child):
+            relation.delete_cached_value(child)
     child_derive(child)
     child.save()
     _record(

@@ -618,6 +618,10 @@ class _Generator:
             exit_reason=exit_reason,
             exit_note=EXIT_NOTES[exit_reason] if exit_reason else "",
             exited_on=exited_on,
+            # Recorded on the day it happened (at noon, so the random draws stay the same).
+            exit_recorded_at=(
+                datetime.combine(exited_on, time(12), tzinfo=self.tz) if exited_on else None
+            ),
             review_state=ReviewState.APPROVED if approved else ReviewState.PENDING,
             reviewed_at=reviewed_at,
             reviewed_by_id=(

@@ -2,7 +2,8 @@
 
 A child's file is anonymised once the county's period has run out after they left the
 roster (移出) or after they turned 18, whichever comes first. Counties without a policy of
-their own keep the defaults below.
+their own keep the defaults below. An exit counts only once it is approved (审核通过) and
+EXIT_WAIT_DAYS after it was recorded, whatever date was typed for it.
 """
 
 from django.conf import settings
@@ -16,6 +17,10 @@ DEFAULT_MONTHS_AFTER_ADULTHOOD = 12
 # years is longer than any purpose of these files.
 MIN_MONTHS, MAX_MONTHS = 1, 240
 
+
+# An exit counts only this many days after it was recorded: a wrong or backdated exit
+# date (the period counts from it) leaves a month to notice the exit and restore the child.
+EXIT_WAIT_DAYS = 30
 
 # Both periods are whole months within these bounds.
 _MONTHS = [MinValueValidator(MIN_MONTHS), MaxValueValidator(MAX_MONTHS)]

@@ -7,21 +7,24 @@ services.anonymise_expired only.
 """
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope, prefix_q, scope_for
 from guanai.areas.models import PREFIX_LENGTH, Area, AreaLevel
 from guanai.areas.selectors import is_area_code
-from guanai.children.models import Child, Status
+from guanai.children.models import Child, ReviewState, Status
 from guanai.children.selectors import children_in_areas, children_not_anonymised
 from guanai.retention.models import (
     DEFAULT_MONTHS_AFTER_ADULTHOOD,
     DEFAULT_MONTHS_AFTER_EXIT,
+    EXIT_WAIT_DAYS,
     RetentionPolicy,
 )
 
@@ -58,16 +61,26 @@ class Periods:
         18th birthday."""
         return months_before(on, ADULT_AGE * 12 + self.months_after_adulthood)
 
-    def due_q(self, on: date) -> Q:
-        return Q(status=Status.EXITED, exited_on__lte=self.exited_by(on)) | Q(
-            birth_date__lte=self.born_by(on)
+    def exit_due_q(self, on: date) -> Q:
+        """Exited children whose period after leaving has run out on `on`: counted from the
+        date typed for the exit, but only for an exit approved (a pending or returned file
+        waits for its review) and recorded EXIT_WAIT_DAYS before."""
+        return Q(
+            status=Status.EXITED,
+            review_state=ReviewState.APPROVED,
+            exited_on__lte=self.exited_by(on),
+            exit_recorded_at__lt=exits_recorded_before(on),
         )
 
-    def reason(self, *, status: str, exited_on: date | None, on: date) -> str:
-        """Why a child found due is due: leaving counts first when both ran out."""
-        if status == Status.EXITED and exited_on is not None and exited_on <= self.exited_by(on):
-            return Reason.EXIT
-        return Reason.ADULTHOOD
+    def due_q(self, on: date) -> Q:
+        return self.exit_due_q(on) | Q(birth_date__lte=self.born_by(on))
+
+
+def exits_recorded_before(on: date) -> datetime:
+    """Exits recorded before this moment have waited EXIT_WAIT_DAYS on `on`: recorded on
+    1 March, an exit counts from 31 March."""
+    day = on - timedelta(days=EXIT_WAIT_DAYS - 1)
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _periods(policy: RetentionPolicy) -> Periods:
@@ -94,14 +107,21 @@ class PeriodTable:
 
     def due_q(self, on: date) -> Q:
         """Children whose county's period has run out on `on`."""
+        return self._by_county(lambda periods: periods.due_q(on))
+
+    def exit_due_q(self, on: date) -> Q:
+        """Of those, the ones due because their period after leaving ran out."""
+        return self._by_county(lambda periods: periods.exit_due_q(on))
+
+    def _by_county(self, due: Callable[[Periods], Q]) -> Q:
         q = Q(pk__in=[])
         for prefix, periods in self.own.items():
-            q |= prefix_q("village_id", frozenset({prefix})) & periods.due_q(on)
+            q |= prefix_q("village_id", frozenset({prefix})) & due(periods)
         if self.county is not None:
             place = prefix_q("village_id", frozenset({self.county.prefix}))
-            return place & (q if self.own else Periods().due_q(on))
+            return place & (q if self.own else due(Periods()))
         # Every other county keeps the defaults.
-        return q | (~prefix_q("village_id", frozenset(self.own)) & Periods().due_q(on))
+        return q | (~prefix_q("village_id", frozenset(self.own)) & due(Periods()))
 
 
 def children_due(*, on: date, table: PeriodTable) -> QuerySet[Child]:

@@ -17,6 +17,8 @@ from guanai.accounts.models import User
 from guanai.areas.models import PREFIX_LENGTH, Area
 from guanai.children.anonymise import children_anonymise
 from guanai.children.models import Child
+from guanai.children.selectors import persons_orphaned
+from guanai.children.services import persons_orphaned_delete
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import (
     Periods,
@@ -66,6 +68,8 @@ class RetentionRun:
     by_reason: Counter[str] = field(default_factory=Counter)
     by_county: Counter[str] = field(default_factory=Counter)  # county code prefix: children
     family_deleted: int = 0
+    # Family members of no child at all, found by the daily run (retention_daily).
+    orphans_deleted: int = 0
     # Import batches whose stored file rows were dropped (roster.services.batch_files_expire).
     import_batches_cleared: int = 0
     # Family members of anonymised children still recorded for children whose period runs
@@ -84,6 +88,7 @@ class RetentionRun:
             "by_county": dict(self.by_county),
             "family_deleted": self.family_deleted,
             "family_kept": self.family_kept,
+            "orphans_deleted": self.orphans_deleted,
             "import_batches_cleared": self.import_batches_cleared,
         }
 
@@ -136,24 +141,41 @@ def retention_daily(
     *, county: Area | None = None, batch_size: int = BATCH_SIZE, progress: Progress | None = None
 ) -> RetentionRun:
     """The daily run (the command and the background job): the children whose period has
-    run out, then what import batches keep of their files past IMPORT_FILE_RETENTION_DAYS."""
+    run out, then what import batches keep of their files past IMPORT_FILE_RETENTION_DAYS,
+    then any family member no child refers to (none should be left: see
+    children.services.persons_orphaned_delete; they belong to no county, so every run looks
+    for them, whichever county it is for)."""
     run = anonymise_expired(county=county, batch_size=batch_size, progress=progress)
     run.import_batches_cleared = batch_files_expire(
         older_than=timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
     )
+    run.orphans_deleted = _orphans_delete(batch_size)
     return run
+
+
+def _orphans_delete(batch_size: int) -> int:
+    deleted, last_id = 0, 0
+    orphans = persons_orphaned().order_by("pk")
+    while ids := list(orphans.filter(pk__gt=last_id).values_list("pk", flat=True)[:batch_size]):
+        last_id = ids[-1]
+        with transaction.atomic():
+            # Each is checked again as it goes: one linked since the list was read stays.
+            deleted += len(ids) - len(persons_orphaned_delete(set(ids)))
+    if deleted:
+        logger.info("Retention: %d family members of no child deleted", deleted)
+    return deleted
 
 
 def _tally(
     run: RetentionRun, children: QuerySet[Child], *, table: PeriodTable, on: date
 ) -> list[tuple[int, str, Periods]]:
-    """Count these children by county and reason; each one's id, reason and periods."""
+    """Count these children by county and reason; each one's id, reason and periods.
+    Leaving counts first when both periods ran out."""
     found = []
-    for pk, village_id, status, exited_on in children.values_list(
-        "pk", "village_id", "status", "exited_on"
-    ):
+    by_exit = set(children.filter(table.exit_due_q(on)).values_list("pk", flat=True))
+    for pk, village_id in children.values_list("pk", "village_id"):
         periods = table.for_village(village_id)
-        reason = periods.reason(status=status, exited_on=exited_on, on=on)
+        reason = Reason.EXIT if pk in by_exit else Reason.ADULTHOOD
         run.by_reason[reason] += 1
         run.by_county[village_id[: PREFIX_LENGTH["county"]]] += 1
         found.append((pk, reason, periods))

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from guanai.accounts.scope import scope_for
 from guanai.core.types import AuthedRequest
 from guanai.retention.forms import CountyFilterForm, PolicyForm
-from guanai.retention.models import RetentionPolicy
+from guanai.retention.models import EXIT_WAIT_DAYS, RetentionPolicy
 from guanai.retention.selectors import (
     Periods,
     PeriodTable,
@@ -67,5 +67,6 @@ def policy_edit(request: AuthedRequest, code: str) -> HttpResponse:
         "due": children_due(on=timezone.localdate(), table=PeriodTable(county)).count(),
         "anonymised": anonymised.count(),
         "last_anonymised_at": anonymised.aggregate(last=Max("anonymised_at"))["last"],
+        "exit_wait_days": EXIT_WAIT_DAYS,
     }
     return render(request, "retention/policy_edit.html", context)

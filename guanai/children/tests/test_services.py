@@ -1,6 +1,6 @@
 """Registering and changing children: history, review, families, scope, left-behind rules."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -184,7 +184,7 @@ def test_grandparents_are_kept_with_their_relationship(places, cast):
 
 def test_exit_and_restore(places, cast):
     admin = cast["county_admin"]
-    child = make_child(places.village)
+    child = make_child(places.village, created_at=timezone.make_aware(datetime(2025, 1, 1)))
     child_exit(user=admin, child_id=child.pk, reason="parent_returned", on=date(2026, 1, 5))
     child.refresh_from_db()
     assert (child.status, child.exit_reason) == (Status.EXITED, "parent_returned")

@@ -1,3 +1,4 @@
+from datetime import datetime, time
 from io import StringIO
 
 import pytest
@@ -13,10 +14,19 @@ from guanai.retention.tasks import anonymise_expired_job
 
 @pytest.fixture
 def leavers(places):
-    """Two children who left the roster 40 months ago, one in each county."""
+    """Two children who left the roster 40 months ago, one in each county (the exits
+    recorded that day, and approved)."""
     on = months_before(timezone.localdate(), 40)
+    recorded = timezone.make_aware(datetime.combine(on, time(10)))
     return [
-        make_child(village, name=name, status="exited", exit_reason="moved", exited_on=on)
+        make_child(
+            village,
+            name=name,
+            status="exited",
+            exit_reason="moved",
+            exited_on=on,
+            exit_recorded_at=recorded,
+        )
         for village, name in ((places.village, "张离开"), (places.other_county_village, "赵离开"))
     ]
 

@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from conftest import make_child, make_id_number
 from guanai.children.anonymise import ANONYMISED_NAME
@@ -12,29 +14,38 @@ from guanai.children.models import (
     Grandparent,
     Person,
 )
-from guanai.children.services import id_index
+from guanai.children.services import child_exit, child_review, id_index
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import Reason, months_before
-from guanai.retention.services import anonymise_expired
+from guanai.retention.services import anonymise_expired, retention_daily
 from guanai.retention.tests.helpers import figures
 
 ON = date(2026, 6, 15)
 YEAR_END = date(2025, 12, 31)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def exited(village, *, months_ago: int, name: str = "陈小红", **fields) -> Child:
-    """A child who left the roster `months_ago` months before ON (to the day)."""
+    """A child who left the roster `months_ago` months before ON (to the day), the exit
+    recorded that day and approved (make_child's files are)."""
+    exited_on = months_before(ON, months_ago)
+    recorded = datetime.combine(exited_on, time(10), tzinfo=SHANGHAI)
     child = make_child(
         village,
         name=name,
         status="exited",
         exit_reason="with_parents",
-        exited_on=months_before(ON, months_ago),
+        exited_on=exited_on,
         exit_note="随父母去广州，住天河区",
+        exit_recorded_at=recorded,
         **fields,
     )
     ChildChange.objects.create(
-        child=child, kind=ChildChange.Kind.EXITED, comment="随父母外出 随父母去广州，住天河区"
+        child=child,
+        at=recorded,
+        kind=ChildChange.Kind.EXITED,
+        comment="随父母去广州，住天河区",
+        changes=[{"field": "exit_note", "old": "", "new": "随父母去广州，住天河区"}],
     )
     return child
 
@@ -104,6 +115,7 @@ def test_an_exited_child_past_the_period_is_anonymised(places, cast):
     history = {entry.kind: entry for entry in ChildChange.objects.filter(child=child)}
     assert history[ChildChange.Kind.UPDATED].changes == [{"field": "name"}]
     assert history[ChildChange.Kind.EXITED].comment == ""
+    assert history[ChildChange.Kind.EXITED].changes == [{"field": "exit_note"}]
     note = history[ChildChange.Kind.ANONYMISED]
     assert note.changes == []
     assert note.by is None
@@ -334,3 +346,96 @@ def test_the_run_is_logged_with_counts_and_nothing_that_names_a_child(places, ca
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "1 children anonymised" in logged
     assert "欧阳小慧" not in logged
+
+
+# --- exits: approved, and given time to be noticed ---------------------------------------------
+
+# Born 5 March 2015 (make_child), registered in the summer of that year.
+REGISTERED = datetime(2015, 6, 1, 10, 0, tzinfo=SHANGHAI)
+
+
+def exit_now(user, child: Child, *, on: date, note: str = "") -> None:
+    child_exit(user=user, child_id=child.pk, reason="moved", on=on, note=note)
+
+
+def test_an_approved_exit_recorded_today_waits_30_days_whatever_date_was_typed(places, cast):
+    today = timezone.localdate()
+    child = make_child(places.village, created_at=REGISTERED)
+    # The county admin's own exit is approved at once; the date typed is ten years back.
+    exit_now(cast["county_admin"], child, on=today.replace(year=today.year - 10))
+    child.refresh_from_db()
+    assert child.review_state == "approved"
+
+    for days in (0, 29):
+        run = anonymise_expired(on=today + timedelta(days=days))
+        assert (run.due, run.anonymised) == (0, 0)
+    child.refresh_from_db()
+    assert child.anonymised_at is None
+
+    run = anonymise_expired(on=today + timedelta(days=30))
+    assert (run.anonymised, run.by_reason[Reason.EXIT]) == (1, 1)
+
+
+@pytest.mark.parametrize("review", ["pending", "returned"])
+def test_an_exit_not_approved_is_never_anonymised(review, places, cast):
+    today = timezone.localdate()
+    child = make_child(places.village, created_at=REGISTERED)
+    exit_now(cast["village_director"], child, on=date(2016, 1, 1))
+    if review == "returned":
+        child_review(
+            user=cast["township_supervisor"], child_id=child.pk, approve=False, comment="核实"
+        )
+    two_years_on = today.replace(year=today.year + 2)
+
+    assert anonymise_expired(on=two_years_on).anonymised == 0
+    child.refresh_from_db()
+    assert child.anonymised_at is None
+    assert child.review_state == review
+
+    child_review(user=cast["county_admin"], child_id=child.pk, approve=True)
+    assert anonymise_expired(on=two_years_on).anonymised == 1
+
+
+def test_the_anonymised_file_keeps_the_evidence_of_the_exit(places, cast):
+    today = timezone.localdate()
+    child = make_child(places.village, created_at=REGISTERED)
+    exit_now(cast["village_director"], child, on=date(2016, 1, 1), note="随父母去广州天河区")
+    child_review(user=cast["township_supervisor"], child_id=child.pk, approve=True)
+    child.refresh_from_db()
+    recorded_at = child.exit_recorded_at
+
+    assert anonymise_expired(on=today + timedelta(days=31)).anonymised == 1
+
+    child.refresh_from_db()
+    assert child.name == ANONYMISED_NAME
+    # The row: what was typed, when it was recorded, who approved it.
+    assert (child.exited_on, child.exit_reason) == (date(2016, 1, 1), "moved")
+    assert child.exit_recorded_at == recorded_at
+    assert child.reviewed_by == cast["township_supervisor"]
+    # The history: who recorded the exit, when, and the date they typed; not the note.
+    entry = child.changes.get(kind=ChildChange.Kind.EXITED)
+    assert (entry.by, entry.at) == (cast["village_director"], recorded_at)
+    kept = {c["field"]: c.get("new") for c in entry.changes}
+    assert kept == {
+        "status": "exited",
+        "exit_reason": "moved",
+        "exited_on": "2016-01-01",
+        "exit_note": None,
+    }
+    assert child.changes.get(kind=ChildChange.Kind.APPROVED).by == cast["township_supervisor"]
+    assert "天河" not in str(ChildChange.objects.values_list("changes", "comment"))
+
+
+# --- family members left without a child ---------------------------------------------------
+
+
+def test_the_daily_run_deletes_family_members_no_child_refers_to(places):
+    child = make_child(places.village)
+    orphan = Person.objects.create(name="孤立", phone="13600008888")
+
+    run = retention_daily()
+
+    assert run.orphans_deleted == 1
+    assert run.as_dict()["orphans_deleted"] == 1
+    assert not Person.objects.filter(pk=orphan.pk).exists()
+    assert Person.objects.filter(pk__in=[child.father_id, child.guardian_id]).count() == 2

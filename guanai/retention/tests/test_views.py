@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.urls import reverse
@@ -12,11 +12,14 @@ from guanai.retention.services import anonymise_expired
 
 
 def exited_long_ago(village, **fields) -> Child:
+    """Left the roster 40 months ago, the exit recorded that day and approved."""
+    on = months_before(timezone.localdate(), 40)
     return make_child(
         village,
         status="exited",
         exit_reason="moved",
-        exited_on=months_before(timezone.localdate(), 40),
+        exited_on=on,
+        exit_recorded_at=timezone.make_aware(datetime.combine(on, time(10))),
         **fields,
     )
 
@@ -135,6 +138,7 @@ def test_the_page_says_how_many_are_due_and_how_many_were_anonymised(
 
     response = client.get(url)
     assert (response.context["due"], response.context["anonymised"]) == (2, 0)
+    assert "登记移出满 30 天后" in response.content.decode()
 
     anonymise_expired()
 

@@ -397,6 +397,7 @@ def test_undo_puts_back_a_changed_id_number_and_its_index(places, cast, client_f
 def test_undo_points_a_family_slot_back_and_drops_the_person_it_pointed_to(
     places, cast, client_for
 ):
+    from guanai.children.selectors import persons_with_id_numbers
     from guanai.children.services import id_index
 
     client = client_for(cast["village_director"])
@@ -405,17 +406,24 @@ def test_undo_points_a_family_slot_back_and_drops_the_person_it_pointed_to(
     old_number = make_id_number("510821", date(1985, 5, 5), 77)
     father.name, father.id_number, father.id_number_index = "钟父", old_number, id_index(old_number)
     father.save()
-    # Another ID number is another person: the import points the slot at a new record.
-    row = line(1, "钟二", held.id_number) + f",{make_id_number('510821', date(1984, 4, 4), 78)}"
+    persons = Person.objects.count()
+    # Another ID number is another person: the import points the slot at a new record, and
+    # the father no child refers to any more is deleted.
+    new_number = make_id_number("510821", date(1984, 4, 4), 78)
+    row = line(1, "钟二", held.id_number) + f",{new_number}"
     batch = imported(client, f"{HEADER},父亲身份证号码\r\n{row}\r\n".encode())
     held.refresh_from_db()
     assert held.father != father
-    persons = Person.objects.count()
+    assert not Person.objects.filter(pk=father.pk).exists()
     client.post(reverse("roster:import_undo", args=[batch.pk]))
     run_jobs()
     held.refresh_from_db()
-    assert held.father == father
-    assert Person.objects.count() == persons - 1
+    # He comes back from what the history kept of him, his phone still encrypted at rest.
+    assert (held.father.name, held.father.id_number) == ("钟父", old_number)
+    assert held.father.id_number_index == id_index(old_number)
+    assert held.father.phone == father.phone
+    assert not persons_with_id_numbers([id_index(new_number)]).exists()
+    assert Person.objects.count() == persons
 
 
 def test_the_check_results_and_the_faulty_rows_are_logged_with_the_batch(places, cast, client_for):

@@ -75,6 +75,8 @@ class Command(BaseCommand):
             f"清除了 {run.import_batches_cleared} 个超过 "
             f"{settings.IMPORT_FILE_RETENTION_DAYS} 天的导入批次中保存的文件内容。"
         )
+        if run.orphans_deleted:
+            self.stdout.write(f"删除了 {run.orphans_deleted} 名已不属于任何儿童的家庭成员。")
         self.stdout.write(
             self.style.SUCCESS(
                 f"已匿名化 {run.anonymised} 名儿童"
