@@ -73,7 +73,10 @@ class Periods:
         )
 
     def due_q(self, on: date) -> Q:
-        return self.exit_due_q(on) | Q(birth_date__lte=self.born_by(on))
+        # An approved file only, as for exits: a birth date changed by a village or school
+        # leaves the file pending, and must not have it anonymised before anyone reviews it.
+        adult = Q(birth_date__lte=self.born_by(on), review_state=ReviewState.APPROVED)
+        return self.exit_due_q(on) | adult
 
 
 def exits_recorded_before(on: date) -> datetime:

@@ -14,7 +14,7 @@ from guanai.children.models import (
     Grandparent,
     Person,
 )
-from guanai.children.services import child_exit, child_review, id_index
+from guanai.children.services import child_exit, child_review, child_update, id_index
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import Reason, months_before
 from guanai.retention.services import anonymise_expired, retention_daily
@@ -439,3 +439,19 @@ def test_the_daily_run_deletes_family_members_no_child_refers_to(places):
     assert run.as_dict()["orphans_deleted"] == 1
     assert not Person.objects.filter(pk=orphan.pk).exists()
     assert Person.objects.filter(pk__in=[child.father_id, child.guardian_id]).count() == 2
+
+
+def test_a_birth_date_changed_by_a_village_waits_for_review_before_it_counts(places, cast):
+    child = make_child(places.village, name="刘改生日", birth_date=date(2014, 3, 3))
+    child_update(
+        user=cast["village_director"], child_id=child.pk, data={"birth_date": date(2000, 3, 3)}
+    )
+    child.refresh_from_db()
+    assert child.review_state == "pending"
+
+    assert anonymise_expired(on=ON).anonymised == 0
+    child.refresh_from_db()
+    assert (child.anonymised_at, child.name) == (None, "刘改生日")
+
+    child_review(user=cast["township_supervisor"], child_id=child.pk, approve=True)
+    assert anonymise_expired(on=ON).anonymised == 1
