@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from guanai.accounts.models import LoginEvent, Membership, Role, User
+from guanai.accounts.models import EnrolmentCode, LoginEvent, Membership, Role, User
 from guanai.accounts.scope import managed_role_q, membership_in_scope_q, scope_for
 
 
@@ -87,3 +87,10 @@ def login_events_of(user: User, limit: int = 20) -> QuerySet[LoginEvent]:
     return LoginEvent.objects.filter(user=user).select_related("by", "role", "area", "school")[
         :limit
     ]
+
+
+def enrolment_codes_usable() -> QuerySet[EnrolmentCode]:
+    """Enrolment codes neither expired nor void after too many wrong tries."""
+    return EnrolmentCode.objects.filter(
+        expires_at__gt=timezone.now(), failures__lt=settings.ENROLMENT_CODE_MAX_FAILURES
+    )

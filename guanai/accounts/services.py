@@ -24,7 +24,11 @@ from guanai.accounts.models import (
     User,
 )
 from guanai.accounts.scope import scope_for
-from guanai.accounts.selectors import membership_get_for_manager, user_get_for_manager
+from guanai.accounts.selectors import (
+    enrolment_codes_usable,
+    membership_get_for_manager,
+    user_get_for_manager,
+)
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.core.errors import ApplicationError, NotInScope
 from guanai.core.http import client_address
@@ -126,12 +130,8 @@ def handover_prepare(
     if not Membership.objects.filter(user=user, role__privileged=True).exists():
         return Handover(user)
     if not reset:
-        waiting = EnrolmentCode.objects.filter(
-            user=user,
-            expires_at__gt=timezone.now(),
-            failures__lt=settings.ENROLMENT_CODE_MAX_FAILURES,
-        )
-        if user_has_device(user, confirmed=True) or waiting.exists():
+        waiting = enrolment_codes_usable().filter(user=user).exists()
+        if waiting or user_has_device(user, confirmed=True):
             return Handover(user)
     return Handover(user, enrolment_code_issue(user=user, issued_by=by, request=request))
 

@@ -29,7 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanai.accounts.models import EnrolmentCode, LoginEvent, User
 from guanai.accounts.scope import scope_for
-from guanai.accounts.selectors import user_get_for_manager
+from guanai.accounts.selectors import enrolment_codes_usable, user_get_for_manager
 from guanai.accounts.services import (
     Handover,
     account_event_record,
@@ -122,15 +122,7 @@ def _enrolment_code_check(*, request: HttpRequest, user: User, code: str) -> int
     wrong code is logged and counts against the code (void after a few), and both stay
     though the enrolment fails."""
     with transaction.atomic():
-        waiting = (
-            EnrolmentCode.objects.select_for_update()
-            .filter(
-                user=user,
-                expires_at__gt=timezone.now(),
-                failures__lt=settings.ENROLMENT_CODE_MAX_FAILURES,
-            )
-            .first()
-        )
+        waiting = enrolment_codes_usable().select_for_update().filter(user=user).first()
         if waiting is not None and check_password(
             enrolment_code_normalised(code), waiting.code_hash
         ):

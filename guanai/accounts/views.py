@@ -28,6 +28,7 @@ from guanai.accounts.forms import (
 )
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import (
+    enrolment_codes_usable,
     login_events_of,
     memberships_in_scope_of,
     memberships_managed_by,
@@ -351,6 +352,7 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
             "reset_form": PasswordResetForm(),
             "two_factor_enabled": twofactor.two_factor_enabled(user),
             "two_factor_required": twofactor.two_factor_required(user),
+            "enrolment_code_waiting": enrolment_codes_usable().filter(user=user).first(),
             "enrolment_code": _handover_take(request, user.pk),
             "enrolment_code_hours": int(settings.ENROLMENT_CODE_VALIDITY.total_seconds() // 3600),
             "login_events": login_events_of(user, limit=10),

@@ -107,7 +107,10 @@ def test_an_enrolment_code_is_used_once(cast, league, client_for):
 
 
 def test_an_enrolment_code_expires_after_72_hours(cast, league, client_for):
-    code = reset(client_for(cast["county_admin"]), league)
+    admin = client_for(cast["county_admin"])
+    code = reset(admin, league)
+    account = reverse("accounts:user_detail", args=[league.pk])
+    assert "绑定码有效至" in admin.get(account).content.decode()
     stored = apps.get_model("accounts", "EnrolmentCode").objects.get(user=league)
     assert stored.expires_at - stored.issued_at == timedelta(hours=72)
     assert code.replace("-", "") not in stored.code_hash  # kept hashed
@@ -120,6 +123,7 @@ def test_an_enrolment_code_expires_after_72_hours(cast, league, client_for):
     assert response.status_code == 200
     assert "已失效" in response.content.decode()
     assert not enrolled(league)
+    assert "无有效绑定码" in admin.get(account).content.decode()
 
 
 def test_five_wrong_enrolment_codes_void_the_code(cast, league, client_for):
