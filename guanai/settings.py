@@ -195,6 +195,14 @@ PASSWORD_HISTORY_SIZE = 5
 OTP_TOTP_ISSUER = "关爱 Guanai"
 # One-time recovery codes given at two-factor enrolment.
 RECOVERY_CODE_COUNT = 10
+# A privileged account enrols its authenticator with a one-time code its administrator hands
+# over (with the initial password, or after resetting two-factor login): valid this long, and
+# void after this many wrong tries.
+ENROLMENT_CODE_VALIDITY = timedelta(hours=72)
+ENROLMENT_CODE_MAX_FAILURES = 5
+# A role revoked still counts this long when deciding who manages the account: stripping a
+# fellow administrator's role does not hand their account to their peers at once.
+REVOKED_ROLE_HOLD = timedelta(hours=24)
 
 # Uploads (rosters up to 50 MB, photos up to 5 MB) stay in memory: above this Django would
 # spool them to an unencrypted temporary file, ID numbers or a photo's GPS position included.

@@ -105,7 +105,8 @@ class TokenForm(StyledFormMixin, forms.Form):
 
 
 class EnrolmentForm(TokenForm):
-    """The first code of a new authenticator; replacing one also asks for a current code."""
+    """The first code of a new authenticator; replacing one also asks for a current code,
+    and a privileged account's first one for the enrolment code its administrator gave."""
 
     current_token = forms.CharField(
         label=_("当前动态码"),
@@ -113,8 +114,13 @@ class EnrolmentForm(TokenForm):
         required=False,
         help_text=_("更换手机时，输入旧手机验证器上的动态码，或一个恢复码。"),
     )
+    enrolment_code = forms.CharField(
+        label=_("绑定码"),
+        max_length=30,
+        help_text=_("管理员为您创建账号或重置二次验证时提供的一次性绑定码，如 ABCD-EFGH-JKMN。"),
+    )
 
-    def __init__(self, *args: Any, replacing: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, replacing: bool, needs_code: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not replacing:
             del self.fields["current_token"]
@@ -122,6 +128,11 @@ class EnrolmentForm(TokenForm):
             self.fields["token"].label = _("新手机上的动态码")
             self.fields["current_token"].widget.attrs.update({"autocomplete": "one-time-code"})
             self.order_fields(["current_token", "token"])
+        if not needs_code:
+            del self.fields["enrolment_code"]
+        else:
+            self.fields["enrolment_code"].widget.attrs.update({"autocomplete": "off"})
+            self.order_fields(["enrolment_code", "token"])
 
 
 class PasswordResetForm(StyledFormMixin, forms.Form):

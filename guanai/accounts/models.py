@@ -19,8 +19,8 @@ class ScopeKind(models.TextChoices):
 class Role(models.Model):
     """A role of DESIGN.md §1, kept as data (rows are created by a migration).
 
-    `rank` orders authority: a user may grant only roles whose rank is at most
-    that of the role through which they manage users.
+    `rank` orders authority: a user grants, revokes and acts on only roles ranking strictly
+    below the role through which they manage users (scope.Scope.manage_rank).
     """
 
     code = models.CharField(_("代码"), max_length=40, unique=True)
@@ -157,7 +157,12 @@ class PasswordHistory(models.Model):
 
 class LoginEvent(models.Model):
     """One event of an account's security: logins, failures, lockouts, password and
-    two-factor changes, and an administrator's lock or unlock. Who, when, from where."""
+    two-factor changes, an administrator's lock or unlock, roles granted and revoked. Who,
+    when, from where.
+
+    A role revoked is remembered here with its place: for REVOKED_ROLE_HOLD it still counts
+    when deciding who manages the account (selectors.users_managed_by).
+    """
 
     class Kind(models.TextChoices):
         SUCCESS = "success", _("登录成功")
@@ -176,6 +181,10 @@ class LoginEvent(models.Model):
         ADMIN_LOCK = "admin_lock", _("管理员停用账户")
         ADMIN_UNLOCK = "admin_unlock", _("管理员启用账户")
         RATE_LIMITED = "rate_limited", _("操作过于频繁")
+        ROLE_GRANTED = "role_granted", _("授予角色")
+        ROLE_REVOKED = "role_revoked", _("撤销角色")
+        ENROLMENT_CODE_ISSUED = "enrol_code_issued", _("管理员签发绑定码")
+        ENROLMENT_CODE_FAILURE = "enrol_code_failure", _("绑定码错误")
 
     user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="login_events"
@@ -194,6 +203,16 @@ class LoginEvent(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    # The role granted or revoked, and where (the membership's role, area and school).
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("角色")
+    )
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("地区")
+    )
+    school = models.ForeignKey(
+        "areas.School", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("学校")
+    )
 
     class Meta:
         ordering = ["-at"]
@@ -203,3 +222,36 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def place(self) -> object:
+        return self.school or self.area
+
+
+class EnrolmentCode(models.Model):
+    """The one-time code with which a privileged account enrols its authenticator, issued to
+    an administrator (shown once) who hands it over with the initial password or after
+    resetting the account's two-factor login. Kept hashed; gone once used."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="enrolment_code", verbose_name=_("用户")
+    )
+    code_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签发人"),
+    )
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    failures = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+
+    class Meta:
+        verbose_name = _("绑定码")
+        verbose_name_plural = _("绑定码")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.expires_at:%Y-%m-%d %H:%M}"

@@ -73,9 +73,10 @@ class Scope:
     school_ids: frozenset[int] = field(default_factory=frozenset)
     # The townships those schools stand in: visible as places, with their villages.
     school_area_prefixes: frozenset[str] = field(default_factory=frozenset)
-    # Area subtrees in which the user manages users, with the highest rank they
-    # may grant there.
+    # Area subtrees in which the user manages users, with the rank of the role they do it
+    # with there; and that rank everywhere (the system admin), -1 for none.
     manage_ranks: tuple[tuple[str, int], ...] = ()
+    global_manage_rank: int = -1
     school_manage_prefixes: frozenset[str] = field(default_factory=frozenset)
     memberships: tuple[Membership, ...] = ()
     child_grants: tuple[ChildGrant, ...] = ()
@@ -88,7 +89,7 @@ class Scope:
 
     @property
     def manages_users(self) -> bool:
-        return self.everything or bool(self.manage_ranks)
+        return self.global_manage_rank >= 0 or bool(self.manage_ranks)
 
     @property
     def administered_prefixes(self) -> frozenset[str]:
@@ -111,11 +112,17 @@ class Scope:
         """Every access the user holds over some children (for menus; not a check)."""
         return frozenset(a for grant in self.child_grants for a in grant.access)
 
-    def grantable_rank(self, code: str) -> int:
-        """The highest role rank this user may grant at an area with this code; -1 if none."""
-        if self.everything:
-            return 10**6
-        return max((rank for p, rank in self.manage_ranks if code.startswith(p)), default=-1)
+    def manage_rank(self, code: str | None) -> int:
+        """The rank with which the user manages users at the area with this code (None: a
+        role bound to no place), -1 where they do not. They grant, revoke and act on roles
+        ranking strictly below it: nobody on their own rank or above."""
+        local = [rank for p, rank in self.manage_ranks if code is not None and code.startswith(p)]
+        return max([self.global_manage_rank, *local])
+
+    @property
+    def top_manage_rank(self) -> int:
+        """The highest rank with which the user manages users anywhere; -1 if nowhere."""
+        return max([self.global_manage_rank, *(rank for _p, rank in self.manage_ranks)])
 
 
 def prefix_q(lookup: str, prefixes: frozenset[str]) -> Q:
@@ -156,6 +163,7 @@ def _compute_scope(user: User) -> Scope:
     school_ids: set[int] = set()
     school_area_prefixes: set[str] = set()
     manage_ranks: dict[str, int] = {}
+    global_manage_rank = -1
     school_manage_prefixes: set[str] = set()
     child_grants: list[ChildGrant] = []
     for membership in memberships:
@@ -165,6 +173,8 @@ def _compute_scope(user: User) -> Scope:
             everything = True
             if access:
                 child_grants.append(ChildGrant(access, everywhere=True))
+            if role.manages_users:
+                global_manage_rank = max(global_manage_rank, role.rank)
         elif role.scope_kind == ScopeKind.AREA and membership.area is not None:
             prefix = membership.area.prefix
             area_prefixes.add(prefix)
@@ -189,6 +199,7 @@ def _compute_scope(user: User) -> Scope:
         school_ids=frozenset(school_ids),
         school_area_prefixes=frozenset(school_area_prefixes),
         manage_ranks=tuple(sorted(manage_ranks.items())),
+        global_manage_rank=global_manage_rank,
         school_manage_prefixes=frozenset(school_manage_prefixes),
         memberships=memberships,
         child_grants=tuple(child_grants),
@@ -221,12 +232,28 @@ def managed_school_q(scope: Scope) -> Q | None:
     return prefix_q("area__code", scope.school_manage_prefixes)
 
 
-def managed_membership_q(scope: Scope) -> Q | None:
-    """Filter for memberships that lie where the scope manages users."""
-    if scope.everything:
-        return None
-    prefixes = frozenset(p for p, _rank in scope.manage_ranks)
+def _place_q(prefixes: frozenset[str]) -> Q:
     return prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
+
+
+def membership_in_scope_q(scope: Scope) -> Q | None:
+    """Filter for memberships that lie where the scope manages users, whatever their rank;
+    None means all."""
+    if scope.global_manage_rank >= 0:
+        return None
+    return _place_q(frozenset(p for p, _rank in scope.manage_ranks))
+
+
+def managed_role_q(scope: Scope) -> Q:
+    """Filter for the memberships the scope manages: where it manages users, ranking below
+    the role it does it with there. Role records of the login log (granted, revoked) have
+    the same fields, and the same filter."""
+    q = Q(pk__in=[])
+    if scope.global_manage_rank >= 0:
+        q |= Q(role__rank__lt=scope.global_manage_rank)
+    for prefix, rank in scope.manage_ranks:
+        q |= _place_q(frozenset({prefix})) & Q(role__rank__lt=rank)
+    return q
 
 
 def child_q(scope: Scope, access: ChildAccess) -> Q | None:

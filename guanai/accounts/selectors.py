@@ -1,30 +1,68 @@
-"""Scoped reads of users and memberships, for the people who manage accounts."""
+"""Scoped reads of users and memberships, for the people who manage accounts.
 
+Two circles. A manager sees the users holding a role where they manage users, with those
+roles (the user list), and revokes such roles ranking below their own there. They manage an
+account as a whole (its page and login log, granting it roles, locking, unlocking, resetting
+its password or second factor) only when every role it holds, and every role it held in the
+last REVOKED_ROLE_HOLD, is one they manage: a county admin does not take over a fellow
+county admin whose county role was just revoked, nor the county admin of another county
+who volunteers in theirs. Outside either circle: 404.
+"""
+
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from guanai.accounts.models import LoginEvent, Membership, Role, User
-from guanai.accounts.scope import managed_membership_q, scope_for
+from guanai.accounts.models import EnrolmentCode, LoginEvent, Membership, Role, User
+from guanai.accounts.scope import managed_role_q, membership_in_scope_q, scope_for
 
 
-def memberships_managed_by(manager: User) -> QuerySet[Membership]:
+def memberships_in_scope_of(manager: User) -> QuerySet[Membership]:
+    """Memberships where the manager manages users, whatever their rank (to be seen)."""
     scope = scope_for(manager)
     if not scope.manages_users:
         return Membership.objects.none()
-    q = managed_membership_q(scope)
+    q = membership_in_scope_q(scope)
     memberships = Membership.objects.select_related("role", "area", "school__area", "user")
     return memberships if q is None else memberships.filter(q)
 
 
-def users_managed_by(manager: User) -> QuerySet[User]:
+def memberships_managed_by(manager: User) -> QuerySet[Membership]:
+    """Memberships the manager may revoke: where they manage users, ranking below them."""
+    if not scope_for(manager).manages_users:
+        return Membership.objects.none()
+    return memberships_in_scope_of(manager).filter(managed_role_q(scope_for(manager)))
+
+
+def users_in_scope_of(manager: User) -> QuerySet[User]:
     """Users holding at least one membership where the manager manages users."""
     scope = scope_for(manager)
     if not scope.manages_users:
         return User.objects.none()
-    if scope.everything:
+    if membership_in_scope_q(scope) is None:
         return User.objects.all()
-    inside = memberships_managed_by(manager).filter(user=OuterRef("pk"))
+    inside = memberships_in_scope_of(manager).filter(user=OuterRef("pk"))
     return User.objects.filter(Exists(inside))
+
+
+def users_managed_by(manager: User) -> QuerySet[User]:
+    """The accounts the manager manages as a whole (see the module's docstring); never
+    their own."""
+    scope = scope_for(manager)
+    managed = managed_role_q(scope)
+    held_beyond = Membership.objects.filter(user=OuterRef("pk")).exclude(managed)
+    held_lately_beyond = LoginEvent.objects.filter(
+        user=OuterRef("pk"),
+        kind=LoginEvent.Kind.ROLE_REVOKED,
+        at__gte=timezone.now() - settings.REVOKED_ROLE_HOLD,
+    ).exclude(managed)
+    return (
+        users_in_scope_of(manager)
+        .exclude(pk=manager.pk)
+        .exclude(Exists(held_beyond))
+        .exclude(Exists(held_lately_beyond))
+    )
 
 
 def user_get_for_manager(*, manager: User, user_id: int) -> User:
@@ -42,12 +80,17 @@ def membership_get_for_manager(*, manager: User, membership_id: int) -> Membersh
 
 
 def roles_grantable_by(manager: User) -> QuerySet[Role]:
-    scope = scope_for(manager)
-    if scope.everything:
-        return Role.objects.all()
-    top = max((rank for _prefix, rank in scope.manage_ranks), default=-1)
-    return Role.objects.filter(rank__lte=top)
+    return Role.objects.filter(rank__lt=scope_for(manager).top_manage_rank)
 
 
 def login_events_of(user: User, limit: int = 20) -> QuerySet[LoginEvent]:
-    return LoginEvent.objects.filter(user=user).select_related("by")[:limit]
+    return LoginEvent.objects.filter(user=user).select_related("by", "role", "area", "school")[
+        :limit
+    ]
+
+
+def enrolment_codes_usable() -> QuerySet[EnrolmentCode]:
+    """Enrolment codes neither expired nor void after too many wrong tries."""
+    return EnrolmentCode.objects.filter(
+        expires_at__gt=timezone.now(), failures__lt=settings.ENROLMENT_CODE_MAX_FAILURES
+    )

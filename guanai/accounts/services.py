@@ -1,18 +1,34 @@
 """Writes for users, memberships and the login audit log."""
 
+import secrets
+from dataclasses import dataclass
+
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 
-from guanai.accounts.models import LoginEvent, Membership, PasswordHistory, Role, ScopeKind, User
+from guanai.accounts.models import (
+    EnrolmentCode,
+    LoginEvent,
+    Membership,
+    PasswordHistory,
+    Role,
+    ScopeKind,
+    User,
+)
 from guanai.accounts.scope import scope_for
-from guanai.accounts.selectors import membership_get_for_manager, user_get_for_manager
+from guanai.accounts.selectors import (
+    enrolment_codes_usable,
+    membership_get_for_manager,
+    user_get_for_manager,
+)
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.core.errors import ApplicationError, NotInScope
 from guanai.core.http import client_address
@@ -25,6 +41,7 @@ def login_event_record(
     user: User | None,
     kind: str,
     by: User | None = None,
+    membership: Membership | None = None,
 ) -> LoginEvent:
     agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     return LoginEvent.objects.create(
@@ -34,14 +51,89 @@ def login_event_record(
         by=by,
         ip_address=client_address(request) if request is not None else None,
         user_agent=agent[:300],
+        role=membership.role if membership else None,
+        area=membership.area if membership else None,
+        school=membership.school if membership else None,
     )
 
 
 def account_event_record(
-    *, request: HttpRequest | None, user: User, kind: str, by: User | None = None
+    *,
+    request: HttpRequest | None,
+    user: User,
+    kind: str,
+    by: User | None = None,
+    membership: Membership | None = None,
 ) -> LoginEvent:
-    """An event of a known account: its second factor, password, lock (with who did it)."""
-    return login_event_record(request=request, username=user.username, user=user, kind=kind, by=by)
+    """An event of a known account: its second factor, password, lock (with who did it), a
+    role granted or revoked (with its place: a revocation still counts for a while when
+    deciding who manages the account, selectors.users_managed_by)."""
+    return login_event_record(
+        request=request,
+        username=user.username,
+        user=user,
+        kind=kind,
+        by=by,
+        membership=membership,
+    )
+
+
+@dataclass(frozen=True)
+class Handover:
+    """An account an administrator created or changed, and the one-time enrolment code to
+    hand its holder (with the initial password, if any): empty unless its roles require
+    two-factor login and it has no authenticator. Shown once; only its hash is kept."""
+
+    user: User
+    enrolment_code: str = ""
+
+
+# Letters and digits nobody confuses when reading them out (no 0/O, 1/I/L).
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_CODE_LENGTH = 12  # 59 bits
+
+
+def enrolment_code_normalised(code: str) -> str:
+    """As typed: any case, with or without the dashes and spaces it is shown with."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+@transaction.atomic
+def enrolment_code_issue(
+    *, user: User, issued_by: User | None, request: HttpRequest | None = None
+) -> str:
+    """A new one-time enrolment code for the account, replacing any earlier one."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(_CODE_LENGTH))
+    now = timezone.now()
+    EnrolmentCode.objects.update_or_create(
+        user=user,
+        defaults={
+            "code_hash": make_password(raw),
+            "issued_by": issued_by,
+            "issued_at": now,
+            "expires_at": now + settings.ENROLMENT_CODE_VALIDITY,
+            "failures": 0,
+        },
+    )
+    account_event_record(
+        request=request, user=user, kind=LoginEvent.Kind.ENROLMENT_CODE_ISSUED, by=issued_by
+    )
+    return "-".join(raw[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
+
+
+def handover_prepare(
+    *, user: User, by: User, request: HttpRequest | None, reset: bool = False
+) -> Handover:
+    """The account, with a new enrolment code if its roles require two-factor login and
+    it must enrol an authenticator: after a `reset`, or when it has none and no code is
+    waiting (a second role granted does not void the code handed over with the first)."""
+    if not Membership.objects.filter(user=user, role__privileged=True).exists():
+        return Handover(user)
+    if not reset:
+        waiting = enrolment_codes_usable().filter(user=user).exists()
+        if waiting or user_has_device(user, confirmed=True):
+            return Handover(user)
+    return Handover(user, enrolment_code_issue(user=user, issued_by=by, request=request))
 
 
 def _check_place(*, role: Role, area: Area | None, school: School | None) -> None:
@@ -66,17 +158,15 @@ def _check_place(*, role: Role, area: Area | None, school: School | None) -> Non
 def _check_grantable(
     *, granter: User, role: Role, area: Area | None, school: School | None
 ) -> None:
-    """The granter manages users at this place and holds a role at least as high."""
-    scope = scope_for(granter)
-    if scope.everything:
-        return
+    """The granter manages users at this place with a role ranking above this one: nobody
+    grants or revokes a role of their own rank (a county admin another county admin's)."""
     place_code = school.area_id if school is not None else (area.code if area else None)
-    top_rank = scope.grantable_rank(place_code) if place_code else -1
-    if top_rank < 0:
+    manage_rank = scope_for(granter).manage_rank(place_code)
+    if manage_rank < 0:
         raise NotInScope(_("该地区或学校不在您的管辖范围内。"), field="area")
-    if role.rank > top_rank:
+    if role.rank >= manage_rank:
         raise ApplicationError(
-            _("您不能授予比自己更高级别的角色（%(role)s）。") % {"role": role.label},
+            _("您只能授予或撤销比自己级别低的角色（%(role)s）。") % {"role": role.label},
             field="role",
         )
 
@@ -138,8 +228,10 @@ def user_create(
     role: Role,
     area: Area | None = None,
     school: School | None = None,
-) -> User:
-    """Create a user with their first membership; they change the password at first login."""
+    request: HttpRequest | None = None,
+) -> Handover:
+    """Create a user with their first membership; they change the password at first login,
+    and enrol an authenticator with the code handed over with it if their role needs one."""
     username = username.strip()
     # Scope first: someone who may not create this user learns nothing about names.
     _check_place(role=role, area=area, school=school)
@@ -152,8 +244,17 @@ def user_create(
     _password_set(user, password)
     user.save()
     _password_remember(user)
-    Membership.objects.create(user=user, role=role, area=area, school=school, granted_by=created_by)
-    return user
+    membership = Membership.objects.create(
+        user=user, role=role, area=area, school=school, granted_by=created_by
+    )
+    account_event_record(
+        request=request,
+        user=user,
+        kind=LoginEvent.Kind.ROLE_GRANTED,
+        by=created_by,
+        membership=membership,
+    )
+    return handover_prepare(user=user, by=created_by, request=request)
 
 
 @transaction.atomic
@@ -164,7 +265,10 @@ def membership_grant(
     role: Role,
     area: Area | None = None,
     school: School | None = None,
-) -> Membership:
+    request: HttpRequest | None = None,
+) -> Handover:
+    """Grant a role to an account the granter manages; a role needing two-factor login, to
+    an account without an authenticator, comes with an enrolment code to hand over."""
     user = user_get_for_manager(manager=granted_by, user_id=user_id)
     _check_place(role=role, area=area, school=school)
     _check_grantable(granter=granted_by, role=role, area=area, school=school)
@@ -173,19 +277,35 @@ def membership_grant(
     )
     if not created:
         raise ApplicationError(_("该用户已有这一角色分配。"))
-    return membership
+    account_event_record(
+        request=request,
+        user=user,
+        kind=LoginEvent.Kind.ROLE_GRANTED,
+        by=granted_by,
+        membership=membership,
+    )
+    return handover_prepare(user=user, by=granted_by, request=request)
 
 
 @transaction.atomic
-def membership_revoke(*, revoked_by: User, user_id: int, membership_id: int) -> None:
+def membership_revoke(
+    *, revoked_by: User, user_id: int, membership_id: int, request: HttpRequest | None = None
+) -> None:
+    """Revoke a role the revoker manages, even of an account they do not manage as a whole
+    (the county admin of another county volunteering in theirs)."""
+    # Only roles ranking below the revoker's there: not a fellow county admin's.
     membership = membership_get_for_manager(manager=revoked_by, membership_id=membership_id)
     if membership.user_id != user_id:
         raise Http404
-    _check_grantable(
-        granter=revoked_by, role=membership.role, area=membership.area, school=membership.school
-    )
     if membership.user_id == revoked_by.pk:
         raise ApplicationError(_("不能撤销自己的角色。"))
+    account_event_record(
+        request=request,
+        user=membership.user,
+        kind=LoginEvent.Kind.ROLE_REVOKED,
+        by=revoked_by,
+        membership=membership,
+    )
     membership.delete()
 
 
@@ -202,28 +322,13 @@ def password_change(
     account_event_record(request=request, user=user, kind=LoginEvent.Kind.PASSWORD_CHANGED)
 
 
-def check_manages_account(manager: User, subject: User) -> None:
-    """Acting on an account as a whole (lock, unlock, resets) needs authority *above* every
-    role it holds: a county admin may not lock a system administrator who also helps in a
-    village, nor take over a fellow county admin by resetting their password and phone."""
-    if subject.pk == manager.pk:
-        raise ApplicationError(_("不能对自己的账户执行此操作。"))
-    scope = scope_for(manager)
-    if scope.everything:
-        return
-    for membership in subject.memberships.select_related("role", "area", "school"):
-        place = membership.school or membership.area
-        code = place.area_id if isinstance(place, School) else (place.code if place else None)
-        if code is None or scope.grantable_rank(code) <= membership.role.rank:
-            raise ApplicationError(_("该用户持有您无权管理的角色，请联系上级管理员。"))
-
-
 @transaction.atomic
 def user_lock(*, locked_by: User, user_id: int, request: HttpRequest | None = None) -> User:
     """Stop an account at once: its sessions end at their next request (the backend refuses
-    inactive users)."""
+    inactive users). Like every act on an account as a whole, only by someone who manages
+    every role it holds and held lately (selectors.users_managed_by): a county admin does
+    not lock a system admin who also helps in a village, nor a fellow county admin."""
     user = user_get_for_manager(manager=locked_by, user_id=user_id)
-    check_manages_account(locked_by, user)
     user.is_active = False
     user.save(update_fields=["is_active"])
     account_event_record(request=request, user=user, kind=LoginEvent.Kind.ADMIN_LOCK, by=locked_by)
@@ -234,7 +339,6 @@ def user_lock(*, locked_by: User, user_id: int, request: HttpRequest | None = No
 def user_unlock(*, unlocked_by: User, user_id: int, request: HttpRequest | None = None) -> User:
     """Start an account again, and lift a lockout after failed logins."""
     user = user_get_for_manager(manager=unlocked_by, user_id=user_id)
-    check_manages_account(unlocked_by, user)
     user.is_active = True
     user.save(update_fields=["is_active"])
     axes_reset(username=user.username)
@@ -250,7 +354,6 @@ def user_password_reset(
 ) -> User:
     """A new initial password, which the user must change at their next login."""
     user = user_get_for_manager(manager=reset_by, user_id=user_id)
-    check_manages_account(reset_by, user)
     user.must_change_password = True
     _password_set(user, password, check_history=False)
     axes_reset(username=user.username)

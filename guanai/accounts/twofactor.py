@@ -3,15 +3,23 @@ Authenticator...) plus one-time recovery codes, through django-otp.
 
 Required for privileged roles (system and county level), optional for everyone else.
 A session counts as verified once django_otp.login() was called in it.
+
+A privileged account enrols its first authenticator only with the one-time enrolment code
+its administrator was shown (services.enrolment_code_issue): whoever learns the password of
+a new account, or of one whose second factor was reset, cannot bind their own phone to it.
 """
 
 import base64
 from dataclasses import dataclass
+from datetime import timedelta
 
 import segno
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device, verify_token
 from django_otp import login as otp_login
@@ -19,10 +27,17 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from guanai.accounts.models import LoginEvent, User
+from guanai.accounts.models import EnrolmentCode, LoginEvent, User
 from guanai.accounts.scope import scope_for
-from guanai.accounts.selectors import user_get_for_manager
-from guanai.accounts.services import account_event_record, check_manages_account, password_expired
+from guanai.accounts.selectors import enrolment_codes_usable, user_get_for_manager
+from guanai.accounts.services import (
+    Handover,
+    account_event_record,
+    enrolment_code_issue,
+    enrolment_code_normalised,
+    handover_prepare,
+    password_expired,
+)
 from guanai.core.errors import ApplicationError
 
 _TOTP_NAME = "authenticator"
@@ -37,6 +52,11 @@ def two_factor_enabled(user: User) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def enrolment_code_required(user: User) -> bool:
+    """A first authenticator for a privileged account needs its enrolment code."""
+    return two_factor_required(user) and not two_factor_enabled(user)
+
+
 @dataclass(frozen=True)
 class Enrolment:
     device: TOTPDevice
@@ -44,10 +64,16 @@ class Enrolment:
     qr_svg_uri: str
 
 
-def enrolment_start(*, user: User) -> Enrolment:
-    """The pending (unconfirmed) authenticator of this user, made on first call."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+def enrolment_start(*, user: User, device_id: int | None) -> Enrolment:
+    """The authenticator this session is enrolling (`device_id`, kept in the session), made
+    on first call. Each session gets a key of its own: a key shown to someone else who knew
+    the password never becomes the owner's authenticator. Keys a day old and never
+    confirmed go."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+    device = pending.filter(pk=device_id).first() if device_id is not None else None
     if device is None:
+        day_ago = timezone.now() - timedelta(days=1)
+        TOTPDevice.objects.filter(user=user, confirmed=False, created_at__lt=day_ago).delete()
         device = TOTPDevice.objects.create(user=user, name=_TOTP_NAME, confirmed=False)
     secret = base64.b32encode(device.bin_key).decode()
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -80,21 +106,72 @@ def _current_factor_check(user: User, token: str) -> None:
     )
 
 
-@transaction.atomic
+def _enrolment_code_refused() -> ApplicationError:
+    return ApplicationError(
+        _(
+            "绑定码不正确或已失效。绑定码由管理员提供，%(hours)d小时内有效，只能使用一次；"
+            "请向管理员索取新的绑定码。"
+        )
+        % {"hours": int(settings.ENROLMENT_CODE_VALIDITY.total_seconds() // 3600)},
+        field="enrolment_code",
+    )
+
+
+def _enrolment_code_check(*, request: HttpRequest, user: User, code: str) -> int:
+    """The id of the account's enrolment code, if `code` is it and it is still valid. A
+    wrong code is logged and counts against the code (void after a few), and both stay
+    though the enrolment fails."""
+    with transaction.atomic():
+        waiting = enrolment_codes_usable().select_for_update().filter(user=user).first()
+        if waiting is not None and check_password(
+            enrolment_code_normalised(code), waiting.code_hash
+        ):
+            return waiting.pk
+        if waiting is not None:
+            EnrolmentCode.objects.filter(pk=waiting.pk).update(failures=F("failures") + 1)
+        account_event_record(
+            request=request, user=user, kind=LoginEvent.Kind.ENROLMENT_CODE_FAILURE
+        )
+    raise _enrolment_code_refused()
+
+
 def enrolment_confirm(
-    *, request: HttpRequest, user: User, token: str, current_token: str = ""
+    *,
+    request: HttpRequest,
+    user: User,
+    device_id: int | None,
+    token: str,
+    current_token: str = "",
+    enrolment_code: str = "",
 ) -> list[str]:
-    """Check the first code from the app; the new authenticator replaces any old one (given
-    a code of the old one), the session counts as verified, and fresh recovery codes are
-    returned (shown once)."""
+    """Check the first code from the session's new authenticator (`device_id`), given a
+    code of the old one when replacing it, or the enrolment code when a privileged account
+    enrols its first. The new one replaces any old one, the session counts as verified, and
+    fresh recovery codes are returned (shown once)."""
+    code_id = None
     if two_factor_enabled(user):
         _current_factor_check(user, current_token)
-    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    elif two_factor_required(user):
+        code_id = _enrolment_code_check(request=request, user=user, code=enrolment_code)
+    return _enrolment_finish(
+        request=request, user=user, device_id=device_id, token=token, code_id=code_id
+    )
+
+
+@transaction.atomic
+def _enrolment_finish(
+    *, request: HttpRequest, user: User, device_id: int | None, token: str, code_id: int | None
+) -> list[str]:
+    pending = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False)
+    device = pending.filter(pk=device_id).first() if device_id is not None else None
     if device is None or not device.verify_token(_digits(token)):
         raise ApplicationError(
             _("动态码不正确。请确认手机时间准确，并输入验证器中当前显示的6位数字。"),
             field="token",
         )
+    # Used once: another request may just have used it.
+    if code_id is not None and not EnrolmentCode.objects.filter(pk=code_id).delete()[0]:
+        raise _enrolment_code_refused()
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -158,13 +235,29 @@ def two_factor_disable(*, request: HttpRequest, user: User, current_token: str) 
 
 
 @transaction.atomic
-def two_factor_reset(*, reset_by: User, user_id: int, request: HttpRequest | None = None) -> User:
-    """For a lost phone: the user enrols again at their next login (if their role requires)."""
+def two_factor_reset(
+    *, reset_by: User, user_id: int, request: HttpRequest | None = None
+) -> Handover:
+    """For a lost phone: the authenticator and recovery codes go. If their roles require
+    two-factor login, the user enrols again at their next login with the enrolment code
+    returned (a new one each time: also for an account whose code expired unused)."""
     user = user_get_for_manager(manager=reset_by, user_id=user_id)
-    check_manages_account(reset_by, user)
     _devices_delete(user)
     account_event_record(request=request, user=user, kind=LoginEvent.Kind.OTP_RESET, by=reset_by)
-    return user
+    return handover_prepare(user=user, by=reset_by, request=request, reset=True)
+
+
+@transaction.atomic
+def enrolment_code_from_console(*, user: User, reset: bool) -> str:
+    """An enrolment code issued at the server's console (manage.py enrolment_code), for the
+    accounts nobody in the system ranks above: a system admin's, new or with a lost phone
+    (`reset` removes the authenticator and recovery codes first)."""
+    if reset:
+        _devices_delete(user)
+        account_event_record(request=None, user=user, kind=LoginEvent.Kind.OTP_RESET)
+    elif two_factor_enabled(user):
+        raise ApplicationError(_("该账户已绑定验证器；手机丢失时请加 --reset 重置。"))
+    return enrolment_code_issue(user=user, issued_by=None)
 
 
 def _devices_delete(user: User) -> None:

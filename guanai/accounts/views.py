@@ -28,12 +28,16 @@ from guanai.accounts.forms import (
 )
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import (
+    enrolment_codes_usable,
     login_events_of,
+    memberships_in_scope_of,
     memberships_managed_by,
     user_get_for_manager,
+    users_in_scope_of,
     users_managed_by,
 )
 from guanai.accounts.services import (
+    Handover,
     membership_grant,
     membership_revoke,
     password_change,
@@ -50,6 +54,11 @@ from guanai.core.types import AuthedRequest
 PAGE_SIZE = 50
 # Recovery codes wait here between enrolment and the page that shows them, once.
 _NEW_CODES = "guanai_new_recovery_codes"
+# The authenticator this session is enrolling (twofactor.enrolment_start).
+_PENDING_DEVICE = "guanai_pending_device"
+# An enrolment code waits here (on the server) for the administrator's next view of the
+# account's page, which shows it once.
+_HANDOVER = "guanai_enrolment_code"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -177,27 +186,36 @@ def two_factor_setup(request: AuthedRequest) -> HttpResponse:
     replacing = twofactor.two_factor_enabled(user)
     if replacing and not user.is_verified():  # type: ignore[attr-defined]
         return _to_next_step(request)
-    form = EnrolmentForm(request.POST or None, replacing=replacing)
+    form = EnrolmentForm(
+        request.POST or None,
+        replacing=replacing,
+        needs_code=twofactor.enrolment_code_required(user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             codes = twofactor.enrolment_confirm(
                 request=request,
                 user=user,
+                device_id=request.session.get(_PENDING_DEVICE),
                 token=form.cleaned_data["token"],
                 current_token=form.cleaned_data.get("current_token", ""),
+                enrolment_code=form.cleaned_data.get("enrolment_code", ""),
             )
         except ApplicationError as error:
             _show_error(form, error)
         else:
+            request.session.pop(_PENDING_DEVICE, None)
             request.session[_NEW_CODES] = codes
             query = f"?{urlencode({'next': _next_url(request)})}" if _next_url(request) else ""
             return redirect(reverse("accounts:recovery_codes") + query)
+    enrolment = twofactor.enrolment_start(user=user, device_id=request.session.get(_PENDING_DEVICE))
+    request.session[_PENDING_DEVICE] = enrolment.device.pk
     return render(
         request,
         "accounts/two_factor_setup.html",
         {
             "form": form,
-            "enrolment": twofactor.enrolment_start(user=user),
+            "enrolment": enrolment,
             "required": twofactor.two_factor_required(user),
             "next": _next_url(request),
         },
@@ -241,22 +259,51 @@ def two_factor_disable(request: AuthedRequest) -> HttpResponse:
     return redirect("accounts:my_account")
 
 
+def _handover_keep(request: AuthedRequest, handover: Handover) -> None:
+    if handover.enrolment_code:
+        request.session[_HANDOVER] = {"user": handover.user.pk, "code": handover.enrolment_code}
+
+
+def _handover_take(request: AuthedRequest, user_id: int) -> str:
+    """The enrolment code issued for this account, once."""
+    waiting = request.session.get(_HANDOVER)
+    if not waiting or waiting["user"] != user_id:
+        return ""
+    del request.session[_HANDOVER]
+    return str(waiting["code"])
+
+
 @require_GET
 def user_list(request: AuthedRequest) -> HttpResponse:
+    """Everyone holding a role where the user manages users: the accounts they manage open
+    on a page of their own; of the others (a fellow county admin, another county's admin
+    volunteering here) only the roles held here are shown, and revoked here."""
     if not scope_for(request.user).manages_users:
         raise Http404
     form = UserFilterForm(request.GET)
-    users = users_managed_by(request.user)
+    users = users_in_scope_of(request.user)
     if form.is_valid() and (query := form.cleaned_data["q"].strip()):
         users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
     users = users.prefetch_related(
         Prefetch(
             "memberships",
-            queryset=memberships_managed_by(request.user),
+            queryset=memberships_in_scope_of(request.user),
             to_attr="visible_memberships",
-        )
+        ),
+        Prefetch(
+            "memberships",
+            queryset=memberships_managed_by(request.user),
+            to_attr="revocable_memberships",
+        ),
     ).order_by("username")
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+    managed = set(
+        users_managed_by(request.user)
+        .filter(pk__in=[listed.pk for listed in page])
+        .values_list("pk", flat=True)
+    )
+    for listed in page:
+        listed.account_managed = listed.pk in managed  # type: ignore[attr-defined]
     return render(request, "accounts/user_list.html", {"form": form, "page": page})
 
 
@@ -267,28 +314,35 @@ def user_new(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_create(created_by=request.user, **form.cleaned_data)
+            handover = user_create(created_by=request.user, request=request, **form.cleaned_data)
         except ApplicationError as error:
             _show_error(form, error)
         else:
-            messages.success(request, _("已创建用户“%(name)s”。") % {"name": user.username})
-            return redirect("accounts:user_detail", user_id=user.pk)
+            _handover_keep(request, handover)
+            messages.success(
+                request, _("已创建用户“%(name)s”。") % {"name": handover.user.username}
+            )
+            return redirect("accounts:user_detail", user_id=handover.user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
+    """An account the user manages as a whole: its state, roles and login log; granting."""
     user = user_get_for_manager(manager=request.user, user_id=user_id)
     form = PlaceFields(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            membership_grant(granted_by=request.user, user_id=user.pk, **form.cleaned_data)
+            handover = membership_grant(
+                granted_by=request.user, user_id=user.pk, request=request, **form.cleaned_data
+            )
         except ApplicationError as error:
             _show_error(form, error)
         else:
+            _handover_keep(request, handover)
             messages.success(request, _("已分配角色。"))
             return redirect("accounts:user_detail", user_id=user.pk)
-    return render(
+    response = render(
         request,
         "accounts/user_detail.html",
         {
@@ -297,9 +351,15 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
             "form": form,
             "reset_form": PasswordResetForm(),
             "two_factor_enabled": twofactor.two_factor_enabled(user),
+            "two_factor_required": twofactor.two_factor_required(user),
+            "enrolment_code_waiting": enrolment_codes_usable().filter(user=user).first(),
+            "enrolment_code": _handover_take(request, user.pk),
+            "enrolment_code_hours": int(settings.ENROLMENT_CODE_VALIDITY.total_seconds() // 3600),
             "login_events": login_events_of(user, limit=10),
         },
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -314,7 +374,10 @@ def user_account_action(request: AuthedRequest, user_id: int, action: str) -> Ht
             user_unlock(unlocked_by=request.user, user_id=user.pk, request=request)
             done = _("已启用该账户，并解除了登录失败锁定。")
         elif action == "reset-2fa":
-            twofactor.two_factor_reset(reset_by=request.user, user_id=user.pk, request=request)
+            handover = twofactor.two_factor_reset(
+                reset_by=request.user, user_id=user.pk, request=request
+            )
+            _handover_keep(request, handover)
             done = _("已重置二次验证；该用户下次登录时须重新绑定验证器。")
         else:
             raise Http404
@@ -348,11 +411,16 @@ def user_password_reset_view(request: AuthedRequest, user_id: int) -> HttpRespon
 
 @require_POST
 def membership_delete(request: AuthedRequest, user_id: int, membership_id: int) -> HttpResponse:
-    user = user_get_for_manager(manager=request.user, user_id=user_id)
+    """Revoke a role the user manages: on the account's page, or, for an account they do not
+    manage as a whole, on the user list."""
     try:
-        membership_revoke(revoked_by=request.user, user_id=user.pk, membership_id=membership_id)
+        membership_revoke(
+            revoked_by=request.user, user_id=user_id, membership_id=membership_id, request=request
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("已撤销角色。"))
-    return redirect("accounts:user_detail", user_id=user.pk)
+    if users_managed_by(request.user).filter(pk=user_id).exists():
+        return redirect("accounts:user_detail", user_id=user_id)
+    return redirect("accounts:user_list")

@@ -9,11 +9,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import make_user
 from guanai.accounts.models import LoginEvent, User
+from guanai.accounts.services import enrolment_code_issue
+from guanai.accounts.twofactor import enrolment_code_required
 
 PASSWORD = "Minzheng#2026"
 LOGIN = reverse("accounts:login")
@@ -53,10 +55,17 @@ def log_in(client: Client, user: User, next_url: str = ""):
     return client.post(LOGIN, data)
 
 
+def handed_over(user: User) -> dict[str, str]:
+    """The enrolment code an administrator hands a privileged account (test_enrolment_code)."""
+    if not enrolment_code_required(user):
+        return {}
+    return {"enrolment_code": enrolment_code_issue(user=user, issued_by=None)}
+
+
 def enrol(client: Client, user: User) -> list[str]:
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    response = client.post(SETUP, {"token": code_for(device)})
+    response = client.post(SETUP, {"token": code_for(device), **handed_over(user)})
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     return re.findall(r'<li class="col">(\w+)</li>', page)
@@ -79,7 +88,7 @@ def test_a_wrong_first_code_does_not_enrol(county_admin):
     client = Client()
     log_in(client, county_admin)
     client.get(SETUP)
-    response = client.post(SETUP, {"token": "000000"})
+    response = client.post(SETUP, {"token": "000000", **handed_over(county_admin)})
     assert "动态码不正确" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=county_admin, confirmed=True).exists()
     assert client.get(HOME)["Location"] == SETUP
@@ -233,6 +242,11 @@ def test_changing_phones_needs_a_code_of_the_old_one(county_admin):
     response = client.post(SETUP, {"token": code_for(new)})
     assert response.status_code == 200
     assert TOTPDevice.objects.filter(pk=old.pk, confirmed=True).exists()
+    # That failure slows down the next guess at a current code, as at login.
+    assert StaticDevice.objects.get(user=county_admin).throttling_failure_count == 1
+    StaticDevice.objects.filter(user=county_admin).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(minutes=5)
+    )
     # The owner, with a recovery code in place of the old phone.
     response = client.post(SETUP, {"token": code_for(new, 1), "current_token": codes[0]})
     assert response.status_code == 302

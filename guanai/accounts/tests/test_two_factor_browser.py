@@ -1,5 +1,6 @@
 """A county admin enrols two-factor login on a phone: the QR code renders under the CSP,
-the key typed by hand gives the code, the recovery codes are shown, then the system opens."""
+the key typed by hand gives the code, with the enrolment code their administrator handed
+over, the recovery codes are shown, then the system opens."""
 
 import base64
 import re
@@ -11,6 +12,7 @@ from django_otp.oath import TOTP
 from conftest import BROWSER_PASSWORD as PASSWORD
 from conftest import artifact
 from guanai.accounts.models import Membership, Role, User
+from guanai.accounts.services import enrolment_code_issue
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +36,7 @@ def code_from_key(key: str) -> str:
 
 
 def test_a_county_admin_enrols_an_authenticator_on_a_phone(phone, live_server, county_admin):
+    handed_over = enrolment_code_issue(user=county_admin, issued_by=None)
     phone.goto(f"{live_server.url}/")
     phone.fill("#id_username", "wangkezhang")
     phone.fill("#id_password", PASSWORD)
@@ -46,6 +49,7 @@ def test_a_county_admin_enrols_an_authenticator_on_a_phone(phone, live_server, c
     assert box["x"] + box["width"] <= 390  # fits the phone's width
     phone.screenshot(path=str(artifact("phone-two-factor-setup.png")), full_page=True)
 
+    phone.fill("#id_enrolment_code", handed_over)
     phone.fill("#id_token", code_from_key(phone.inner_text("[data-testid=otp-secret]")))
     phone.click("form:has(#id_token) button[type=submit]")
     phone.wait_for_url(re.compile(r"/account/2fa/codes/"))

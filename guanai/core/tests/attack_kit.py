@@ -21,7 +21,7 @@ from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 from PIL import Image
 
 from conftest import Kids, Places, make_child, make_id_number, make_user
-from guanai.accounts.models import Membership, User
+from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.children.consent.services import consent_record, photo_upload
 from guanai.children.models import Child
@@ -56,12 +56,16 @@ class World:
     consent_inside: int  # photo consent for the child of 长滩村, who has a photo
     # 青川县 (county B), outside every persona's scope but the system admin's.
     outsider: User  # the village director of 城郊村
+    # The county admin of 青川县, who also volunteers in 长滩村: their account is not county
+    # A's to see or act on, only that volunteering (accounts/tests/test_account_authority.py).
+    visitor: User
     children_outside: list[int]  # approved (with a photo), pending, exited
     batches_outside: list[int]
     consents_outside: list[int]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def membership(self, user: User) -> int:
+        """The user's highest membership."""
         return Membership.objects.filter(user=user).values_list("pk", flat=True)[0]
 
 
@@ -93,11 +97,13 @@ PARAMETERS: dict[str, Parameter] = {
     "school_id": Parameter(
         IntConverter, lambda w: [w.places.school.pk], lambda w: [w.places.other_county_school.pk]
     ),
-    "user_id": Parameter(IntConverter, lambda w: [w.insider.pk], lambda w: [w.outsider.pk]),
+    "user_id": Parameter(
+        IntConverter, lambda w: [w.insider.pk], lambda w: [w.outsider.pk, w.visitor.pk]
+    ),
     "membership_id": Parameter(
         IntConverter,
         lambda w: [w.membership(w.insider)],
-        lambda w: [w.membership(w.outsider)],
+        lambda w: [w.membership(w.outsider), w.membership(w.visitor)],
     ),
     "batch_id": Parameter(IntConverter, lambda w: [w.batch_inside.pk], lambda w: w.batches_outside),
     "consent_id": Parameter(
@@ -138,6 +144,10 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
     undoing or importing them would do something, a consent and a photo."""
     b_village = places.other_county_village
     outsider = make_user("qingchuan_director", role="village_director", area=b_village)
+    visitor = make_user("qingchuan_admin", role="county_admin", area=places.other_county)
+    Membership.objects.create(
+        user=visitor, role=Role.objects.get(code="volunteer"), area=places.village
+    )
     pending = make_child(
         b_village,
         name="钱待审",
@@ -161,6 +171,7 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         batch_inside=_batch(cast["county_admin"], places.county.prefix, "checked"),
         consent_inside=consent_and_photo(cast["county_admin"], kids.village),
         outsider=outsider,
+        visitor=visitor,
         children_outside=[kids.other_county.pk, pending.pk, exited.pk],
         batches_outside=[
             _batch(outsider, b_village.code, "checked").pk,

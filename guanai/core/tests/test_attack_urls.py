@@ -100,8 +100,8 @@ def snapshot(world: World) -> list[list[dict]]:
     querysets = [
         children,
         Person.objects.filter(pk__in=person_ids),
-        User.objects.filter(pk=world.outsider.pk),
-        Membership.objects.filter(user=world.outsider),
+        User.objects.filter(pk__in=[world.outsider.pk, world.visitor.pk]),
+        Membership.objects.filter(user__in=[world.outsider, world.visitor]),
         ImportBatch.objects.filter(pk__in=world.batches_outside),
         School.objects.filter(pk=world.places.other_county_school.pk),
         Area.objects.filter(code__startswith=world.places.other_county.prefix),
@@ -114,7 +114,12 @@ def snapshot(world: World) -> list[list[dict]]:
 
 def secrets_of_county_b(world: World) -> list[str]:
     names = list(Child.objects.filter(pk__in=world.children_outside).values_list("name", flat=True))
-    return [*names, world.places.other_county_school.name, world.outsider.username]
+    return [
+        *names,
+        world.places.other_county_school.name,
+        world.outsider.username,
+        world.visitor.username,
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)
