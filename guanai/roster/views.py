@@ -57,6 +57,14 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     except ApplicationError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     form = ChildFilterForm(params)
+    if not form.is_valid():
+        # The list shows its default for a filter it cannot read; an export would then hand
+        # out every child in scope while the log recorded the filter asked for.
+        return HttpResponse(
+            _("筛选条件有误，未导出。请回到儿童名册重新筛选后再导出。"),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     child_filter_, sort = form.to_filter()
     access = ChildAccess.REVEAL if full else ChildAccess.VIEW
     today = timezone.localdate()
