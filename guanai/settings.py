@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "guanai.children",
     "guanai.roster",
     "guanai.retention",
+    "guanai.conflicts",
     "guanai.demo",
 ]
 
@@ -225,6 +226,11 @@ RATE_LIMITS = {
     "photo": (env_int("GUANAI_RATE_PHOTO_PER_HOUR", 200), 3600),
     "lookup": (env_int("GUANAI_RATE_LOOKUP_PER_HOUR", 120), 3600),
 }
+
+# ID numbers a user may type in a day that records outside their reach hold (held for the
+# county to verify, guanai/conflicts): one more stops their roster check or form, and alerts
+# their county admin. Counted across files and forms.
+CONFLICT_LIMIT = env_int("GUANAI_CONFLICT_LIMIT", 5)
 
 HTTPS_ONLY = env_bool("GUANAI_HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS_ONLY

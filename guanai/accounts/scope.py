@@ -99,6 +99,20 @@ class Scope:
         return frozenset(prefix for prefix, _rank in self.manage_ranks)
 
     @property
+    def editing_prefix(self) -> str:
+        """Where the user registers children: the area of their first membership that may,
+        or its school's area. That area's administrator oversees what they submit: their
+        import batches and the ID numbers held for the county to verify."""
+        for grant in self.child_grants:
+            if ChildAccess.EDIT in grant.access:
+                if grant.area_prefix:
+                    return grant.area_prefix
+                for membership in self.memberships:
+                    if membership.school is not None and membership.school.pk == grant.school_id:
+                        return str(membership.school.area.prefix)
+        return ""
+
+    @property
     def manages_schools(self) -> bool:
         return self.everything or bool(self.school_manage_prefixes)
 

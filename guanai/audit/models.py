@@ -14,6 +14,8 @@ class AccessEvent(models.Model):
         REVEAL = "reveal", _("查看完整信息")
         EXPORT = "export", _("导出")
         VIEW = "view", _("查看档案")
+        # An ID number typed that a record outside the user's reach holds (guanai/conflicts).
+        CONFLICT = "conflict", _("身份冲突")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

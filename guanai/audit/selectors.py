@@ -148,6 +148,8 @@ def _target_label(target: str) -> str:
     labels = {"roster": _("花名册"), "access_log": _("访问日志")}
     if target.startswith("child:"):
         return _("无权查看或已删除的儿童")
+    if target.startswith("conflict:"):
+        return _("身份冲突待核实")
     kind, _sep, ident = target.partition(":")
     if kind == "import_batch":
         return _("花名册导入 #%(id)s") % {"id": ident}

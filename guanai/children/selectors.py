@@ -116,6 +116,62 @@ def person_editable_by(user: User, person: Person) -> bool:
     return children.exists() and not children.exclude(pk__in=editable).exists()
 
 
+# A child's family, as children_of_persons joins it.
+FAMILY_SLOTS = ("father", "mother", "guardian", "grandparent")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A record outside a user's reach that holds an ID number: a child (`role` "child"),
+    or a family member of one (`role` their place in that child's family); and where that
+    child is held, to say whom to ask (never shown with the child)."""
+
+    child_id: int | None
+    role: str
+    village_id: str
+    school_id: int | None = None
+
+
+def id_numbers_held_out_of_reach(user: User, indexes: Iterable[str]) -> dict[str, Holder]:
+    """Which of these ID-number indexes a record the user may not edit holds, as a child's
+    own number or a family member's, whichever the number was typed for: a child the user
+    may not edit, or a family member of one. The user is told only the one neutral answer
+    (children.services.IdentityConflictError), whatever and wherever the record is."""
+    wanted = sorted({index for index in indexes if index})
+    if not wanted:
+        return {}
+    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
+    found: dict[str, Holder] = {}
+    for pk, index, village, school in (
+        children_with_id_numbers(wanted)
+        .exclude(pk__in=editable)
+        .order_by("pk")
+        .values_list("pk", "id_number_index", "village_id", "school_id")
+    ):
+        found.setdefault(index, Holder(pk, "child", village, school))
+    persons = dict(persons_with_id_numbers(wanted).values_list("pk", "id_number_index"))
+    if persons:
+        family = (
+            children_of_persons(persons_with_id_numbers(wanted))
+            .exclude(pk__in=editable)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "village_id",
+                "school_id",
+                "father_id",
+                "mother_id",
+                "guardian_id",
+                "grandparent_links__person_id",
+            )
+        )
+        for pk, village, school, *members in family:
+            for role, person_id in zip(FAMILY_SLOTS, members, strict=True):
+                if person_id in persons:
+                    found.setdefault(persons[person_id], Holder(pk, role, village, school))
+    return found
+
+
 # --- reads for the system's own bookkeeping -------------------------------------------------
 # Unscoped, and never for showing a child: which county a record belongs to, the family a
 # removal takes along, the children a retention run is due to anonymise.
@@ -139,6 +195,11 @@ def persons_orphaned() -> QuerySet[Person]:
         ~Exists(Child.objects.filter(guardian=OuterRef("pk"))),
         ~Exists(Grandparent.objects.filter(person=OuterRef("pk"))),
     )
+
+
+def child_ids_existing(child_ids: Iterable[int]) -> set[int]:
+    """Those of these children still on file (removed ones: an import undone)."""
+    return set(Child.objects.filter(pk__in=list(child_ids)).values_list("pk", flat=True))
 
 
 def family_of(child_ids: Iterable[int]) -> set[int]:

@@ -37,9 +37,12 @@ from guanai.children.selectors import (
     children_of_persons,
     children_visible_to,
     children_with_id_numbers,
+    id_numbers_held_out_of_reach,
     person_editable_by,
     persons_with_id_numbers,
 )
+from guanai.conflicts.models import Slot, Source
+from guanai.conflicts.services import Claim, conflicts_hold
 from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
 
@@ -300,6 +303,8 @@ def _person_resolve(
     elif person is None and current is not None and not current.id_number_index:
         person = current  # an ID number added to a record that had none
     if person is not None and not settled and not person_editable_by(user, person):
+        if current is None or person.pk != current.pk:
+            raise IdentityConflictError(label=label)  # claimed by ID number
         raise ApplicationError(
             _(
                 "%(who)s：该家庭成员也登记在您管辖范围以外的儿童档案中，不能在这里修改，请联系县民政局。"
@@ -339,16 +344,101 @@ def _propagate(person: Person, *, by: User, subject: str, changes: list, child: 
 # --- children ------------------------------------------------------------------------------
 
 
-def _check_id_free(child: Child) -> None:
+# --- ID numbers held out of the user's reach ----------------------------------------------
+
+
+def identity_conflict_message() -> str:
+    """The one answer to an ID number that a record outside the user's reach holds: the
+    same whether that record is a child or a family member, in the next village or in
+    another county, so that typing numbers tells nothing of who holds them."""
+    return _("该身份证号码需由县民政局核实，已暂存待处理。")
+
+
+class IdentityConflictError(ApplicationError):
+    """An ID number held out of the user's reach, refused with the one neutral message
+    (after the family member's label, when it was typed for one)."""
+
+    def __init__(self, *, label: str = "", field: str | None = None) -> None:
+        message = identity_conflict_message()
+        super().__init__(f"{label}：{message}" if label else message, field=field)
+
+
+def _typed_numbers(
+    child: Child | None,
+    data: Mapping[str, Any],
+    family: Mapping[str, Mapping[str, Any] | None],
+) -> list[tuple[str, str, str]]:
+    """(slot, number, family member's name) of the ID numbers typed into an entry that
+    the child, or that family slot, does not hold already."""
+    typed = []
+    number = normalize_id_number(data.get("id_number") or "")
+    if number and (child is None or id_index(number) != child.id_number_index):
+        typed.append((Slot.CHILD.value, number, ""))
+    for role in FAMILY_ROLES:
+        person = family.get(role) or {}
+        number = normalize_id_number(person.get("id_number") or "")
+        current: Person | None = getattr(child, role) if child is not None else None
+        if not number or not (person.get("name") or "").strip():
+            continue
+        if current is None or id_index(number) != current.id_number_index:
+            typed.append((role, number, person["name"]))
+    return typed
+
+
+def _claims_hold(
+    user: User,
+    *,
+    child: Child | None,
+    data: Mapping[str, Any],
+    family: Mapping[str, Mapping[str, Any] | None],
+) -> None:
+    """Hold for the county the ID numbers typed into an entry that records outside the
+    user's reach hold (guanai/conflicts), and refuse the entry with the one neutral
+    message; past the day's limit, with the limit's (ConflictLimitReached).
+
+    Before the entry's own transaction, which the refusal rolls back: what is held and
+    logged stays."""
+    typed = _typed_numbers(child, data, family)
+    if not typed:
+        return
+    holders = id_numbers_held_out_of_reach(user, {id_index(number) for _s, number, _n in typed})
+    claims = [
+        Claim(
+            typed_for=slot,
+            id_number=number,
+            index=id_index(number),
+            holder=holders[id_index(number)],
+            child_name=data.get("name") or (child.name if child is not None else ""),
+            person_name=name,
+            birth_date=data.get("birth_date") or (child.birth_date if child is not None else None),
+            village=data.get("village") or (child.village if child is not None else None),
+        )
+        for slot, number, name in typed
+        if id_index(number) in holders
+    ]
+    if not claims:
+        return
+    source = Source.CHILD_NEW if child is None else Source.CHILD_EDIT
+    conflicts_hold(user=user, claims=claims, source=source, edited_child=child)
+    first = claims[0].typed_for
+    if first == Slot.CHILD:
+        raise IdentityConflictError(field="id_number")
+    raise IdentityConflictError(label=str(ROLE_LABELS[first]))
+
+
+def _check_id_free(user: User, child: Child) -> None:
     if not child.id_number_index:
         return
     taken = children_with_id_numbers([child.id_number_index]).exclude(pk=child.pk)
-    if taken.exists():
-        # Say no more than that it exists: the other record may be outside the user's scope.
-        raise ApplicationError(
-            _("该身份证号码已有儿童档案，请勿重复登记；如儿童已迁入本地，请联系原所在地办理迁移。"),
-            field="id_number",
-        )
+    if not taken.exists():
+        return
+    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
+    if taken.exclude(pk__in=editable).exists():
+        raise IdentityConflictError(field="id_number")
+    raise ApplicationError(
+        _("该身份证号码已有儿童档案，在您的管辖范围内，请勿重复登记，可在儿童名册中查找。"),
+        field="id_number",
+    )
 
 
 def _check_in_scope(user: User, child: Child) -> None:
@@ -528,7 +618,6 @@ def persons_orphaned_delete(person_ids: set[int]) -> set[int]:
     return held
 
 
-@transaction.atomic
 def child_create(
     *,
     user: User,
@@ -536,7 +625,20 @@ def child_create(
     family: Mapping[str, Mapping[str, Any] | None],
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
-    """Register a child. Entries by village directors and schools wait for review."""
+    """Register a child. Entries by village directors and schools wait for review. An ID
+    number held out of the user's reach is held for the county (IdentityConflictError)."""
+    _claims_hold(user, child=None, data=data, family=family)
+    return _child_create(user=user, data=data, family=family, grandparents=grandparents)
+
+
+@transaction.atomic
+def _child_create(
+    *,
+    user: User,
+    data: Mapping[str, Any],
+    family: Mapping[str, Mapping[str, Any] | None],
+    grandparents: list[GrandparentInput] | None = None,
+) -> Child:
     child = Child(created_by=user)
     for field in CHILD_FIELDS:
         if field in data:
@@ -549,7 +651,7 @@ def child_create(
         )
         setattr(child, role, person)
     child_derive(child)
-    _check_id_free(child)
+    _check_id_free(user, child)
     child.review_state = ReviewState.PENDING
     child.save()
     _check_in_scope(user, child)
@@ -580,7 +682,8 @@ def children_create_many(
     """Register many children at once (a roster import): the same rules as child_create —
     scope, review, history, shared parents — in a handful of statements instead of a dozen
     per child. Each entry is (child data, family). Entries naming a family member already
-    held go through child_create, which decides whether that record may be attached.
+    held go through child_create's rules, which decide whether that record may be attached
+    (the caller has held the numbers out of reach: the roster check).
     """
     indexes = {
         id_index(person["id_number"])
@@ -599,7 +702,7 @@ def children_create_many(
             person and person.get("id_number") and id_index(person["id_number"]) in held
             for person in family.values()
         ):
-            singles.append(child_create(user=user, data=data, family=family))
+            singles.append(_child_create(user=user, data=data, family=family))
             continue
         child = _CHILDREN.make(
             **{
@@ -653,7 +756,6 @@ def children_create_many(
     return children + singles
 
 
-@transaction.atomic
 def child_update(
     *,
     user: User,
@@ -662,7 +764,24 @@ def child_update(
     family: Mapping[str, Mapping[str, Any] | None] | None = None,
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
+    """Change a child's file. An ID number held out of the user's reach is held for the
+    county (IdentityConflictError)."""
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
+    _claims_hold(user, child=child, data=data, family=family or {})
+    return _child_update(
+        user=user, child=child, data=data, family=family, grandparents=grandparents
+    )
+
+
+@transaction.atomic
+def _child_update(
+    *,
+    user: User,
+    child: Child,
+    data: Mapping[str, Any],
+    family: Mapping[str, Mapping[str, Any] | None] | None = None,
+    grandparents: list[GrandparentInput] | None = None,
+) -> Child:
     before = _snapshot(child, CHILD_FIELDS)
     for field in CHILD_FIELDS:
         # Secret fields left blank keep their value (forms never show them in clear).
@@ -671,7 +790,7 @@ def child_update(
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     family_saved = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
     child_derive(child)
-    _check_id_free(child)
+    _check_id_free(user, child)
     changes = _diff(child, before, CHILD_FIELDS)
     material = family_saved.changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
     child.save()

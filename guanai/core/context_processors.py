@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.audit.selectors import may_search_access_log
+from guanai.conflicts.selectors import may_resolve_conflicts
 from guanai.retention.selectors import manages_retention
 
 
@@ -29,6 +30,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("accounts:user_list", _("用户管理"), "bi-people", "accounts:user"))
     if may_search_access_log(user):
         items.append(("audit:access_log", _("访问日志"), "bi-journal-text", "audit:access_log"))
+    if may_resolve_conflicts(user):
+        items.append(
+            ("conflicts:conflict_list", _("身份冲突"), "bi-person-exclamation", "conflicts:")
+        )
     if manages_retention(scope):
         items.append(("retention:policy_list", _("保留期限"), "bi-hourglass-split", "retention:"))
     items.append(("accounts:my_account", _("我的账号"), "bi-person-circle", "accounts:my_"))

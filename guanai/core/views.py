@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.selectors import area_roots_for_user, areas_visible_to, schools_visible_to
 from guanai.children.selectors import child_counts
+from guanai.conflicts.selectors import alerts_open_for
 from guanai.core.types import AuthedRequest
 
 
@@ -35,6 +36,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "roots": area_roots_for_user(request.user)[:50],
             "level_counts": level_counts,
             "school_count": schools_visible_to(request.user).count(),
+            "alerts": list(alerts_open_for(request.user)[:20]),
         },
     )
 

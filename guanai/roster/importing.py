@@ -1,9 +1,11 @@
 """Importing a roster: a dry run that sorts every row, then writing the valid ones.
 
-Rows are matched to children already held through the blind index of their ID number,
-across everything the system holds: the same child is updated (with history) or left
-unchanged, never registered twice. A child held by a village or school outside the
-importer's reach, or the same child twice in one file, is a conflict reported on its row.
+Rows are matched to the children the importer may edit through the blind index of their
+ID number: the same child is updated (with history) or left unchanged, never registered
+twice. An ID number that a record outside the importer's reach holds, in any of the row's
+ID columns (a child of another village, school or county, or a family member of one), is
+a fault told in one neutral sentence whatever holds it, and is held for the county
+(guanai/conflicts). The same child twice in one file is a fault naming the other row.
 Rows without an ID number are matched by village, name and birth date.
 
 The file is read, checked and (when writing) written `BATCH` rows at a time, each batch in
@@ -28,10 +30,8 @@ from guanai.areas.selectors import schools_visible_to
 from guanai.children.bulk import page_cache
 from guanai.children.models import Child, Person
 from guanai.children.selectors import (
-    children_of_persons,
     children_visible_to,
-    children_with_id_numbers,
-    persons_with_id_numbers,
+    id_numbers_held_out_of_reach,
     villages_editable_by,
 )
 from guanai.children.services import (
@@ -39,8 +39,11 @@ from guanai.children.services import (
     child_update,
     children_create_many,
     id_index,
+    identity_conflict_message,
     recording_batch,
 )
+from guanai.conflicts.models import Slot
+from guanai.conflicts.services import Claim
 from guanai.core.crypto import remembering_indexes
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import (
@@ -95,6 +98,9 @@ class ImportReport:
 
 # Called after each batch with (rows read, rows in the file); may raise to stop the import.
 Progress = Callable[[int, int], None]
+# Called after each batch, before it is written, with the ID numbers found held out of the
+# importer's reach (guanai/conflicts); may raise to stop the import.
+Hold = Callable[[list[Claim]], None]
 
 
 def importer_places(user: User) -> Places:
@@ -140,65 +146,117 @@ def _person_changed(given: dict[str, Any] | None, held: Person | None) -> bool:
     )
 
 
-def _family_out_of_reach(user: User, batch: list[RosterRow]) -> set[str]:
-    """ID-number indexes of family members in the batch who are also family of children
-    the user may not edit: such a record is not theirs to attach or change."""
-    wanted = {
-        id_index(person["id_number"])
-        for row in batch
-        for person in row.family.values()
-        if person and person.get("id_number")
-    }
-    persons = dict(persons_with_id_numbers(wanted).values_list("pk", "id_number_index"))
-    if not persons:
-        return set()
-    editable = children_visible_to(user, access=ChildAccess.EDIT).values("pk")
-    linked = (
-        children_of_persons(persons_with_id_numbers(wanted))
-        .exclude(pk__in=editable)
-        .values_list("father_id", "mother_id", "guardian_id", "grandparent_links__person_id")
+@dataclass(frozen=True)
+class _Typed:
+    """An ID number in a row: for whom, in which column, and whether the row's child (or
+    that family slot of theirs) holds it already."""
+
+    slot: str
+    column: str
+    number: str
+    person: dict[str, Any] | None
+    already: bool
+
+
+def _typed(row: RosterRow, held: Child | None) -> Iterator[_Typed]:
+    if row.child.get("id_number"):
+        label = str(_("身份证号码"))
+        yield _Typed(Slot.CHILD.value, label, row.child["id_number"], None, held is not None)
+    for role, person in row.family.items():
+        if person and person.get("id_number"):
+            current: Person | None = getattr(held, role) if held is not None else None
+            already = current is not None and current.id_number_index == id_index(
+                person["id_number"]
+            )
+            label = str(BY_KEY[f"{role}_id_number"].label)
+            yield _Typed(role, label, person["id_number"], person, already)
+
+
+def _out_of_reach(
+    user: User, batch: list[RosterRow], existing: dict[int, Child]
+) -> tuple[dict[int, list[Claim]], dict[int, list[RowError]]]:
+    """Per row, the ID numbers in it that records outside the user's reach hold, whichever
+    column they are in: claims to hold for the county. A number the row's child, or that
+    family slot of theirs, holds already is no claim; but a family member they share with
+    children out of the user's reach is not theirs to change (a fault, as on the form)."""
+    typed = {row.row: list(_typed(row, existing.get(row.row))) for row in batch if not row.errors}
+    holders = id_numbers_held_out_of_reach(
+        user, {id_index(t.number) for numbers in typed.values() for t in numbers}
     )
-    return {persons[pk] for row in linked for pk in row if pk in persons}
-
-
-def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Iterator[PlannedRow]:
-    blocked = _family_out_of_reach(user, batch)
+    claims: dict[int, list[Claim]] = {}
+    shared: dict[int, list[RowError]] = {}
     for row in batch:
-        for role, person in row.family.items():
-            if person and person.get("id_number") and id_index(person["id_number"]) in blocked:
-                row.errors.append(
+        for t in typed.get(row.row, []):
+            holder = holders.get(id_index(t.number))
+            if holder is None:
+                continue
+            if not t.already:
+                claims.setdefault(row.row, []).append(
+                    Claim(
+                        typed_for=t.slot,
+                        id_number=t.number,
+                        index=id_index(t.number),
+                        holder=holder,
+                        child_name=row.child.get("name") or "",
+                        person_name=(t.person or {}).get("name") or "",
+                        birth_date=row.child.get("birth_date"),
+                        village=row.child.get("village"),
+                        row=row.row,
+                        column=t.column,
+                    )
+                )
+            elif t.slot != Slot.CHILD:
+                shared.setdefault(row.row, []).append(
                     RowError(
                         row.row,
-                        str(BY_KEY[f"{role}_id_number"].label),
-                        person["id_number"],
+                        t.column,
+                        t.number,
                         _(
                             "该家庭成员也登记在您管辖范围以外的儿童档案中，不能在这里修改，请联系县民政局。"
                         ),
                     )
                 )
+    return claims, shared
+
+
+def _plan_batch(
+    user: User, batch: list[RosterRow], seen: dict[str, int], held_out: list[Claim]
+) -> Iterator[PlannedRow]:
+    """Sort a batch of rows; the claims on records out of the user's reach go to `held_out`
+    (their rows are faults, with the one neutral message)."""
     indexes = {
         row.row: id_index(row.child["id_number"])
         for row in batch
         if not row.errors and row.child.get("id_number")
     }
+    # Only children the user may edit are matched: any other holding a number is a claim.
     held = {
         child.id_number_index: child
-        for child in children_with_id_numbers(indexes.values()).select_related(
-            "father", "mother", "guardian"
-        )
-    }
-    editable = set(
-        children_visible_to(user, access=ChildAccess.EDIT)
+        for child in children_visible_to(user, access=ChildAccess.EDIT)
         .filter(id_number_index__in=set(indexes.values()))
-        .values_list("pk", flat=True)
-    )
+        .select_related("father", "mother", "guardian")
+    }
     without_id = _held_without_id(user, [r for r in batch if not r.errors and r.row not in indexes])
+    existing: dict[int, Child] = {}
     for row in batch:
+        if row.errors:
+            continue
+        index = indexes.get(row.row)
+        match = held.get(index) if index else without_id.get(_identity(row))
+        if match is not None:
+            existing[row.row] = match
+    claims, shared = _out_of_reach(user, batch, existing)
+    for row in batch:
+        for claim in claims.get(row.row, []):
+            row.errors.append(
+                RowError(row.row, claim.column, claim.id_number, identity_conflict_message())
+            )
+            held_out.append(claim)
+        row.errors.extend(shared.get(row.row, []))
         if row.errors:
             yield PlannedRow(row, Action.ERROR)
             continue
         index = indexes.get(row.row)
-        existing: Child | None
         if index:
             if index in seen:
                 row.errors.append(
@@ -212,27 +270,13 @@ def _plan_batch(user: User, batch: list[RosterRow], seen: dict[str, int]) -> Ite
                 yield PlannedRow(row, Action.ERROR)
                 continue
             seen[index] = row.row
-            existing = held.get(index)
-        else:
-            existing = without_id.get(_identity(row))
-        if existing is not None and existing.pk not in editable and index:
-            row.errors.append(
-                RowError(
-                    row.row,
-                    _("身份证号码"),
-                    row.child["id_number"],
-                    _(
-                        "该儿童已由其他村(社区)或学校登记，不能在这里修改；如已迁入，请联系县民政局办理。"
-                    ),
-                )
-            )
-            yield PlannedRow(row, Action.ERROR)
-        elif existing is None:
+        found = existing.get(row.row)
+        if found is None:
             yield PlannedRow(row, Action.CREATE)
-        elif _changed(row, existing):
-            yield PlannedRow(row, Action.UPDATE, existing)
+        elif _changed(row, found):
+            yield PlannedRow(row, Action.UPDATE, found)
         else:
-            yield PlannedRow(row, Action.UNCHANGED, existing)
+            yield PlannedRow(row, Action.UNCHANGED, found)
 
 
 def _identity(row: RosterRow) -> tuple[int, str, date | None]:
@@ -273,10 +317,14 @@ def import_roster(
     batch_id: int | None = None,
     progress: Progress | None = None,
     max_bytes: int | None = None,
+    hold: Hold | None = None,
 ) -> ImportReport:
     """Read and sort every row of a roster file; with `write`, also write the valid rows
     through the registry's services (history, review state, scope check), batch by batch.
-    Without it nothing is written: the dry run. History entries carry `batch_id`."""
+    Without it nothing is written: the dry run. History entries carry `batch_id`.
+
+    Rows with an ID number held out of the importer's reach are faults with the one
+    neutral message, whatever holds it; `hold` gets them, batch by batch."""
     sheet = read_sheet(data, max_bytes=max_bytes)
     head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
     match: HeaderMatch | None = match_header(head, mapping)
@@ -299,7 +347,10 @@ def import_roster(
     batch: list[RosterRow] = []
 
     def flush() -> None:
-        planned = list(_plan_batch(user, batch, seen))
+        held_out: list[Claim] = []
+        planned = list(_plan_batch(user, batch, seen, held_out))
+        if held_out and hold is not None:
+            hold(held_out)
         for item in planned:
             report.counts[item.action] += 1
             if item.action == Action.ERROR:

@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guanai.accounts.models import User
-from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.accounts.scope import scope_for
 from guanai.children.undo import batch_changes_undo, undo_comment
+from guanai.conflicts.models import Source
+from guanai.conflicts.services import Claim, conflicts_hold
 from guanai.core.crypto import seal, unseal
 from guanai.core.errors import ApplicationError
 from guanai.roster.columns import BY_KEY
-from guanai.roster.importing import ImportReport, Progress, import_roster
+from guanai.roster.importing import Hold, ImportReport, Progress, import_roster
 from guanai.roster.models import ImportBatch
 from guanai.roster.reading import COMMAND_MAX_BYTES, sniff
 from guanai.roster.templates import write_error_file
@@ -103,18 +105,6 @@ def batch_files_expire(*, older_than: timedelta) -> int:
     return finished.update(sealed=b"", report=b"", error_file=b"")
 
 
-def _importer_prefix(user: User) -> str:
-    """Where the user registers children: their first area, or their school's area."""
-    for grant in scope_for(user).child_grants:
-        if ChildAccess.EDIT in grant.access:
-            if grant.area_prefix:
-                return grant.area_prefix
-            for membership in scope_for(user).memberships:
-                if membership.school is not None and membership.school.pk == grant.school_id:
-                    return str(membership.school.area.prefix)
-    return ""
-
-
 # --- upload and jobs -------------------------------------------------------------------------
 
 
@@ -133,7 +123,7 @@ def _new_batch(
     """The batch of an uploaded file, kept encrypted until a job reads it (`keep`)."""
     return ImportBatch.objects.create(
         user=user,
-        area_prefix=_importer_prefix(user),
+        area_prefix=scope_for(user).editing_prefix,
         file_name=PurePath(file_name.replace("\\", "/")).name[:200] or "roster",
         file_sha256=hashlib.sha256(data).hexdigest(),
         sealed=seal(data) if keep else b"",
@@ -218,6 +208,16 @@ def _progress(
     return report
 
 
+def _holding(batch: ImportBatch) -> Hold:
+    """Hold the batch's ID numbers found out of its importer's reach for their county, each
+    with its file and row; past the day's limit the job stops (ConflictLimitReached)."""
+
+    def hold(claims: list[Claim]) -> None:
+        conflicts_hold(user=batch.user, claims=claims, source=Source.IMPORT, batch=batch)
+
+    return hold
+
+
 def _finish(batch: ImportBatch, state: str, **fields: Any) -> None:
     """End a job: the batch's new state, and the file dropped unless it waits for import."""
     batch.state = state
@@ -277,6 +277,7 @@ def check_job(batch_id: int) -> None:
             write=False,
             mapping=dict(batch.mapping),
             progress=_progress(batch),
+            hold=_holding(batch),
         )
     except Stopped:
         _finish(batch, State.CANCELLED, error_file=b"")
@@ -306,6 +307,7 @@ def _import(
             batch_id=batch.pk,
             progress=_progress(batch, echo=echo),
             max_bytes=max_bytes,
+            hold=_holding(batch),
         )
     except Exception as error:
         try:

@@ -20,7 +20,7 @@ from guanai.children.services import (
 from guanai.children.tests.test_services import child_data
 from guanai.core.errors import ApplicationError
 
-NEUTRAL = "管辖范围以外"
+NEUTRAL = "该身份证号码需由县民政局核实"  # services.identity_conflict_message()
 REGISTERED = datetime(2020, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 

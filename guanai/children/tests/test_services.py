@@ -23,6 +23,7 @@ from guanai.children.selectors import (
 )
 from guanai.children.services import (
     GrandparentInput,
+    IdentityConflictError,
     child_create,
     child_exit,
     child_restore,
@@ -478,12 +479,36 @@ def test_a_parent_registered_elsewhere_cannot_be_taken_over_by_id_number(places,
     far_father.id_number_index = id_index(far_father.id_number)
     far_father.save()
     hijack = FAMILY["father"] | {"id_number": far_father.id_number, "phone": "13000000000"}
-    with pytest.raises(ApplicationError, match="管辖范围以外"):
+    with pytest.raises(IdentityConflictError, match="需由县民政局核实"):
         child_create(
             user=cast["village_director"], data=child_data(places), family={"father": hijack}
         )
     far_father.refresh_from_db()
     assert far_father.phone == "13800001111"
+    assert Child.objects.count() == 4  # the kids fixture's, and no more
+
+
+def test_a_number_held_out_of_reach_is_refused_the_same_way_whoever_holds_it(places, cast, kids):
+    """A child of the next village or of another county, a father of another county: as the
+    child's number or as the father's, the same refusal, and nothing registered."""
+    far_father = kids.other_county.father
+    far_father.id_number = make_id_number("510822", BIRTH, 74)
+    far_father.id_number_index = id_index(far_father.id_number)
+    far_father.save()
+    held = [kids.sibling_village.id_number, kids.other_county.id_number, far_father.id_number]
+    answers = set()
+    for number in held:
+        for data, family in (
+            (child_data(places, id_number=number), FAMILY),
+            (child_data(places), FAMILY | {"father": FAMILY["father"] | {"id_number": number}}),
+        ):
+            with pytest.raises(IdentityConflictError) as refused:
+                child_create(user=cast["village_director"], data=data, family=family)
+            answers.add((refused.value.message, refused.value.field))
+    assert answers == {
+        ("该身份证号码需由县民政局核实，已暂存待处理。", "id_number"),
+        ("父亲：该身份证号码需由县民政局核实，已暂存待处理。", None),
+    }
     assert Child.objects.count() == 4  # the kids fixture's, and no more
 
 
@@ -607,5 +632,5 @@ def test_a_held_parent_goes_through_the_one_by_one_rules(places, cast, kids):
             {"father": FAMILY["father"] | {"id_number": far_father.id_number}},
         )
     ]
-    with pytest.raises(ApplicationError, match="管辖范围以外"):
+    with pytest.raises(IdentityConflictError, match="需由县民政局核实"):
         children_create_many(user=cast["village_director"], entries=entries)

@@ -337,9 +337,9 @@ def test_checking_while_typing_does_not_tell_whether_an_id_number_is_registered(
     client = client_for(cast["village_director"])
     data = form_data(places, id_number=kids.other_county.id_number)
     inline = client.post(reverse("children:child_validate_new"), data, HTTP_HX_REQUEST="true")
-    assert "已有儿童档案" not in inline.content.decode()
+    assert "需由县民政局核实" not in inline.content.decode()
     saved = client.post(reverse("children:child_new"), data)
-    assert "已有儿童档案" in saved.content.decode()
+    assert "需由县民政局核实" in saved.content.decode()
 
 
 def test_only_a_teacher_of_the_childs_school_can_be_put_in_charge(places, cast, client_for):

@@ -23,8 +23,12 @@ from PIL import Image
 from conftest import Kids, Places, make_child, make_id_number, make_user
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
+from guanai.accounts.scope import scope_for
 from guanai.children.consent.services import consent_record, photo_upload
 from guanai.children.models import Child
+from guanai.children.selectors import Holder
+from guanai.conflicts.models import ConflictAlert, IdentityConflict, Slot, Source
+from guanai.conflicts.services import Claim, conflicts_hold
 from guanai.roster.models import ImportBatch
 
 # Views that answer without a login. Everything else sends a visitor to the login page.
@@ -54,6 +58,8 @@ class World:
     insider: User  # a village director of 嘉川镇, managed by the county admin
     batch_inside: ImportBatch  # the county admin's own import
     consent_inside: int  # photo consent for the child of 长滩村, who has a photo
+    conflict_inside: int  # the insider typed the number of county B's child
+    alert_inside: int  # about the insider
     # 青川县 (county B), outside every persona's scope but the system admin's.
     outsider: User  # the village director of 城郊村
     # The county admin of 青川县, who also volunteers in 长滩村: their account is not county
@@ -62,6 +68,8 @@ class World:
     children_outside: list[int]  # approved (with a photo), pending, exited
     batches_outside: list[int]
     consents_outside: list[int]
+    conflicts_outside: list[int]  # the outsider typed the number of 长滩村's child
+    alerts_outside: list[int]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def membership(self, user: User) -> int:
@@ -109,6 +117,10 @@ PARAMETERS: dict[str, Parameter] = {
     "consent_id": Parameter(
         IntConverter, lambda w: [w.consent_inside], lambda w: w.consents_outside
     ),
+    "conflict_id": Parameter(
+        IntConverter, lambda w: [w.conflict_inside], lambda w: w.conflicts_outside
+    ),
+    "alert_id": Parameter(IntConverter, lambda w: [w.alert_inside], lambda w: w.alerts_outside),
 }
 
 
@@ -139,6 +151,22 @@ def consent_and_photo(user: User, child: Child) -> int:
     return consent.pk
 
 
+def conflict_and_alert(user: User, child: Child) -> tuple[int, int]:
+    """The user typed the child's ID number, held out of their reach; and an alert about
+    them, as if they had gone on past the day's limit."""
+    claim = Claim(
+        typed_for=Slot.CHILD,
+        id_number=child.id_number,
+        index=child.id_number_index,
+        holder=Holder(child.pk, Slot.CHILD, child.village_id, child.school_id),
+        child_name="冲突儿童",
+    )
+    conflicts_hold(user=user, claims=[claim], source=Source.CHILD_NEW)
+    prefix = scope_for(user).editing_prefix
+    alert = ConflictAlert.objects.create(user=user, area_prefix=prefix, conflicts=6)
+    return IdentityConflict.objects.get(user=user).pk, alert.pk
+
+
 def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
     """County B gets a user, children in every state, import batches in the states where
     undoing or importing them would do something, a consent and a photo."""
@@ -161,13 +189,16 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         exit_reason="moved",
         id_number=make_id_number("510822", sequence=43),
     )
+    insider = make_user(
+        "jiachuan_director", role="village_director", area=places.other_township_village
+    )
+    conflict_inside, alert_inside = conflict_and_alert(insider, kids.other_county)
+    conflict_outside, alert_outside = conflict_and_alert(outsider, kids.village)
     return World(
         places=places,
         cast=cast,
         kids=kids,
-        insider=make_user(
-            "jiachuan_director", role="village_director", area=places.other_township_village
-        ),
+        insider=insider,
         batch_inside=_batch(cast["county_admin"], places.county.prefix, "checked"),
         consent_inside=consent_and_photo(cast["county_admin"], kids.village),
         outsider=outsider,
@@ -178,6 +209,10 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
             _batch(outsider, b_village.code, "imported").pk,
         ],
         consents_outside=[consent_and_photo(outsider, kids.other_county)],
+        conflict_inside=conflict_inside,
+        alert_inside=alert_inside,
+        conflicts_outside=[conflict_outside],
+        alerts_outside=[alert_outside],
     )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from guanai.accounts.models import Membership, User
 from guanai.areas.models import Area, School
 from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Person
+from guanai.conflicts.models import ConflictAlert, IdentityConflict
 from guanai.core.tests.attack_kit import (
     PARAMETERS,
     PUBLIC_VIEWS,
@@ -108,6 +109,8 @@ def snapshot(world: World) -> list[list[dict]]:
         ChildConsent.objects.filter(child__in=children),
         ChildPhoto.objects.filter(child__in=children),
         ChildChange.objects.filter(child__in=children),
+        IdentityConflict.objects.filter(pk__in=world.conflicts_outside),
+        ConflictAlert.objects.filter(pk__in=world.alerts_outside),
     ]
     return [list(qs.order_by("pk").values()) for qs in querysets]
 

@@ -23,7 +23,10 @@ from python_calamine import CalamineWorkbook
 from conftest import make_child, make_id_number, make_user, run_jobs
 from guanai.areas.models import School
 from guanai.children.models import Child, ChildChange, ChildConsent, Grandparent, Person
+from guanai.children.selectors import Holder
 from guanai.children.services import REVEALABLE, child_derive
+from guanai.conflicts.models import ConflictAlert, IdentityConflict, Slot, Source
+from guanai.conflicts.services import Claim, conflict_resolve, conflicts_hold
 from guanai.core.tests.attack_kit import (
     World,
     all_routes,
@@ -163,6 +166,31 @@ def poisoned(world: World, cast, client_for) -> World:
     run_jobs()
     imported.refresh_from_db()
     assert imported.state == "imported", imported.message
+    far = world.kids.other_county
+    for i, (user, payload) in enumerate(zip(users, PAYLOADS, strict=True)):
+        # Each payload director typed the number of 青川县's child, as a father's, on a
+        # row of the payload file; stopped past the limit; half of them dealt with.
+        claim = Claim(
+            typed_for=Slot.FATHER,
+            id_number=far.id_number,
+            index=far.id_number_index,
+            holder=Holder(far.pk, Slot.CHILD, far.village_id),
+            child_name=payload,
+            person_name=payload,
+            row=i + 3,
+            column=payload,
+        )
+        conflicts_hold(user=user, claims=[claim], source=Source.IMPORT, batch=checked)
+        prefix = places.village.code
+        ConflictAlert.objects.create(user=user, area_prefix=prefix, conflicts=6, batch=checked)
+        if i % 2:
+            conflict = IdentityConflict.objects.get(user=user)
+            conflict_resolve(
+                user=cast["county_admin"],
+                conflict_id=conflict.pk,
+                decision="rejected",
+                note=payload,
+            )
     world.extra = {
         "children": children,
         "schools": schools,
@@ -375,6 +403,20 @@ def test_the_access_log_shows_reasons_as_text(poisoned, client_for):
     assert not markup_problems(page)
     for payload in PAYLOADS:
         assert shown(page, payload), payload
+
+
+def test_the_held_id_numbers_and_their_alerts_show_payloads_as_text(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    listing = client.get(reverse("conflicts:conflict_list")).content.decode()
+    home = client.get(reverse("core:home")).content.decode()
+    for page in (listing, home):
+        assert not markup_problems(page)
+        assert shown(page, FILE_NAME)  # the file an alert stopped
+        for user in poisoned.extra["users"]:
+            assert shown(page, user.full_name), user.full_name
+    for payload in PAYLOADS:
+        # The child and the father as typed, and the county's note on the rejected ones.
+        assert listing.count(escape(payload)) >= 2, payload
 
 
 def test_revealed_secrets_are_text(poisoned, client_for):

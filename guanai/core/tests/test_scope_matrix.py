@@ -34,6 +34,8 @@ CHILD_REVIEW = {"system_admin", "county_admin", "township_supervisor"}
 ACCESS_LOG = {"system_admin", "county_admin"}
 # Who sets a county's retention periods: the administrators of an area (Scope.administered_prefixes).
 RETENTION = {"system_admin", "county_admin"}
+# Who resolves the ID numbers held for the county to verify: the same.
+CONFLICTS = {"system_admin", "county_admin"}
 
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
@@ -65,6 +67,8 @@ MANAGER_ONLY_VIEWS = {
     # The county's access log; its scope is tested in audit/tests/test_access_log_views.py.
     "audit:access_log": ACCESS_LOG,
     "audit:access_log_export": ACCESS_LOG,
+    # The county's held ID numbers; their scope is tested below and in conflicts/tests.
+    "conflicts:conflict_list": CONFLICTS,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {
@@ -103,6 +107,8 @@ OBJECT_VIEWS = {
     "accounts:user_unlock",
     "accounts:user_two_factor_reset",
     "accounts:user_password_reset",
+    "conflicts:conflict_resolve",
+    "conflicts:alert_acknowledge",
 }
 
 
@@ -365,6 +371,39 @@ def test_account_actions_inside_and_outside(name, role, cast, directors, client_
     assert response.status_code == (302 if role in MANAGE_USERS else 404)
     assert LoginEvent.objects.filter(user=inside).exists() == (role in MANAGE_USERS)
     assert client.get(reverse(name, args=[inside.pk])).status_code == 405
+
+
+@pytest.fixture
+def held(directors, kids):
+    """An ID number held for each county, with an alert: typed by the director of 石桥村
+    (旺苍县) and by the one of 青川县, each the number of a child of the other county."""
+    from guanai.core.tests.attack_kit import conflict_and_alert
+
+    inside, outside = directors
+    return conflict_and_alert(inside, kids.other_county), conflict_and_alert(outside, kids.village)
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_held_id_numbers_and_alerts_inside_and_outside(role, cast, held, client_for):
+    from guanai.conflicts.models import ConflictAlert, IdentityConflict
+
+    if role == "system_admin":
+        (conflict_in, alert_in), (conflict_out, alert_out) = held[1], (MISSING_ID, MISSING_ID)
+    else:
+        (conflict_in, alert_in), (conflict_out, alert_out) = held
+    client = client_for(cast[role])
+    decision = {"decision": "resolved", "note": "已与原登记县核实"}
+    resolve, acknowledge = "conflicts:conflict_resolve", "conflicts:alert_acknowledge"
+    assert client.post(reverse(resolve, args=[conflict_out]), decision).status_code == 404
+    assert client.post(reverse(acknowledge, args=[alert_out])).status_code == 404
+    allowed = role in CONFLICTS
+    expected = 302 if allowed else 404
+    assert client.post(reverse(resolve, args=[conflict_in]), decision).status_code == expected
+    assert client.post(reverse(acknowledge, args=[alert_in])).status_code == expected
+    resolved = set(IdentityConflict.objects.exclude(state="pending").values_list("pk", flat=True))
+    acknowledged = ConflictAlert.objects.filter(acknowledged_at__isnull=False)
+    assert resolved == ({conflict_in} if allowed else set())
+    assert set(acknowledged.values_list("pk", flat=True)) == ({alert_in} if allowed else set())
 
 
 def test_logged_out_visitors_are_sent_to_login(places):

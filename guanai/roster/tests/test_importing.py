@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from conftest import make_child, make_id_number
 from guanai.children.models import Child, ChildChange
+from guanai.children.services import identity_conflict_message
 from guanai.roster.importing import Action, import_plan, import_roster
 from guanai.roster.models import ImportBatch
 
@@ -87,7 +88,7 @@ def test_a_child_held_by_another_village_is_a_conflict_not_overwritten(places, c
         user=cast["village_director"], data=roster(line(1, "李四", kids.sibling_village.id_number))
     )
     assert plan.counts[Action.ERROR] == 1
-    assert "其他村" in plan.errors[0].message
+    assert plan.errors[0].message == identity_conflict_message()
 
 
 def test_rows_outside_the_importers_villages_are_errors(places, cast):
@@ -143,7 +144,65 @@ def test_a_parent_held_by_children_out_of_reach_is_a_fault_found_in_the_check(pl
     plan = import_plan(user=cast["village_director"], data=text.encode("utf-8"))
     assert plan.counts[Action.ERROR] == 1
     assert plan.errors[0].column == "父亲身份证号码"
+    assert plan.errors[0].message == identity_conflict_message()
+
+
+def test_a_number_held_out_of_reach_reads_the_same_whoever_holds_it_and_wherever(
+    places, cast, kids
+):
+    """The child of the next village or of another county, or the father of either: in
+    the child's column or in the father's, one and the same message, and each is held."""
+    from guanai.children.services import id_index
+
+    fathers = [kids.sibling_village.father, kids.other_county.father]
+    for sequence, (father, area) in enumerate(zip(fathers, ("510821", "510822"), strict=True)):
+        father.id_number = make_id_number(area, date(1985, 1, 1), 70 + sequence)
+        father.id_number_index = id_index(father.id_number)
+        father.save()
+    held = [kids.sibling_village.id_number, kids.other_county.id_number]
+    held += [father.id_number for father in fathers]
+    own = numbers(len(held))
+    rows = []
+    for i, number in enumerate(held):
+        rows.append(line(2 * i + 1, f"褚{i}", number) + ",")
+        rows.append(line(2 * i + 2, f"卫{i}", own[i]) + f",{number}")
+    text = "\r\n".join([HEADER + ",父亲身份证号码", *rows, ""])
+    claims: list = []
+    plan = import_roster(
+        user=cast["village_director"], data=text.encode(), write=False, hold=claims.extend
+    )
+    assert plan.counts == {"create": 0, "update": 0, "unchanged": 0, "error": 8}
+    assert {error.message for error in plan.errors} == {identity_conflict_message()}
+    assert [error.column for error in plan.errors] == ["身份证号码", "父亲身份证号码"] * 4
+    assert [(claim.row, claim.index) for claim in claims] == [
+        (row, id_index(number)) for i, number in enumerate(held) for row in (2 * i + 2, 2 * i + 3)
+    ]
+
+
+def test_a_parent_of_ones_own_child_shared_out_of_reach_stays_a_fault_of_the_row(
+    places, cast, kids
+):
+    """Typing again the number of a father the child already has is no claim to hold; he is
+    still not the user's to change while a child out of their reach shares him."""
+    from guanai.children.services import id_index
+
+    father = kids.village.father
+    father.id_number = make_id_number("510821", date(1985, 1, 1), 75)
+    father.id_number_index = id_index(father.id_number)
+    father.save()
+    kids.other_county.father = father
+    kids.other_county.save()
+    row = line(1, "张小明", kids.village.id_number) + f",{father.id_number}"
+    claims: list = []
+    plan = import_roster(
+        user=cast["village_director"],
+        data="\r\n".join([HEADER + ",父亲身份证号码", row, ""]).encode(),
+        write=False,
+        hold=claims.extend,
+    )
+    assert plan.counts["error"] == 1
     assert "管辖范围以外" in plan.errors[0].message
+    assert not claims
 
 
 def test_ten_thousand_rows_with_three_faulty_import_the_rest_and_touch_nothing_else(

@@ -73,7 +73,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"清除了 {run.import_batches_cleared} 个超过 "
-            f"{settings.IMPORT_FILE_RETENTION_DAYS} 天的导入批次中保存的文件内容。"
+            f"{settings.IMPORT_FILE_RETENTION_DAYS} 天的导入批次中保存的文件内容，"
+            f"{run.conflicts_cleared} 条已处理的身份冲突中保存的填报内容。"
         )
         if run.orphans_deleted:
             self.stdout.write(f"删除了 {run.orphans_deleted} 名已不属于任何儿童的家庭成员。")
