@@ -46,6 +46,13 @@ def conflicts_visible_to(user: User) -> QuerySet[IdentityConflict]:
     )
 
 
+def conflicts_pending_count(user: User) -> int:
+    """How many conflicts wait for the user to resolve (0 for anyone who resolves none)."""
+    if not may_resolve_conflicts(user):
+        return 0
+    return conflicts_visible_to(user).filter(state=IdentityConflict.State.PENDING).count()
+
+
 def conflict_get_for_user(*, user: User, conflict_id: int) -> IdentityConflict:
     conflict = conflicts_visible_to(user).filter(pk=conflict_id).first()
     if conflict is None:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.selectors import area_roots_for_user, areas_visible_to, schools_visible_to
 from guanai.children.selectors import child_counts
-from guanai.conflicts.selectors import alerts_open_for
+from guanai.conflicts.selectors import alerts_open_for, conflicts_pending_count
 from guanai.core.types import AuthedRequest
 
 
@@ -37,6 +37,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "level_counts": level_counts,
             "school_count": schools_visible_to(request.user).count(),
             "alerts": list(alerts_open_for(request.user)[:20]),
+            "conflicts_pending": conflicts_pending_count(request.user),
         },
     )
 

@@ -379,3 +379,20 @@ def test_the_menu_leads_county_admins_to_the_page(cast, client_for):
     for role, shown in (("county_admin", True), ("village_director", False), ("teacher", False)):
         page = client_for(cast[role]).get(reverse("core:home")).content.decode()
         assert (f'href="{url}"' in page) == shown, role
+
+
+def test_the_county_admins_home_counts_what_waits(places, cast, kids, client_for):
+    director = cast["village_director"]
+    uploaded_and_checked(client_for(director), roster(line(1, "冯一", kids.other_county.id_number)))
+    admin_home = client_for(cast["county_admin"]).get(reverse("core:home")).content.decode()
+    assert "1 个身份证号码待核实" in admin_home
+    assert 'data-testid="conflicts-pending"' not in (
+        client_for(director).get(reverse("core:home")).content.decode()
+    )
+    conflict = IdentityConflict.objects.get()
+    client_for(cast["county_admin"]).post(
+        reverse("conflicts:conflict_resolve", args=[conflict.pk]),
+        {"decision": "rejected", "note": "已与朝天区核实"},
+    )
+    admin_home = client_for(cast["county_admin"]).get(reverse("core:home")).content.decode()
+    assert 'data-testid="conflicts-pending"' not in admin_home
