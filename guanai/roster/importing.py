@@ -28,6 +28,7 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
 from guanai.children.bulk import page_cache
+from guanai.children.equivalence import same_value, same_work_place
 from guanai.children.models import Child, Person
 from guanai.children.selectors import (
     children_visible_to,
@@ -54,7 +55,7 @@ from guanai.roster.columns import (
     unknown_header_message,
 )
 from guanai.roster.reading import read_sheet
-from guanai.roster.rows import Places, RosterRow, RowError, RowReader, split_work_place
+from guanai.roster.rows import Places, RosterRow, RowError, RowReader
 
 # Rows are matched against the database this many at a time.
 BATCH = 2000
@@ -110,11 +111,7 @@ def importer_places(user: User) -> Places:
 
 
 def _comparable(value: Any) -> Any:
-    if isinstance(value, Model):
-        return value.pk
-    if isinstance(value, list):
-        return sorted(value)
-    return value
+    return value.pk if isinstance(value, Model) else value
 
 
 # Foreign keys are compared by key, without fetching the related row.
@@ -122,10 +119,12 @@ _ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields}
 
 
 def _changed(row: RosterRow, child: Child) -> bool:
+    """Whether the row would change the child: values meaning what is held (广东 for
+    广东省, equivalence.same_value) are no change, as the services will not write them."""
     for name, value in row.updates().items():
         if name in SECRET_FIELDS and not value:
             continue  # blank keeps what is held
-        if _comparable(getattr(child, _ATTNAMES[name])) != _comparable(value):
+        if not same_value(name, getattr(child, _ATTNAMES[name]), _comparable(value)):
             return True
     return any(_person_changed(given, getattr(child, role)) for role, given in row.family.items())
 
@@ -138,11 +137,10 @@ def _person_changed(given: dict[str, Any] | None, held: Person | None) -> bool:
             continue  # compared as one place below: "广东省深圳市" is "广东深圳市"
         if name in SECRET_FIELDS and not value:
             continue
-        if getattr(held, name) != value:
+        if not same_value(name, getattr(held, name), value):
             return True
-    return "work_province" in given and split_work_place(held.work_place) != (
-        given["work_province"],
-        given["work_city"],
+    return "work_province" in given and not same_work_place(
+        (held.work_province, held.work_city), (given["work_province"], given["work_city"])
     )
 
 
@@ -271,7 +269,11 @@ def _plan_batch(
                 continue
             seen[index] = row.row
         found = existing.get(row.row)
-        if found is None:
+        if found is None and row.masked:
+            # Starred-out values stand for what is held: a new child has nothing held.
+            row.errors.extend(row.masked)
+            yield PlannedRow(row, Action.ERROR)
+        elif found is None:
             yield PlannedRow(row, Action.CREATE)
         elif _changed(row, found):
             yield PlannedRow(row, Action.UPDATE, found)
@@ -345,12 +347,16 @@ def import_roster(
     remaining: Iterable[list[object]] = itertools.chain(head[match.row_index + 1 :], sheet.rows)
     seen: dict[str, int] = {}
     batch: list[RosterRow] = []
+    masked_seen: list[bool] = []
 
     def flush() -> None:
         held_out: list[Claim] = []
         planned = list(_plan_batch(user, batch, seen, held_out))
         if held_out and hold is not None:
             hold(held_out)
+        if not masked_seen and any(row.masked for row in batch):
+            masked_seen.append(True)
+            report.warnings.append(masked_warning())
         for item in planned:
             report.counts[item.action] += 1
             if item.action == Action.ERROR:
@@ -372,6 +378,13 @@ def import_roster(
         flush()
     report.total = report.rows  # blank rows and the totals row are not counted
     return report
+
+
+def masked_warning() -> str:
+    return _(
+        "这是一份脱敏导出的花名册：带 * 的身份证号码、电话和住址视为不变，已登记的儿童按村、"
+        "姓名和出生日期对应；新儿童须填写完整信息。"
+    )
 
 
 def import_plan(*, user: User, data: bytes, **options: Any) -> ImportReport:

@@ -1,0 +1,133 @@
+"""A roster exported and imported back changes only what was changed in the file between:
+in full, and masked (ID numbers, phones and addresses starred out)."""
+
+import io
+from datetime import date
+
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from conftest import make_child, make_id_number
+from guanai.children.models import Child, ChildChange, Person
+from guanai.children.services import child_derive, id_index
+from guanai.roster.exporting import roster_rows, spooled_xlsx
+from guanai.roster.importing import import_plan, import_roster
+
+
+def demo_like_child(places, name="陈小雨", sequence=31, **fields):
+    """A child as the demo and the forms store one: provinces and cities by their full
+    names, full-width brackets in the address, parents with ID numbers."""
+    child = make_child(
+        places.village,
+        name=name,
+        school=places.school,
+        id_number=make_id_number(sequence=sequence),
+        address="旺苍县东河镇长滩村（三组）12号",
+        grade="三年级",
+        class_name="2班",
+        boarding=True,
+        ethnicity="汉族",
+        risk_level="medium",
+        **fields,
+    )
+    for person, province, city, number in (
+        (
+            child.father,
+            "广东省",
+            "深圳市",
+            make_id_number(birth=date(1985, 6, 1), sequence=sequence + 1),
+        ),
+        (
+            child.mother,
+            "浙江省",
+            "杭州市",
+            make_id_number(birth=date(1987, 2, 3), sequence=sequence + 2),
+        ),
+    ):
+        person.work_province, person.work_city = province, city
+        person.id_number, person.id_number_index = number, id_index(number)
+        person.save()
+    child_derive(child)
+    child.save()
+    return child
+
+
+def exported(children, *, full: bool) -> list[list[object]]:
+    out, _count = spooled_xlsx(roster_rows(children, full=full), title="留守儿童花名册")
+    return CalamineWorkbook.from_filelike(out).get_sheet_by_index(0).to_python()
+
+
+def as_xlsx(rows: list[list[object]]) -> bytes:
+    """The rows saved again as a spreadsheet program would, every cell as it was read."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet()
+    for index, row in enumerate(rows):
+        sheet.write_row(index, 0, row)
+    book.close()
+    return out.getvalue()
+
+
+def with_class(rows, name, class_name):
+    header = rows[1]
+    column = header.index("班级")
+    changed = [list(row) for row in rows]
+    for row in changed[2:]:
+        if row[0] == name:
+            row[column] = class_name
+    return changed
+
+
+def snapshot(child: Child) -> dict:
+    child = Child.objects.get(pk=child.pk)
+    people = {
+        role: {f.name: getattr(getattr(child, role), f.name) for f in Person._meta.concrete_fields}
+        for role in ("father", "mother", "guardian")
+    }
+    fields = {f.attname: getattr(child, f.attname) for f in Child._meta.concrete_fields}
+    for volatile in ("updated_at",):
+        fields.pop(volatile)
+    return {"child": fields, **people}
+
+
+def differences(after: dict, before: dict) -> dict:
+    return {
+        (part, name): (before[part][name], value)
+        for part, values in after.items()
+        for name, value in values.items()
+        if before[part][name] != value
+    }
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full", "masked"])
+@pytest.mark.parametrize("who", ["township_supervisor", "village_director"])
+def test_one_class_cell_changed_in_an_export_changes_that_field_alone(places, cast, full, who):
+    child = demo_like_child(places)
+    # Registered in another village of the township, and a mother away with no place known:
+    # the roster says neither, so neither may change.
+    other = demo_like_child(places, name="陈小雪", sequence=41)
+    other.hukou_area = places.sibling_village
+    other.save()
+    other.mother.work_province = other.mother.work_city = ""
+    other.mother.save()
+    supervisor = cast[who]
+    before, other_before = snapshot(child), snapshot(other)
+    changes = ChildChange.objects.count()
+    data = as_xlsx(with_class(exported(Child.objects.order_by("pk"), full=full), "陈小雨", "5班"))
+
+    plan = import_plan(user=supervisor, data=data)
+    assert plan.errors == []
+    assert plan.counts == {"create": 0, "update": 1, "unchanged": 1, "error": 0}
+    import_roster(user=supervisor, data=data, write=True)
+
+    after = snapshot(child)
+    assert after["child"].pop("class_name") == "5班"
+    before["child"].pop("class_name")
+    for volatile in ("reviewed_at", "reviewed_by_id"):
+        after["child"].pop(volatile), before["child"].pop(volatile)
+    assert differences(after, before) == {}
+    assert snapshot(other) == other_before
+    (entry,) = ChildChange.objects.order_by("pk")[changes:]
+    assert (entry.child_id, entry.subject) == (child.pk, "child")
+    assert [c["field"] for c in entry.changes] == ["class_name"]
