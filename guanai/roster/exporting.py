@@ -103,6 +103,12 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
         yield cells
 
 
+def roster_title(*, full: bool) -> str:
+    """The title row above the header: a masked export says what is masked, so that whoever
+    opens the file (or imports it back) knows the starred values are not the real ones."""
+    return _("留守儿童花名册") if full else _("留守儿童花名册（身份证号码、电话和住址已脱敏）")
+
+
 def write_xlsx(rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> int:
     """The roster as an xlsx workbook, in constant memory; returns the row count."""
     book = xlsxwriter.Workbook(out, {"constant_memory": True, **SAFE_XLSX})

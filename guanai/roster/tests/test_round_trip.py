@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 import xlsxwriter
+from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from conftest import make_child, make_id_number
 from guanai.children.models import Child, ChildChange, Person
 from guanai.children.services import child_derive, id_index
-from guanai.roster.exporting import roster_rows, spooled_xlsx
+from guanai.roster.exporting import roster_rows, roster_title, spooled_xlsx
 from guanai.roster.importing import import_plan, import_roster
 
 
@@ -54,7 +55,7 @@ def demo_like_child(places, name="陈小雨", sequence=31, **fields):
 
 
 def exported(children, *, full: bool) -> list[list[object]]:
-    out, _count = spooled_xlsx(roster_rows(children, full=full), title="留守儿童花名册")
+    out, _count = spooled_xlsx(roster_rows(children, full=full), title=roster_title(full=full))
     return CalamineWorkbook.from_filelike(out).get_sheet_by_index(0).to_python()
 
 
@@ -131,3 +132,40 @@ def test_one_class_cell_changed_in_an_export_changes_that_field_alone(places, ca
     (entry,) = ChildChange.objects.order_by("pk")[changes:]
     assert (entry.child_id, entry.subject) == (child.pk, "child")
     assert [c["field"] for c in entry.changes] == ["class_name"]
+
+
+def test_a_masked_value_for_a_new_child_is_a_fault_that_says_how_to_get_the_file_in_full(
+    places, cast
+):
+    demo_like_child(places)
+    rows = exported(Child.objects.all(), full=False)
+    assert rows[0][0] == "留守儿童花名册（身份证号码、电话和住址已脱敏）"
+    rows[2][0] = "陈小新"  # not the child held: a new one, whose starred values stand for nothing
+    director = cast["village_director"]
+
+    report = import_roster(user=director, data=as_xlsx(rows), write=True)
+
+    assert report.counts == {"create": 0, "update": 0, "unchanged": 0, "error": 1}
+    faults = {error.column: error for error in report.errors}
+    assert set(faults) == {
+        "公民身份号码",
+        "现住址",
+        "父亲身份证号码",
+        "父亲联系电话",
+        "母亲身份证号码",
+        "母亲联系电话",
+        "委托监护人联系电话",
+    }
+    message = faults["公民身份号码"].message
+    assert "脱敏导出" in message
+    assert "导出完整信息" in message
+    assert faults["父亲联系电话"].value == "138****1111"
+    assert any("脱敏导出的花名册" in warning for warning in report.warnings)
+    assert not Child.objects.filter(name="陈小新").exists()
+    # A starred phone is never read as the digits left in it.
+    assert not Person.objects.filter(phone="1381111").exists()
+
+
+def test_the_list_says_what_a_masked_export_masks(places, cast, client_for):
+    page = client_for(cast["township_supervisor"]).get(reverse("children:child_list"))
+    assert "Excel（身份证号码、电话和住址已脱敏）" in page.content.decode()
