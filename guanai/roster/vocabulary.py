@@ -392,6 +392,11 @@ def unknown_message(column: str, text: str) -> str:
     hint = AMBIGUOUS.get(column, {}).get(word_key(text))
     if hint:
         return str(hint)
+    if column == "guardianship_type" and code_for("assessment", text):
+        # The 2016 form's 监护类型 row lists the assessment's grades.
+        return _(
+            "“%(value)s”是监护情况评估的值，请填在“监护情况评估”列；监护类型可填：%(options)s"
+        ) % {"value": text, "options": "、".join(accepted(column))}
     return _("“%(value)s”不是可选的值，可填：%(options)s") % {
         "value": text,
         "options": "、".join(accepted(column)),
