@@ -236,13 +236,19 @@ def _plan_batch(
     }
     without_id = _held_without_id(user, [r for r in batch if not r.errors and r.row not in indexes])
     existing: dict[int, Child] = {}
+    ambiguous: dict[int, int] = {}  # row -> how many held children it could be
     for row in batch:
         if row.errors:
             continue
         index = indexes.get(row.row)
-        match = held.get(index) if index else without_id.get(_identity(row))
-        if match is not None:
-            existing[row.row] = match
+        if index:
+            matches = [held[index]] if index in held else []
+        else:
+            matches = without_id.get(_identity(row), [])
+        if len(matches) == 1:
+            existing[row.row] = matches[0]
+        elif len(matches) > 1:
+            ambiguous[row.row] = len(matches)
     claims, shared = _out_of_reach(user, batch, existing)
     for row in batch:
         for claim in claims.get(row.row, []):
@@ -251,6 +257,19 @@ def _plan_batch(
             )
             held_out.append(claim)
         row.errors.extend(shared.get(row.row, []))
+        if row.row in ambiguous:
+            row.errors.append(
+                RowError(
+                    row.row,
+                    _("姓名"),
+                    row.child["name"],
+                    _(
+                        "该村有 %(count)d 名儿童的姓名和出生日期与这一行相同，无法确定是哪一名，"
+                        "请填写完整的身份证号码。"
+                    )
+                    % {"count": ambiguous[row.row]},
+                )
+            )
         if row.errors:
             yield PlannedRow(row, Action.ERROR)
             continue
@@ -269,6 +288,22 @@ def _plan_batch(
                 continue
             seen[index] = row.row
         found = existing.get(row.row)
+        # Two rows for one child (an ID number in one, the village, name and birth date in
+        # the other, or the same without an ID number twice) would overwrite each other.
+        same = _same_child_key(row, found, has_id=bool(index))
+        if same and same in seen:
+            row.errors.append(
+                RowError(
+                    row.row,
+                    _("姓名"),
+                    row.child["name"],
+                    _("与第 %(row)d 行是同一名儿童。") % {"row": seen[same]},
+                )
+            )
+            yield PlannedRow(row, Action.ERROR)
+            continue
+        if same:
+            seen[same] = row.row
         if found is None and row.masked:
             # Starred-out values stand for what is held: a new child has nothing held.
             row.errors.extend(row.masked)
@@ -286,9 +321,22 @@ def _identity(row: RosterRow) -> tuple[int, str, date | None]:
     return village.pk, row.child["name"], row.child["birth_date"]
 
 
-def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, Child]:
-    """Children the user may edit matching rows that carry no ID number, by village, name
-    and birth date: one query for the batch."""
+def _same_child_key(row: RosterRow, found: Child | None, *, has_id: bool) -> str:
+    """What tells two rows of a file are one child: the child held they match, or for a new
+    child without an ID number (new ones with one are told apart by it) its village, name
+    and birth date."""
+    if found is not None:
+        return f"child:{found.pk}"
+    if has_id:
+        return ""
+    village, name, birth = _identity(row)
+    return f"new:{village}:{name}:{birth}"
+
+
+def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, list[Child]]:
+    """Children the user may edit matching rows that carry no ID number (or a starred one),
+    by village, name and birth date: one query for the batch. More than one child for a
+    row is no match: the row cannot say which."""
     if not rows:
         return {}
     wanted = {_identity(row) for row in rows}
@@ -301,11 +349,11 @@ def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, Child]:
         .select_related("father", "mother", "guardian")
         .order_by("pk")
     )
-    found: dict[tuple, Child] = {}
+    found: dict[tuple, list[Child]] = {}
     for child in candidates:
         key = (child.village_id, child.name, child.birth_date)
         if key in wanted:
-            found.setdefault(key, child)
+            found.setdefault(key, []).append(child)
     return found
 
 

@@ -169,3 +169,30 @@ def test_a_masked_value_for_a_new_child_is_a_fault_that_says_how_to_get_the_file
 def test_the_list_says_what_a_masked_export_masks(places, cast, client_for):
     page = client_for(cast["township_supervisor"]).get(reverse("children:child_list"))
     assert "Excel（身份证号码、电话和住址已脱敏）" in page.content.decode()
+
+
+def test_a_masked_row_that_could_be_either_of_two_children_is_a_fault_not_a_guess(places, cast):
+    # Namesakes born the same day in one village: only their ID numbers tell them apart.
+    first = demo_like_child(places, name="陈小雨", sequence=31)
+    second = demo_like_child(places, name="陈小雨", sequence=51)
+    rows = with_class(exported(Child.objects.order_by("pk"), full=False), "陈小雨", "5班")
+
+    report = import_roster(user=cast["township_supervisor"], data=as_xlsx(rows), write=True)
+
+    assert report.counts == {"create": 0, "update": 0, "unchanged": 0, "error": 2}
+    assert all("无法确定是哪一名" in error.message for error in report.errors)
+    assert {child.class_name for child in Child.objects.filter(pk__in=[first.pk, second.pk])} == {
+        "2班"
+    }
+
+
+def test_two_rows_for_one_child_held_are_a_fault_not_two_updates(places, cast):
+    demo_like_child(places)
+    rows = exported(Child.objects.all(), full=False)
+    rows.append(with_class(rows, "陈小雨", "5班")[2])  # the same child again, another class
+
+    report = import_roster(user=cast["township_supervisor"], data=as_xlsx(rows), write=True)
+
+    assert report.counts == {"create": 0, "update": 0, "unchanged": 1, "error": 1}
+    assert report.errors[0].message == "与第 3 行是同一名儿童。"
+    assert Child.objects.get().class_name == "2班"
