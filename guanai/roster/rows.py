@@ -161,7 +161,7 @@ class RowReader:
 
         def secret(key: str, reader: Callable[[object], Any]) -> Any:
             value = cell(key)
-            if is_masked(value):
+            if is_masked(value, address=key == "address"):
                 text = clean_text(value)
                 row.masked.append(RowError(number, self._header(key), text, masked_message()))
                 return ""

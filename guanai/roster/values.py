@@ -92,10 +92,23 @@ def read_yes_no(value: object, column: str = "") -> bool | None:
         raise CellError(_("“%(value)s”应填“是”或“否”。") % {"value": text}) from None
 
 
-def is_masked(value: object) -> bool:
-    """A value starred out by a masked export (510821************, 138****5678, an address
-    cut short with ****): it stands for a value the file does not give."""
-    return isinstance(value, str) and "*" in clean_text(value)
+# What a masked export writes for an ID or phone number (core.crypto's masks): the digits
+# kept and stars, 510821************ or 138****5678; and for an address, its start and ****.
+_MASKED_NUMBER = re.compile(r"[0-9Xx\- ]*\*[0-9Xx*\- ]*")
+_MASKED_ADDRESS = "****"
+
+
+def is_masked(value: object, *, address: bool = False) -> bool:
+    """A value starred out by a masked export: it stands for a value the file does not
+    give. Anything else with a star in it is read (and refused) as what it is."""
+    if not isinstance(value, str):
+        return False
+    text = clean_text(value)
+    if "*" not in text:
+        return False
+    if address:
+        return _MASKED_ADDRESS in text
+    return _MASKED_NUMBER.fullmatch(text) is not None
 
 
 def read_id_number(value: object) -> str:

@@ -14,6 +14,7 @@ from guanai.children.models import Child, ChildChange, Person
 from guanai.children.services import child_derive, id_index
 from guanai.roster.exporting import roster_rows, roster_title, spooled_xlsx
 from guanai.roster.importing import import_plan, import_roster
+from guanai.roster.values import is_masked
 
 
 def demo_like_child(places, name="陈小雨", sequence=31, **fields):
@@ -196,3 +197,21 @@ def test_two_rows_for_one_child_held_are_a_fault_not_two_updates(places, cast):
     assert report.counts == {"create": 0, "update": 0, "unchanged": 1, "error": 1}
     assert report.errors[0].message == "与第 3 行是同一名儿童。"
     assert Child.objects.get().class_name == "2班"
+
+
+@pytest.mark.parametrize(
+    ("value", "address", "masked"),
+    [
+        ("510821************", False, True),
+        ("５１０８２１＊＊＊＊＊＊＊＊＊＊＊＊", False, True),  # full-width
+        ("138****5678", False, True),
+        ("**********67", False, True),
+        ("旺苍县东河镇****", True, True),
+        ("****", True, True),
+        ("51082120150305011X", False, False),
+        ("@SUM(1+1)*cmd", False, False),  # a star, but no mask: refused as the number it is
+        ("三组*号", True, False),
+    ],
+)
+def test_only_what_a_masked_export_writes_reads_as_masked(value, address, masked):
+    assert is_masked(value, address=address) is masked
