@@ -72,14 +72,14 @@ _PROVINCE_SUFFIXES = (
 
 def _province_and_rest(text: str) -> tuple[str, str] | None:
     """("广东", "深圳市") for 广东省深圳市 or 广东深圳市; None when no province starts it."""
-    for short in PROVINCES:
-        if text.startswith(short):
-            rest = text[len(short) :]
-            for suffix in _PROVINCE_SUFFIXES:
-                if rest.startswith(suffix):
-                    return short, rest[len(suffix) :]
-            return short, rest
-    return None
+    short = text[:2] if text[:2] in PROVINCES else text[:3]  # 内蒙古 and 黑龙江 have three
+    if short not in PROVINCES:
+        return None
+    rest = text[len(short) :]
+    for suffix in _PROVINCE_SUFFIXES:
+        if rest.startswith(suffix):
+            return short, rest[len(suffix) :]
+    return short, rest
 
 
 def province_name(text: str) -> str:

@@ -96,16 +96,15 @@ def read_yes_no(value: object, column: str = "") -> bool | None:
 # kept and stars, 510821************ or 138****5678; and for an address, its start and ****.
 _MASKED_NUMBER = re.compile(r"[0-9Xx\- ]*\*[0-9Xx*\- ]*")
 _MASKED_ADDRESS = "****"
+_STARS = ("*", "＊", "﹡")  # the ASCII star and the two NFKC reads as one
 
 
 def is_masked(value: object, *, address: bool = False) -> bool:
     """A value starred out by a masked export: it stands for a value the file does not
     give. Anything else with a star in it is read (and refused) as what it is."""
-    if not isinstance(value, str):
-        return False
+    if not isinstance(value, str) or not any(star in value for star in _STARS):
+        return False  # nearly every cell: no star of any width
     text = clean_text(value)
-    if "*" not in text:
-        return False
     if address:
         return _MASKED_ADDRESS in text
     return _MASKED_NUMBER.fullmatch(text) is not None

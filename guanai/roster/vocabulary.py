@@ -24,7 +24,7 @@ one code get a hint of their own (`AMBIGUOUS`).
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import models
@@ -334,7 +334,12 @@ _NOTE = re.compile(r"\([^)]*\)$")
 
 def word_key(text: object) -> str:
     """A cell as the tables are keyed: "  隔代监护 " and "（√）健康" read 隔代监护 and 健康."""
-    key = unicodedata.normalize("NFKC", str(text or ""))
+    return _word_key(str(text or ""))
+
+
+@lru_cache(maxsize=4096)  # a roster repeats a few dozen words in each coded column
+def _word_key(text: str) -> str:
+    key = unicodedata.normalize("NFKC", text)
     key = "".join(key.split()).lower()
     key = _TICKS.sub("", key).replace("()", "") or key  # a tick alone is a yes
     return key.strip("。.,，;；、") or key
@@ -372,6 +377,11 @@ def _variants(column: str, key: str) -> list[str]:
 def code_for(column: str, text: object) -> str | None:
     """The code a coded column's cell stands for; "" for an empty cell, None for a word
     none of the tables hold."""
+    return _code_for(column, str(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _code_for(column: str, text: str) -> str | None:
     key = word_key(text)
     if not key:
         return ""
