@@ -395,15 +395,16 @@ def import_roster(
     remaining: Iterable[list[object]] = itertools.chain(head[match.row_index + 1 :], sheet.rows)
     seen: dict[str, int] = {}
     batch: list[RosterRow] = []
-    masked_seen: list[bool] = []
+    masked_seen = False
 
     def flush() -> None:
+        nonlocal masked_seen
         held_out: list[Claim] = []
         planned = list(_plan_batch(user, batch, seen, held_out))
         if held_out and hold is not None:
             hold(held_out)
         if not masked_seen and any(row.masked for row in batch):
-            masked_seen.append(True)
+            masked_seen = True
             report.warnings.append(masked_warning())
         for item in planned:
             report.counts[item.action] += 1
