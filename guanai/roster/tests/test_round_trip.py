@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import xlsxwriter
 from django.urls import reverse
+from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from conftest import make_child, make_id_number
@@ -215,3 +216,19 @@ def test_two_rows_for_one_child_held_are_a_fault_not_two_updates(places, cast):
 )
 def test_only_what_a_masked_export_writes_reads_as_masked(value, address, masked):
     assert is_masked(value, address=address) is masked
+
+
+def test_an_export_made_in_english_imports_back_unchanged(places, cast):
+    demo_like_child(places)
+    away = demo_like_child(places, name="陈小雪", sequence=41)
+    away.mother.work_province = away.mother.work_city = ""  # away, the place not known
+    away.mother.save()
+    with translation.override("en"):
+        rows = exported(Child.objects.order_by("pk"), full=True)
+    assert "Grandparent care" in rows[2]
+    assert "Working away" in rows[3]
+
+    plan = import_plan(user=cast["village_director"], data=as_xlsx(rows))
+
+    assert plan.errors == []
+    assert plan.counts == {"create": 0, "update": 0, "unchanged": 2, "error": 0}
