@@ -20,7 +20,9 @@ from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.children.bulk import Factory, Table
+from guanai.children.equivalence import same_value, same_work_place
 from guanai.children.idnumber import normalize_id_number
+from guanai.children.materiality import is_material
 from guanai.children.models import (
     Child,
     ChildChange,
@@ -54,21 +56,6 @@ ROLE_LABELS = {
 }
 SECRET_FIELDS = frozenset({"id_number", "phone", "address"})
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
-
-# Changes to these alone do not send an approved record back for review.
-NON_MATERIAL_FIELDS = frozenset(
-    {
-        "grade",
-        "class_name",
-        "boarding",
-        "risk_level",
-        "concerns",
-        "responsible_teacher",
-        "director",
-        "phone",
-        "health_note",
-    }
-)
 
 CHILD_FIELDS = (
     "name",
@@ -163,7 +150,7 @@ def _diff(
     model = type(instance)
     for field in fields:
         old, new = before.get(field), getattr(instance, field)
-        if _plain(old) == _plain(new) or (old in (None, "", []) and new in (None, "", [])):
+        if same_value(field, old, new):
             continue
         entry: dict[str, Any] = {"field": field}
         if field in SECRET_FIELDS:
@@ -258,12 +245,21 @@ def child_derive(child: Child) -> None:
 
 def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
     """Set what was entered. Secret fields left blank keep their value: forms never show
-    them in clear, so blank means "unchanged"."""
+    them in clear, so blank means "unchanged". A value that means what is held already
+    (equivalence.same_value: 广东 for 广东省) is not written."""
+    place = data.get("work_province", ""), data.get("work_city", "")
+    keep_place = "work_province" in data and same_work_place(
+        (person.work_province, person.work_city), place
+    )
     for field in PERSON_FIELDS:
         if field not in data:
             continue
         value = data[field]
         if field in SECRET_FIELDS and not value:
+            continue
+        if keep_place and field in ("work_province", "work_city"):
+            continue
+        if same_value(field, getattr(person, field), value):
             continue
         setattr(person, field, "" if value is None and field != "birth_date" else value)
     person.id_number = normalize_id_number(person.id_number) if person.id_number else ""
@@ -314,7 +310,8 @@ def _person_resolve(
     before = _snapshot(person, PERSON_FIELDS)
     person = person or Person()
     _person_apply(person, data)
-    person.save()
+    if person.pk is None or _snapshot(person, PERSON_FIELDS) != before:
+        person.save()  # one whose values all mean what they did is left as it was
     if person.id_number_index:
         resolved[person.id_number_index] = person
     return person, before
@@ -449,6 +446,7 @@ def _check_in_scope(user: User, child: Child) -> None:
 @dataclass
 class _FamilySaved:
     changed: bool = False
+    material: bool = False  # a change that sends an approved file back (materiality)
     # Family members a slot or a grandparent link no longer points to: deleted once the
     # child is saved, unless another link (of this child or another) still holds them.
     unlinked: set[int] = dataclass_field(default_factory=set)
@@ -484,16 +482,22 @@ def _save_family(
                 slot["old_person"] = _person_values(current)
                 saved.unlinked.add(current.pk)
             _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=[slot])
-            saved.changed = True
+            saved.changed = saved.material = True
         elif person is not None:
             changes = _diff(person, before, PERSON_FIELDS)
             if changes:
                 _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
                 _propagate(person, by=by, subject=role, changes=changes, child=child)
                 saved.changed = True
+                saved.material |= is_material(role, changes)
     if grandparents is not None:
-        saved.changed |= _save_grandparents(
-            child, by=by, grandparents=grandparents, resolved=resolved, unlinked=saved.unlinked
+        _save_grandparents(
+            child,
+            by=by,
+            grandparents=grandparents,
+            resolved=resolved,
+            unlinked=saved.unlinked,
+            saved=saved,
         )
     return saved
 
@@ -506,17 +510,18 @@ def _save_grandparents(
     resolved: dict[str, Person],
     unlinked: set[int],
     record: bool = True,
-) -> bool:
+    saved: _FamilySaved | None = None,
+) -> None:
     """Write the grandparent links; the people of links dropped or repointed go into
-    `unlinked`. Any change?"""
+    `unlinked`, and whether anything changed, and anything material, into `saved`."""
     links = {link.relationship: link for link in child.grandparent_links.select_related("person")}
-    changed = False
+    saved = saved or _FamilySaved()
     wanted = {g.relationship: g for g in grandparents if (g.person.get("name") or "").strip()}
     for relationship, link in links.items():
         if relationship not in wanted:
             link.delete()
             unlinked.add(link.person_id)
-            changed = True
+            saved.changed = saved.material = True
             if not record:
                 continue
             _record(
@@ -572,8 +577,8 @@ def _save_grandparents(
                     subject="grandparent",
                     changes=changes,
                 )
-            changed = True
-    return changed
+            saved.changed = True
+            saved.material |= is_material("grandparent", changes)
 
 
 def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
@@ -784,15 +789,18 @@ def _child_update(
 ) -> Child:
     before = _snapshot(child, CHILD_FIELDS)
     for field in CHILD_FIELDS:
-        # Secret fields left blank keep their value (forms never show them in clear).
-        if field in data and (data[field] or field not in SECRET_FIELDS):
+        # Secret fields left blank keep their value (forms never show them in clear), and a
+        # value meaning what is held is not written (equivalence.same_value).
+        if field not in data or (field in SECRET_FIELDS and not data[field]):
+            continue
+        if not same_value(field, before[field], data[field]):
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     family_saved = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
     child_derive(child)
     _check_id_free(user, child)
     changes = _diff(child, before, CHILD_FIELDS)
-    material = family_saved.changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
+    material = family_saved.material or is_material("child", changes)
     child.save()
     _check_in_scope(user, child)  # the new village or school must be the user's too
     persons_orphaned_delete(family_saved.unlinked)

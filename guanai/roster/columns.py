@@ -1,5 +1,9 @@
 """The roster's columns: the official 2016 form's headers and the variants people write.
 
+Each column's aliases hold the 2016 form's own header where it differs from the label
+(身体情况, 是否学校寄宿, 当前务工地点, 受委托监护人电话, 与被监护人关系); the words a coded
+column's cells may hold are in `vocabulary`.
+
 `match_header` finds the header row under any title rows ("旺苍县东河镇留守儿童花名册"),
 joins two-row headers ("父亲" above "姓名" is 父亲姓名), and maps each column to a field,
 listing what it could not place.
@@ -33,20 +37,36 @@ COLUMNS: tuple[Column, ...] = (
     Column("township", "乡镇", ("乡镇(街道)", "乡(镇)", "镇", "乡镇街道")),
     Column("village", "村(社区)", ("村", "村(居)", "村居", "社区", "村委会", "所在村")),
     Column("hukou_rural", "农业户籍", ("是否农业户籍", "户籍性质", "农村户籍")),
-    Column("address", "现住址", ("家庭住址", "住址", "现居住地址", "详细地址")),
-    Column("health", "健康状况", ("身体状况",)),
+    Column("address", "现住址", ("家庭住址", "住址", "现居住地址", "详细地址", "现居住地")),
+    Column("health", "健康状况", ("身体状况", "身体情况")),
     Column("schooling", "就学状况", ("就学情况", "就读状况", "学段")),
     Column("school", "就读学校", ("学校", "学校名称", "所在学校")),
     Column("grade", "年级"),
     Column("class_name", "班级"),
-    Column("boarding", "是否寄宿", ("寄宿", "住校", "是否住校")),
+    Column("boarding", "是否寄宿", ("寄宿", "住校", "是否住校", "是否学校寄宿")),
     Column("father_name", "父亲姓名"),
-    Column("father_id_number", "父亲身份证号码", ("父亲身份证号", "父亲公民身份号码")),
-    Column("father_work_place", "父亲务工地点", ("父亲外出务工地点", "父亲务工地")),
+    Column(
+        "father_id_number",
+        "父亲身份证号码",
+        ("父亲身份证号", "父亲公民身份号码", "父亲公民身份证号码"),
+    ),
+    Column(
+        "father_work_place",
+        "父亲务工地点",
+        ("父亲外出务工地点", "父亲务工地", "父亲当前务工地点"),
+    ),
     Column("father_phone", "父亲联系电话", ("父亲电话", "父亲手机")),
     Column("mother_name", "母亲姓名"),
-    Column("mother_id_number", "母亲身份证号码", ("母亲身份证号", "母亲公民身份号码")),
-    Column("mother_work_place", "母亲务工地点", ("母亲外出务工地点", "母亲务工地")),
+    Column(
+        "mother_id_number",
+        "母亲身份证号码",
+        ("母亲身份证号", "母亲公民身份号码", "母亲公民身份证号码"),
+    ),
+    Column(
+        "mother_work_place",
+        "母亲务工地点",
+        ("母亲外出务工地点", "母亲务工地", "母亲当前务工地点"),
+    ),
     Column("mother_phone", "母亲联系电话", ("母亲电话", "母亲手机")),
     Column(
         "guardian_name",
@@ -56,17 +76,23 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "guardian_relationship",
         "与儿童关系",
-        ("监护人与儿童关系", "与儿童关系", "关系", "与监护人关系"),
+        ("监护人与儿童关系", "与儿童关系", "关系", "与监护人关系", "与被监护人关系"),
     ),
     Column(
         "guardian_id_number",
         "委托监护人身份证号码",
-        ("监护人身份证号码", "监护人身份证号", "委托监护人身份证号"),
+        (
+            "监护人身份证号码",
+            "监护人身份证号",
+            "委托监护人身份证号",
+            "委托监护人公民身份证号码",
+            "受委托监护人公民身份证号码",
+        ),
     ),
     Column(
         "guardian_phone",
         "委托监护人联系电话",
-        ("监护人电话", "监护人联系电话", "联系电话", "委托监护人电话"),
+        ("监护人电话", "监护人联系电话", "联系电话", "委托监护人电话", "受委托监护人电话"),
     ),
     Column("guardianship_type", "监护类型", ("监护方式",)),
     Column("assessment", "监护情况评估", ("监护评估", "监护情况")),

@@ -24,6 +24,7 @@ from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError
 from guanai.core.spreadsheets import SAFE_XLSX, spooled_file
 from guanai.roster.columns import COLUMNS
+from guanai.roster.vocabulary import AWAY_WITHOUT_PLACE
 
 CHUNK = 2000
 HEADERS = [column.label for column in COLUMNS]
@@ -63,6 +64,8 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
     gender, health, schooling = label["gender"], label["health"], label["schooling"]
     relationship, kind = label["guardian_relationship"], label["guardianship_type"]
     assessment, risk = label["assessment"], label["risk_level"]
+    # A parent away whose place is not known: the import reads it back as away.
+    away_no_place = str(AWAY_WITHOUT_PLACE)
     id_shown = (lambda v: v) if full else mask_id_number
     phone_shown = (lambda v: v) if full else mask_phone
     address_shown = (lambda v: v) if full else mask_address
@@ -90,7 +93,7 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
             elif role == "guardian":
                 person = [p_name, id_shown(p_id), phone_shown(p_phone)]
             else:
-                work = f"{province}{city}" if away else ""
+                work = (f"{province}{city}" or away_no_place) if away else ""
                 person = [p_name, id_shown(p_id), work, phone_shown(p_phone)]
             if role == "guardian":
                 cells += [person[0], relationship.get(rel, ""), person[1], person[2]]
@@ -98,6 +101,12 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
                 cells += person
         cells += [kind.get(guard, ""), assessment.get(assess, ""), risk.get(level, ""), ""]
         yield cells
+
+
+def roster_title(*, full: bool) -> str:
+    """The title row above the header: a masked export says what is masked, so that whoever
+    opens the file (or imports it back) knows the starred values are not the real ones."""
+    return _("留守儿童花名册") if full else _("留守儿童花名册（身份证号码、电话和住址已脱敏）")
 
 
 def write_xlsx(rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> int:

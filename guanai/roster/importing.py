@@ -28,6 +28,7 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
 from guanai.children.bulk import page_cache
+from guanai.children.equivalence import same_value, same_work_place
 from guanai.children.models import Child, Person
 from guanai.children.selectors import (
     children_visible_to,
@@ -54,7 +55,7 @@ from guanai.roster.columns import (
     unknown_header_message,
 )
 from guanai.roster.reading import read_sheet
-from guanai.roster.rows import Places, RosterRow, RowError, RowReader, split_work_place
+from guanai.roster.rows import Places, RosterRow, RowError, RowReader
 
 # Rows are matched against the database this many at a time.
 BATCH = 2000
@@ -110,11 +111,7 @@ def importer_places(user: User) -> Places:
 
 
 def _comparable(value: Any) -> Any:
-    if isinstance(value, Model):
-        return value.pk
-    if isinstance(value, list):
-        return sorted(value)
-    return value
+    return value.pk if isinstance(value, Model) else value
 
 
 # Foreign keys are compared by key, without fetching the related row.
@@ -122,10 +119,12 @@ _ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields}
 
 
 def _changed(row: RosterRow, child: Child) -> bool:
+    """Whether the row would change the child: values meaning what is held (广东 for
+    广东省, equivalence.same_value) are no change, as the services will not write them."""
     for name, value in row.updates().items():
         if name in SECRET_FIELDS and not value:
             continue  # blank keeps what is held
-        if _comparable(getattr(child, _ATTNAMES[name])) != _comparable(value):
+        if not same_value(name, getattr(child, _ATTNAMES[name]), _comparable(value)):
             return True
     return any(_person_changed(given, getattr(child, role)) for role, given in row.family.items())
 
@@ -138,11 +137,10 @@ def _person_changed(given: dict[str, Any] | None, held: Person | None) -> bool:
             continue  # compared as one place below: "广东省深圳市" is "广东深圳市"
         if name in SECRET_FIELDS and not value:
             continue
-        if getattr(held, name) != value:
+        if not same_value(name, getattr(held, name), value):
             return True
-    return "work_province" in given and split_work_place(held.work_place) != (
-        given["work_province"],
-        given["work_city"],
+    return "work_province" in given and not same_work_place(
+        (held.work_province, held.work_city), (given["work_province"], given["work_city"])
     )
 
 
@@ -238,13 +236,19 @@ def _plan_batch(
     }
     without_id = _held_without_id(user, [r for r in batch if not r.errors and r.row not in indexes])
     existing: dict[int, Child] = {}
+    ambiguous: dict[int, int] = {}  # row -> how many held children it could be
     for row in batch:
         if row.errors:
             continue
         index = indexes.get(row.row)
-        match = held.get(index) if index else without_id.get(_identity(row))
-        if match is not None:
-            existing[row.row] = match
+        if index:
+            matches = [held[index]] if index in held else []
+        else:
+            matches = without_id.get(_identity(row), [])
+        if len(matches) == 1:
+            existing[row.row] = matches[0]
+        elif len(matches) > 1:
+            ambiguous[row.row] = len(matches)
     claims, shared = _out_of_reach(user, batch, existing)
     for row in batch:
         for claim in claims.get(row.row, []):
@@ -253,6 +257,19 @@ def _plan_batch(
             )
             held_out.append(claim)
         row.errors.extend(shared.get(row.row, []))
+        if row.row in ambiguous:
+            row.errors.append(
+                RowError(
+                    row.row,
+                    _("姓名"),
+                    row.child["name"],
+                    _(
+                        "该村有 %(count)d 名儿童的姓名和出生日期与这一行相同，无法确定是哪一名，"
+                        "请填写完整的身份证号码。"
+                    )
+                    % {"count": ambiguous[row.row]},
+                )
+            )
         if row.errors:
             yield PlannedRow(row, Action.ERROR)
             continue
@@ -271,7 +288,27 @@ def _plan_batch(
                 continue
             seen[index] = row.row
         found = existing.get(row.row)
-        if found is None:
+        # Two rows for one child (an ID number in one, the village, name and birth date in
+        # the other, or the same without an ID number twice) would overwrite each other.
+        same = _same_child_key(row, found, has_id=bool(index))
+        if same and same in seen:
+            row.errors.append(
+                RowError(
+                    row.row,
+                    _("姓名"),
+                    row.child["name"],
+                    _("与第 %(row)d 行是同一名儿童。") % {"row": seen[same]},
+                )
+            )
+            yield PlannedRow(row, Action.ERROR)
+            continue
+        if same:
+            seen[same] = row.row
+        if found is None and row.masked:
+            # Starred-out values stand for what is held: a new child has nothing held.
+            row.errors.extend(row.masked)
+            yield PlannedRow(row, Action.ERROR)
+        elif found is None:
             yield PlannedRow(row, Action.CREATE)
         elif _changed(row, found):
             yield PlannedRow(row, Action.UPDATE, found)
@@ -284,9 +321,22 @@ def _identity(row: RosterRow) -> tuple[int, str, date | None]:
     return village.pk, row.child["name"], row.child["birth_date"]
 
 
-def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, Child]:
-    """Children the user may edit matching rows that carry no ID number, by village, name
-    and birth date: one query for the batch."""
+def _same_child_key(row: RosterRow, found: Child | None, *, has_id: bool) -> str:
+    """What tells two rows of a file are one child: the child held they match, or for a new
+    child without an ID number (new ones with one are told apart by it) its village, name
+    and birth date."""
+    if found is not None:
+        return f"child:{found.pk}"
+    if has_id:
+        return ""
+    village, name, birth = _identity(row)
+    return f"new:{village}:{name}:{birth}"
+
+
+def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, list[Child]]:
+    """Children the user may edit matching rows that carry no ID number (or a starred one),
+    by village, name and birth date: one query for the batch. More than one child for a
+    row is no match: the row cannot say which."""
     if not rows:
         return {}
     wanted = {_identity(row) for row in rows}
@@ -299,11 +349,11 @@ def _held_without_id(user: User, rows: list[RosterRow]) -> dict[tuple, Child]:
         .select_related("father", "mother", "guardian")
         .order_by("pk")
     )
-    found: dict[tuple, Child] = {}
+    found: dict[tuple, list[Child]] = {}
     for child in candidates:
         key = (child.village_id, child.name, child.birth_date)
         if key in wanted:
-            found.setdefault(key, child)
+            found.setdefault(key, []).append(child)
     return found
 
 
@@ -345,12 +395,17 @@ def import_roster(
     remaining: Iterable[list[object]] = itertools.chain(head[match.row_index + 1 :], sheet.rows)
     seen: dict[str, int] = {}
     batch: list[RosterRow] = []
+    masked_seen = False
 
     def flush() -> None:
+        nonlocal masked_seen
         held_out: list[Claim] = []
         planned = list(_plan_batch(user, batch, seen, held_out))
         if held_out and hold is not None:
             hold(held_out)
+        if not masked_seen and any(row.masked for row in batch):
+            masked_seen = True
+            report.warnings.append(masked_warning())
         for item in planned:
             report.counts[item.action] += 1
             if item.action == Action.ERROR:
@@ -372,6 +427,13 @@ def import_roster(
         flush()
     report.total = report.rows  # blank rows and the totals row are not counted
     return report
+
+
+def masked_warning() -> str:
+    return _(
+        "这是一份脱敏导出的花名册：带 * 的身份证号码、电话和住址视为不变，已登记的儿童按村、"
+        "姓名和出生日期对应；新儿童须填写完整信息。"
+    )
 
 
 def import_plan(*, user: User, data: bytes, **options: Any) -> ImportReport:

@@ -16,21 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanai.areas.models import Area, School, township_short_name
+from guanai.children.equivalence import split_work_place
 from guanai.children.idnumber import check_consistency, parse_id_number
-from guanai.children.models import (
-    Assessment,
-    Gender,
-    GuardianshipType,
-    Health,
-    Relationship,
-    RiskLevel,
-    Schooling,
-)
+from guanai.children.models import Health, RiskLevel
+from guanai.roster import vocabulary
 from guanai.roster.columns import BY_KEY, HeaderMatch
 from guanai.roster.values import (
     CellError,
     clean_text,
     is_blank_row,
+    is_masked,
     is_totals_row,
     read_date,
     read_id_number,
@@ -38,131 +33,8 @@ from guanai.roster.values import (
     read_yes_no,
 )
 
-PROVINCES = [
-    "北京",
-    "天津",
-    "河北",
-    "山西",
-    "内蒙古",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "上海",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "广西",
-    "海南",
-    "重庆",
-    "四川",
-    "贵州",
-    "云南",
-    "西藏",
-    "陕西",
-    "甘肃",
-    "青海",
-    "宁夏",
-    "新疆",
-    "台湾",
-    "香港",
-    "澳门",
-]
-
-
-def _choices(enum: Any, aliases: dict[str, str] | None = None) -> dict[str, str]:
-    """Label (Chinese), code and aliases, all mapping to the code."""
-    table = {str(label): value for value, label in enum.choices}
-    table.update({value: value for value in enum.values})
-    table.update(aliases or {})
-    return table
-
-
-CODED: dict[str, dict[str, str]] = {
-    "gender": _choices(
-        Gender, {"男性": "male", "女性": "female", "男孩": "male", "女孩": "female"}
-    ),
-    "health": _choices(
-        Health,
-        {"良好": "healthy", "正常": "healthy", "重病": "seriously_ill", "大病": "seriously_ill"},
-    ),
-    "schooling": _choices(
-        Schooling,
-        {
-            "学前": "not_in_kindergarten",
-            "在园": "kindergarten",
-            "学前班": "kindergarten",
-            "小学在读": "primary",
-            "初中在读": "junior",
-            "高中在读": "senior",
-            "职高": "vocational",
-            "中专": "vocational",
-            "失学": "dropped_out",
-        },
-    ),
-    "guardianship_type": _choices(
-        GuardianshipType,
-        {
-            "隔代监护": "grandparent",
-            "祖父母监护": "grandparent",
-            "祖辈": "grandparent",
-            "亲友监护": "relative",
-            "委托监护": "relative",
-            "亲属监护": "relative",
-            "单亲监护": "parent",
-            "父亲监护": "parent",
-            "母亲监护": "parent",
-            "无": "none",
-        },
-    ),
-    "assessment": _choices(Assessment),
-    "guardian_relationship": _choices(
-        Relationship,
-        {
-            "爷爷": "grandfather",
-            "奶奶": "grandmother",
-            "外公": "maternal_grandfather",
-            "姥爷": "maternal_grandfather",
-            "外婆": "maternal_grandmother",
-            "姥姥": "maternal_grandmother",
-            "父": "father",
-            "母": "mother",
-            "叔叔": "uncle_aunt",
-            "伯伯": "uncle_aunt",
-            "姑姑": "uncle_aunt",
-            "舅舅": "uncle_aunt",
-            "姨妈": "uncle_aunt",
-            "哥哥": "sibling",
-            "姐姐": "sibling",
-            "邻居": "neighbour",
-            "朋友": "neighbour",
-        },
-    ),
-    "risk_level": _choices(
-        RiskLevel, {"低风险": "low", "中风险": "medium", "高风险": "high", "一般": "low"}
-    ),
-}
-
-
-# The values the official form offers, listed when something else was written.
-OFFICIAL: dict[str, list[str]] = {
-    key: [str(label) for label in enum.labels]
-    for key, enum in (
-        ("gender", Gender),
-        ("health", Health),
-        ("schooling", Schooling),
-        ("guardianship_type", GuardianshipType),
-        ("assessment", Assessment),
-        ("guardian_relationship", Relationship),
-        ("risk_level", RiskLevel),
-    )
-}
+# A cell reader of RowReader.read: (column key, reader of the cell's value) -> the value.
+_Take = Callable[[str, Callable[[object], Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -182,27 +54,16 @@ class RosterRow:
     family: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     cells: list[object] = field(default_factory=list)  # as read, for the error file
+    # Cells starred out by a masked export, read as blank: for a child already held they
+    # mean "unchanged" (as a blank ID number, phone or address does); for a new child each
+    # is a fault (importing.py decides, once the row is matched).
+    masked: list[RowError] = field(default_factory=list)
     # The child's fields the file gives (its columns, and what they imply): only these
     # change a child already held; the defaults of columns the file lacks never do.
     given: frozenset[str] = frozenset()
 
     def updates(self) -> dict[str, Any]:
         return {name: value for name, value in self.child.items() if name in self.given}
-
-
-def split_work_place(text: str) -> tuple[str, str]:
-    """ "广东省深圳市" or "广东深圳" -> ("广东", "深圳市"/"深圳"); unknown -> ("", text)."""
-    for province in PROVINCES:
-        if text.startswith(province):
-            rest = text[len(province) :]
-            for suffix in ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区"):
-                if rest.startswith(suffix):
-                    rest = rest[len(suffix) :]
-                    break
-            return province, rest or (
-                province if province in ("北京", "天津", "上海", "重庆") else ""
-            )
-    return "", text
 
 
 class Places:
@@ -256,9 +117,9 @@ class RowReader:
         self.columns = {
             key: (index, clean_text(headers[index])) for index, key in match.keys.items()
         }
+        # The household registration is taken to be the village for a new child only: no
+        # roster column gives it, so it never changes a child already held.
         given = set(self.columns) & _CHILD_COLUMNS
-        if "village" in given:
-            given.add("hukou_area")
         if "id_number" in given:  # the birth date and gender follow from it
             given |= {"birth_date", "gender"}
         self.given = frozenset(given)
@@ -291,23 +152,24 @@ class RowReader:
 
         def coded(key: str) -> Any:
             def reader(value: object) -> str:
-                text = clean_text(value).replace(" ", "")
-                if not text:
-                    return ""
-                code = CODED[key].get(text)
+                code = vocabulary.code_for(key, value)
                 if code is None:
-                    options = "、".join(OFFICIAL[key])
-                    raise CellError(
-                        _("“%(value)s”不是可选的值，可填：%(options)s")
-                        % {"value": text, "options": options}
-                    )
+                    raise CellError(vocabulary.unknown_message(key, clean_text(value)))
                 return code
 
             return take(key, reader)
 
+        def secret(key: str, reader: Callable[[object], Any]) -> Any:
+            value = cell(key)
+            if is_masked(value, address=key == "address"):
+                text = clean_text(value)
+                row.masked.append(RowError(number, self._header(key), text, masked_message()))
+                return ""
+            return take(key, reader)
+
         child = row.child
         child["name"] = take("name", _required_text)
-        child["id_number"] = take("id_number", read_id_number) or ""
+        child["id_number"] = secret("id_number", read_id_number) or ""
         child["birth_date"] = take("birth_date", read_date)
         child["gender"] = coded("gender")
         child["ethnicity"] = clean_text(cell("ethnicity")) or "汉族"
@@ -317,9 +179,9 @@ class RowReader:
             lambda value: self.places.village(clean_text(cell("township")), _required_text(value)),
         )
         child["village"] = child["hukou_area"] = village
-        rural = take("hukou_rural", read_yes_no)
+        rural = take("hukou_rural", lambda value: read_yes_no(value, "hukou_rural"))
         child["hukou_rural"] = True if rural is None else rural
-        child["address"] = clean_text(cell("address"))
+        child["address"] = secret("address", clean_text)
         child["health"] = coded("health") or Health.HEALTHY
         child["schooling"] = coded("schooling")
         school_name = clean_text(cell("school"))
@@ -327,36 +189,39 @@ class RowReader:
             child["school"] = take("school", lambda _v: self.places.school(school_name, village))
         child["grade"] = clean_text(cell("grade"))
         child["class_name"] = clean_text(cell("class_name"))
-        child["boarding"] = bool(take("boarding", read_yes_no))
+        child["boarding"] = bool(take("boarding", lambda value: read_yes_no(value, "boarding")))
         child["guardianship_type"] = coded("guardianship_type")
         child["guardian_relationship"] = coded("guardian_relationship")
         child["assessment"] = coded("assessment")
         child["risk_level"] = coded("risk_level") or RiskLevel.LOW
         for role in ("father", "mother", "guardian"):
             if f"{role}_name" in self.columns:
-                row.family[role] = self._person(row, role, take)
+                row.family[role] = self._person(row, role, take, secret)
         self._check_required(row, child)
         return row
 
     def _person(
-        self, row: RosterRow, role: str, take: Callable[[str, Callable[[object], Any]], Any]
+        self, row: RosterRow, role: str, take: _Take, secret: _Take
     ) -> dict[str, Any] | None:
         name = clean_text(take(f"{role}_name", lambda v: v))
         person: dict[str, Any] = {"name": name}
-        number = take(f"{role}_id_number", read_id_number) or ""
+        number = secret(f"{role}_id_number", read_id_number) or ""
         if number:
             try:
                 person["id_number"] = parse_id_number(number, today=self.today).number
             except ValidationError as error:
                 header = self.columns[f"{role}_id_number"][1]
                 row.errors.append(RowError(row.row, header, number, error.messages[0]))
-        phone = take(f"{role}_phone", read_phone)
+        phone = secret(f"{role}_phone", read_phone)
         if phone:
             person["phone"] = phone
         if role in ("father", "mother") and f"{role}_work_place" in self.columns:
             place = clean_text(take(f"{role}_work_place", lambda v: v))
-            person["away_for_work"] = bool(place)
-            person["work_province"], person["work_city"] = split_work_place(place)
+            away = vocabulary.away_for_work(place)
+            person["away_for_work"] = bool(place) if away is None else away
+            person["work_province"], person["work_city"] = (
+                split_work_place(place) if away is None else ("", "")
+            )
         return person if name else None
 
     def _check_id_number(self, row: RosterRow, child: dict[str, Any]) -> None:
@@ -391,6 +256,14 @@ class RowReader:
 
     def _header(self, key: str) -> str:
         return self.columns[key][1] if key in self.columns else BY_KEY[key].label
+
+
+def masked_message() -> str:
+    return _(
+        "此值已脱敏（带 *），说明这是一份脱敏导出的花名册：脱敏的值只能用于更新已登记的儿童"
+        "（视为不变），不能登记新儿童。请填写完整的号码，或由可查看身份证号码的人员在"
+        "“儿童名册 → 导出花名册 → 导出完整信息”中填写理由，导出完整的花名册后再导入。"
+    )
 
 
 # Columns that are fields of the child under the same name.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from guanai.core.spreadsheets import SAFE_XLSX
 from guanai.roster.columns import COLUMNS
 from guanai.roster.importing import ImportReport
-from guanai.roster.rows import OFFICIAL
+from guanai.roster.vocabulary import CODED_COLUMNS, accepted
 
 # Columns offered as a drop-down list in the template, with their values.
 _YES_NO = ["是", "否"]
@@ -19,7 +19,7 @@ _YES_NO = ["是", "否"]
 def _choices_for(key: str) -> list[str] | None:
     if key in ("hukou_rural", "boarding"):
         return _YES_NO
-    return OFFICIAL.get(key)
+    return accepted(key) if key in CODED_COLUMNS else None
 
 
 def write_template(out: IO[bytes]) -> None:

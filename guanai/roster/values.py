@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.utils.translation import gettext as _
 
 from guanai.children.idnumber import normalize_id_number
+from guanai.roster import vocabulary
 
 # Excel's day 0 in the 1900 date system (which counts 1900-02-29, so day 60 is skipped).
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -20,8 +21,6 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
-_YES = frozenset({"是", "√", "✓", "✔", "y", "yes", "1", "true", "有", "对"})
-_NO = frozenset({"否", "×", "✗", "✘", "x", "n", "no", "0", "false", "无", "没有", "不是"})
 _TOTALS = ("合计", "总计", "小计", "共计")
 
 
@@ -77,16 +76,38 @@ def _not_a_date(value: object) -> CellError:
     return CellError(_("“%(value)s”不是日期，请写成 2012-03-05 这样的格式。") % {"value": value})
 
 
-def read_yes_no(value: object) -> bool | None:
-    """是/否, √/×, Y/N, 1/0, 有/无; None for an empty cell."""
-    text = clean_text(value).lower()
-    if not text:
-        return None
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise CellError(_("“%(value)s”应填“是”或“否”。") % {"value": text})
+def read_yes_no(value: object, column: str = "") -> bool | None:
+    """是/否, √/×, Y/N, 1/0, 有/无, and the column's own words (寄宿/走读 for boarding,
+    农业/非农业 for the household registration: `vocabulary`); None for an empty cell."""
+    try:
+        return vocabulary.yes_no(column, value)
+    except KeyError:
+        text = clean_text(value)
+        own = vocabulary.yes_no_words(column)[2:]
+        if own:
+            raise CellError(
+                _("“%(value)s”应填“是”或“否”（也可填：%(words)s）。")
+                % {"value": text, "words": "、".join(own)}
+            ) from None
+        raise CellError(_("“%(value)s”应填“是”或“否”。") % {"value": text}) from None
+
+
+# What a masked export writes for an ID or phone number (core.crypto's masks): the digits
+# kept and stars, 510821************ or 138****5678; and for an address, its start and ****.
+_MASKED_NUMBER = re.compile(r"[0-9Xx\- ]*\*[0-9Xx*\- ]*")
+_MASKED_ADDRESS = "****"
+_STARS = ("*", "＊", "﹡")  # the ASCII star and the two NFKC reads as one
+
+
+def is_masked(value: object, *, address: bool = False) -> bool:
+    """A value starred out by a masked export: it stands for a value the file does not
+    give. Anything else with a star in it is read (and refused) as what it is."""
+    if not isinstance(value, str) or not any(star in value for star in _STARS):
+        return False  # nearly every cell: no star of any width
+    text = clean_text(value)
+    if address:
+        return _MASKED_ADDRESS in text
+    return _MASKED_NUMBER.fullmatch(text) is not None
 
 
 def read_id_number(value: object) -> str:

@@ -21,7 +21,14 @@ from guanai.core.ratelimit import rate_limit
 from guanai.core.spreadsheets import csv_chunks
 from guanai.core.types import AuthedRequest
 from guanai.roster.columns import COLUMNS
-from guanai.roster.exporting import HEADERS, export_check, export_log, roster_rows, spooled_xlsx
+from guanai.roster.exporting import (
+    HEADERS,
+    export_check,
+    export_log,
+    roster_rows,
+    roster_title,
+    spooled_xlsx,
+)
 from guanai.roster.forms import UploadForm
 from guanai.roster.models import ImportBatch
 from guanai.roster.services import (
@@ -74,8 +81,8 @@ def roster_export(request: AuthedRequest) -> HttpResponseBase:
     filters = logged_parameters(params, keys=ChildFilterForm.base_fields)
     fmt = "csv" if params.get("format") == "csv" else "xlsx"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    title = _("留守儿童花名册")
-    filename = f"{title}-{stamp}.{fmt}"
+    title = roster_title(full=full)
+    filename = f"{_('留守儿童花名册')}-{stamp}.{fmt}"
     if fmt == "csv":
         count = children.count()
         export_log(

@@ -203,6 +203,19 @@ class TestTheDefaultCounty:
         assert [(e.row, e.column, e.message) for e in report.errors] == []
         assert report.counts["unchanged"] == COUNT
 
+    def test_the_county_exported_masked_imports_back_unchanged_without_a_fault(self, db, demo):
+        from io import BytesIO
+
+        from guanai.roster.exporting import roster_rows, roster_title, write_xlsx
+        from guanai.roster.importing import import_plan
+
+        out = BytesIO()
+        children = Child.objects.order_by("pk")
+        write_xlsx(roster_rows(children, full=False), out, title=roster_title(full=False))
+        report = import_plan(user=User.objects.get(username="county_admin"), data=out.getvalue())
+        assert [(e.row, e.column, e.message) for e in report.errors] == []
+        assert report.counts["unchanged"] == COUNT
+
     def test_most_files_are_approved_and_a_few_exited(self, db, demo):
         states = Counter(Child.objects.values_list("review_state", flat=True))
         assert 94 < share(states, "approved") < 99.5

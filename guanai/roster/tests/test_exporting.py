@@ -47,7 +47,7 @@ def test_an_xlsx_export_is_masked_scoped_logged_and_reads_back_as_a_roster(
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     rows = xlsx_rows(content)
-    assert rows[0][0] == "留守儿童花名册"
+    assert rows[0][0] == "留守儿童花名册（身份证号码、电话和住址已脱敏）"  # says what is masked
     match = match_header(rows)
     assert match is not None
     assert match.row_index == 1

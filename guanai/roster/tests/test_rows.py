@@ -6,8 +6,9 @@ import pytest
 
 from conftest import make_id_number
 from guanai.areas.models import Area, School
+from guanai.children.equivalence import split_work_place
 from guanai.roster.columns import match_header
-from guanai.roster.rows import Places, RowReader, split_work_place
+from guanai.roster.rows import Places, RowReader
 
 TODAY = date(2026, 11, 29)
 HEADER = [
@@ -69,7 +70,7 @@ def test_a_good_row_becomes_a_child_with_a_family(reader, places):
         "ordinary",
     )
     assert child["guardian_relationship"] == "grandmother"
-    assert row.family["father"]["work_province"] == "广东"
+    assert row.family["father"]["work_province"] == "广东省"
     assert row.family["father"]["work_city"] == "深圳市"
     assert row.family["father"]["away_for_work"] is True
     assert row.family["guardian"]["phone"] == "13812345678"
@@ -129,10 +130,11 @@ def test_blank_rows_and_the_totals_row_are_skipped_with_the_right_row_numbers(re
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("广东省深圳市", ("广东", "深圳市")),
-        ("广东深圳", ("广东", "深圳")),
-        ("北京", ("北京", "北京")),
-        ("新疆维吾尔自治区乌鲁木齐", ("新疆", "乌鲁木齐")),
+        ("广东省深圳市", ("广东省", "深圳市")),
+        ("广东深圳", ("广东省", "深圳")),
+        ("北京", ("北京市", "北京市")),
+        ("新疆维吾尔自治区乌鲁木齐", ("新疆维吾尔自治区", "乌鲁木齐")),
+        ("广西南宁市", ("广西壮族自治区", "南宁市")),
         ("外地", ("", "外地")),
     ],
 )

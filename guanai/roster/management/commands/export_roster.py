@@ -10,12 +10,12 @@ from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import area_get_for_user
 from guanai.audit.services import logged_parameters
 from guanai.children.selectors import ChildFilter, child_filter, children_visible_to
-from guanai.roster.exporting import export_log, roster_rows, write_xlsx
+from guanai.roster.exporting import export_log, roster_rows, roster_title, write_xlsx
 
 
 class Command(BaseCommand):
     help = (
-        "Export the roster (official layout, ID numbers masked) of the children a user may "
+        "Export the roster (official layout; ID numbers, phones and addresses masked) of the children a user may "
         "see, optionally of one area (township or village code); logged like the web export."
     )
 
@@ -43,7 +43,9 @@ class Command(BaseCommand):
                 raise CommandError("--area 应是乡镇或村(社区)的代码。")
         children = child_filter(children_visible_to(user), selected, on=timezone.localdate())
         with out.open("wb") as handle:
-            count = write_xlsx(roster_rows(children, full=False), handle, title="留守儿童花名册")
+            count = write_xlsx(
+                roster_rows(children, full=False), handle, title=roster_title(full=False)
+            )
         export_log(
             user=user, fmt="xlsx", rows=count, full=False, reason="",
             filters=logged_parameters({"area": code}, keys=["area"]),
