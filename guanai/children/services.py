@@ -20,6 +20,7 @@ from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.children.bulk import Factory, Table
+from guanai.children.completeness import child_missing_fields, identity_check, parents_work_stated
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import (
     Child,
@@ -100,6 +101,9 @@ CHILD_FIELDS = (
     "risk_level",
     "concerns",
 )
+# What an update's history entry compares: the fields entered, and what the file still
+# lacks (待补充), which an undo of the import that filled it in puts back.
+HISTORY_FIELDS = (*CHILD_FIELDS, "missing_fields")
 PERSON_FIELDS = (
     "name",
     "gender",
@@ -232,12 +236,16 @@ def _record(
 # --- derived facts -------------------------------------------------------------------------
 
 
-def child_derive(child: Child) -> None:
-    """Set the facts that decide whether the child counts as left behind.
+def child_derive(child: Child, *, parents_work: bool | None = None) -> None:
+    """Set the facts that decide whether the child counts as left behind, and what the
+    file still lacks (待补充, children.completeness; `parents_work`: whether the entry
+    being saved states the parents' work, None to keep what the file said).
 
     2016 (国发〔2016〕13号): both parents away, or one away and the other unable to
     guard. A parent who is not recorded (deceased, unknown) cannot guard either.
-    Broad (school) definition: at least one parent away.
+    Broad (school) definition: at least one parent away. While the parents' work is
+    unknown (待补充) both read False: such a child is counted apart, as unknown
+    (selectors.incomplete_counts), not as a child whose parents are at home.
     """
     father, mother = child.father, child.mother
     father_away = bool(father and father.away_for_work)
@@ -251,6 +259,7 @@ def child_derive(child: Child) -> None:
     child.name_initials = name_initials(child.name)
     child.name_pinyin = name_pinyin(child.name)
     child.id_number_index = id_index(child.id_number)
+    child.missing_fields = child_missing_fields(child, parents_work=parents_work)
 
 
 # --- persons -------------------------------------------------------------------------------
@@ -650,7 +659,8 @@ def _child_create(
             user, None, family.get(role), label=str(ROLE_LABELS[role]), resolved=resolved
         )
         setattr(child, role, person)
-    child_derive(child)
+    child_derive(child, parents_work=parents_work_stated(family))
+    identity_check(child)
     _check_id_free(user, child)
     child.review_state = ReviewState.PENDING
     child.save()
@@ -728,7 +738,8 @@ def children_create_many(
                 if index:
                     made[index] = person
             setattr(child, role, person)
-        child_derive(child)
+        child_derive(child, parents_work=parents_work_stated(family))
+        identity_check(child)
         children.append(child)
     Table(Person).insert(persons)
     # The insert takes each parent's new key from the parent object itself.
@@ -782,17 +793,22 @@ def _child_update(
     family: Mapping[str, Mapping[str, Any] | None] | None = None,
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
-    before = _snapshot(child, CHILD_FIELDS)
+    before = _snapshot(child, HISTORY_FIELDS)
     for field in CHILD_FIELDS:
         # Secret fields left blank keep their value (forms never show them in clear).
         if field in data and (data[field] or field not in SECRET_FIELDS):
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     family_saved = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
-    child_derive(child)
+    # An entry silent on the parents' work leaves the file's 待补充 mark on it as it was.
+    child_derive(child, parents_work=parents_work_stated(family) or None)
+    identity_check(child)
     _check_id_free(user, child)
-    changes = _diff(child, before, CHILD_FIELDS)
-    material = family_saved.changed or any(c["field"] not in NON_MATERIAL_FIELDS for c in changes)
+    changes = _diff(child, before, HISTORY_FIELDS)
+    # What the file still lacks follows from the other fields: never material by itself.
+    material = family_saved.changed or any(
+        c["field"] not in NON_MATERIAL_FIELDS for c in changes if c["field"] != "missing_fields"
+    )
     child.save()
     _check_in_scope(user, child)  # the new village or school must be the user's too
     persons_orphaned_delete(family_saved.unlinked)
