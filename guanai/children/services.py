@@ -20,7 +20,12 @@ from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.children.bulk import Factory, Table
-from guanai.children.completeness import child_missing_fields, identity_check, parents_work_stated
+from guanai.children.completeness import (
+    VALUE_FIELDS,
+    child_missing_fields,
+    identity_check,
+    parents_work_stated,
+)
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import (
     Child,
@@ -648,7 +653,8 @@ def _child_create(
     family: Mapping[str, Mapping[str, Any] | None],
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
-    child = Child(created_by=user)
+    # An official field the entry does not give is unknown (待补充), not the model's default.
+    child = Child(created_by=user, **dict.fromkeys(VALUE_FIELDS, ""))
     for field in CHILD_FIELDS:
         if field in data:
             setattr(child, field, data[field])
@@ -714,12 +720,14 @@ def children_create_many(
         ):
             singles.append(_child_create(user=user, data=data, family=family))
             continue
+        # An official field the entry does not give is unknown (待补充), not a default.
+        given = dict.fromkeys(VALUE_FIELDS, "") | {
+            _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
+            for field, value in data.items()
+            if field in _CHILD_ATTNAMES
+        }
         child = _CHILDREN.make(
-            **{
-                _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
-                for field, value in data.items()
-                if field in _CHILD_ATTNAMES
-            },
+            **given,
             created_by_id=user.pk,
             review_state=ReviewState.PENDING,
             created_at=now,
