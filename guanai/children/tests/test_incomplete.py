@@ -118,6 +118,11 @@ def test_a_child_who_cannot_be_identified_is_refused_whoever_calls(places, cast,
 
 def test_an_entry_silent_on_the_parents_work_keeps_it_to_complete(places, cast):
     child = make_incomplete(places.village, "吴一", work_unknown=True)
+    # Undetermined, though the father is recorded as away: in neither count until the
+    # file says (counted apart on the home page).
+    assert child.father.away_for_work
+    assert not child.parent_away
+    assert not child.parents_away_2016
     director = cast["village_director"]
     child = child_update(
         user=director, child_id=child.pk, data={"schooling": "not_in_school", "assessment": "good"}
