@@ -145,10 +145,22 @@ class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
             "address": forms.TextInput(),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, work_unknown: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+        self.work_unknown = work_unknown
+        if work_unknown:
+            # The child's file does not say yet whether this parent works away (待补充), and
+            # an unticked box would say "no": ask, and leave it unknown if unanswered.
+            self.fields["away_for_work"] = forms.ChoiceField(
+                label=self.fields["away_for_work"].label,
+                choices=[("", _("待补充")), ("on", _("外出务工")), ("off", _("未外出务工"))],
+                required=False,
+            )
+            style_widgets([self.fields["away_for_work"]])
+            # Only "away" is ever stated while the work is unknown; "not away" is a default.
+            self.initial["away_for_work"] = "on" if self.instance.away_for_work else ""
         self.fields["id_number"].widget.attrs.update(
             {"autocomplete": "off", "inputmode": "text", "maxlength": 24}
         )
@@ -181,6 +193,10 @@ class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.work_unknown:
+            answer = data.pop("away_for_work", "")
+            if answer:
+                data["away_for_work"] = answer == "on"
         has_details = any(
             data.get(f) for f in ("id_number", "phone", "away_for_work", "work_city", "address")
         )
@@ -463,8 +479,17 @@ class FamilyForms:
     ROLES = (("father", _("父亲")), ("mother", _("母亲")), ("guardian", _("委托监护人")))
 
     def __init__(self, data: Any = None, *, child: Child | None = None) -> None:
+        self.child = child
+        # While the parents' work is 待补充, the form asks it rather than reading an unticked
+        # box as "not away" (children.completeness: unknown is not "no").
+        self.work_unknown = bool(child and child.parents_work_unknown)
         self.persons = {
-            role: PersonForm(data, prefix=role, instance=getattr(child, role) if child else None)
+            role: PersonForm(
+                data,
+                prefix=role,
+                instance=getattr(child, role) if child else None,
+                work_unknown=self.work_unknown and role != "guardian",
+            )
             for role, _label in self.ROLES
         }
         links = list(child.grandparent_links.all()) if child and child.pk else []
@@ -501,7 +526,20 @@ class FamilyForms:
         return valid
 
     def family(self) -> dict[str, dict[str, Any] | None]:
-        return {role: form.values() for role, form in self.persons.items()}
+        family = {}
+        for role, form in self.persons.items():
+            value = form.values()
+            if (
+                value is None
+                and self.work_unknown
+                and role != "guardian"
+                and getattr(self.child, role) is None
+            ):
+                # A parent the file never had, left blank: nothing said of them (the
+                # completion form records one as absent).
+                continue
+            family[role] = value
+        return family
 
     def grandparent_values(self) -> list[GrandparentInput]:
         return [v for f in self.grandparents if (v := f.values()) is not None]

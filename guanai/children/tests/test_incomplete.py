@@ -174,6 +174,54 @@ def test_the_form_still_requires_what_identifies_the_child(places, cast, client_
     assert not Child.objects.exists()
 
 
+def edit_data(child, **overrides):
+    """The edit form of a child as it comes, posted back with some answers changed."""
+    data = {
+        "name": child.name,
+        "gender": child.gender,
+        "birth_date": child.birth_date.isoformat(),
+        "ethnicity": child.ethnicity,
+        "village": child.village_id,
+        "hukou_rural": "on",
+        "health": child.health,
+        "schooling": child.schooling,
+        "guardianship_type": child.guardianship_type,
+        "guardian_relationship": child.guardian_relationship,
+        "assessment": child.assessment,
+        "risk_level": child.risk_level,
+        "father-name": child.father.name,
+        "father-able_to_guard": "on",
+        "mother-name": child.mother.name,
+        "mother-able_to_guard": "on",
+        "guardian-name": child.guardian.name,
+        "guardian-able_to_guard": "on",
+    }
+    return data | overrides
+
+
+def test_the_edit_form_asks_a_parents_work_it_does_not_know_and_never_reads_no(
+    places, cast, client_for
+):
+    child = make_incomplete(places.village, "郑一", work_unknown=True, father_away=False)
+    client = client_for(cast["village_director"])
+    url = reverse("children:child_edit", args=[child.pk])
+    form = client.get(url).context["family"].persons["father"]
+    assert form["away_for_work"].value() == ""  # 待补充, not an unticked box
+    # A change of something else leaves the parents' work unknown.
+    client.post(url, edit_data(child, risk_level="medium"))
+    child.refresh_from_db()
+    assert child.risk_level == "medium"
+    assert child.parents_work_unknown
+    # Answered for both parents, it is known.
+    client.post(
+        url, edit_data(child, **{"father-away_for_work": "off", "mother-away_for_work": "on"})
+    )
+    child.refresh_from_db()
+    assert not child.parents_work_unknown
+    assert child.parent_away
+    assert not child.father.away_for_work
+
+
 def test_a_new_childs_health_starts_unknown_not_healthy(places, cast, client_for):
     page = client_for(cast["village_director"]).get(reverse("children:child_new"))
     form = page.context["form"]
