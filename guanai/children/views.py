@@ -3,6 +3,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -395,7 +396,7 @@ def _missing_message(child: Child) -> str:
     return _("以下项目待补充：%(fields)s。") % {"fields": "、".join(child.missing_labels)}
 
 
-def _completion_set(request: AuthedRequest) -> tuple[Any, str]:
+def _completion_set(request: AuthedRequest) -> tuple[QuerySet[Child], str]:
     """The 待补充 children the completion flow goes through: those the user may complete,
     narrowed by the list's filters it was opened from (a village, a school, ...); and
     those filters as a query string, to carry from one child to the next."""
