@@ -125,6 +125,7 @@ def _part_labels() -> dict[str, str]:
     """What an entry's `field` names when it is a part of a page, not a person's field."""
     return {
         "form": _("修改表单"),
+        "complete": _("补充资料表单"),
         "photo": _("照片"),
         "check_report": _("检查结果"),
         "faulty_rows": _("有错误的行"),

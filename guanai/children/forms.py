@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guanai.accounts.models import Membership, User
 from guanai.areas.models import Area, School
 from guanai.areas.selectors import schools_visible_to
+from guanai.children.completeness import identity_faults
 from guanai.children.idnumber import IdNumber, check_consistency, parse_id_number
 from guanai.children.models import (
     AT_SCHOOL,
@@ -19,6 +20,7 @@ from guanai.children.models import (
     GuardianshipType,
     Health,
     IncomeSource,
+    MissingField,
     Person,
     ReviewState,
     RiskLevel,
@@ -33,7 +35,7 @@ from guanai.children.selectors import (
 )
 from guanai.children.services import GrandparentInput
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
-from guanai.core.forms import StyledFormMixin
+from guanai.core.forms import StyledFormMixin, style_widgets
 
 ETHNICITIES = [
     "汉族",
@@ -143,10 +145,22 @@ class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
             "address": forms.TextInput(),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, work_unknown: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+        self.work_unknown = work_unknown
+        if work_unknown:
+            # The child's file does not say yet whether this parent works away (待补充), and
+            # an unticked box would say "no": ask, and leave it unknown if unanswered.
+            self.fields["away_for_work"] = forms.ChoiceField(
+                label=self.fields["away_for_work"].label,
+                choices=[("", _("待补充")), ("on", _("外出务工")), ("off", _("未外出务工"))],
+                required=False,
+            )
+            style_widgets([self.fields["away_for_work"]])
+            # Only "away" is ever stated while the work is unknown; "not away" is a default.
+            self.initial["away_for_work"] = "on" if self.instance.away_for_work else ""
         self.fields["id_number"].widget.attrs.update(
             {"autocomplete": "off", "inputmode": "text", "maxlength": 24}
         )
@@ -179,6 +193,10 @@ class PersonForm(StyledFormMixin, forms.ModelForm[Person]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.work_unknown:
+            answer = data.pop("away_for_work", "")
+            if answer:
+                data["away_for_work"] = answer == "on"
         has_details = any(
             data.get(f) for f in ("id_number", "phone", "away_for_work", "work_city", "address")
         )
@@ -219,6 +237,46 @@ class GrandparentForm(StyledFormMixin, forms.Form):
             k: data[k] for k in ("name", "birth_date", "phone", "able_to_guard", "health_note")
         }
         return GrandparentInput(relationship=data["relationship"], person=person)
+
+
+# Questions that matter only for some answers: shown by app.js when the answer fits.
+SHOW_WHEN = {
+    "disability_category": "health=disabled",
+    "disability_grade": "health=disabled",
+    "illness": "health=seriously_ill",
+    "school": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+    "grade": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+    "class_name": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+    "boarding": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
+}
+
+
+def answers_clean(form: forms.BaseForm, data: dict[str, Any]) -> None:
+    """The rules between an answer and the questions it opens, for the child's form and the
+    completion form alike: a pupil names their school, a disabled child's category and a
+    seriously ill child's illness are given; answers to questions hidden for this case are
+    not kept. An unknown answer (待补充) opens nothing and asks for nothing."""
+    if "schooling" in form.fields:
+        schooling = data.get("schooling")
+        if (
+            schooling in AT_SCHOOL
+            and schooling != Schooling.KINDERGARTEN
+            and not data.get("school")
+        ):
+            form.add_error("school", _("在校儿童请选择学校。"))
+        if schooling and schooling not in AT_SCHOOL:
+            data["school"] = None
+            data["grade"] = data["class_name"] = ""
+            data["boarding"] = False
+    if "health" in form.fields:
+        if data.get("health") != Health.DISABLED:
+            data["disability_category"] = data["disability_grade"] = ""
+        if data.get("health") != Health.SERIOUSLY_ILL:
+            data["illness"] = ""
+        if data.get("health") == Health.DISABLED and not data.get("disability_category"):
+            form.add_error("disability_category", _("请填写残疾类别。"))
+        if data.get("health") == Health.SERIOUSLY_ILL and not data.get("illness"):
+            form.add_error("illness", _("请填写所患疾病。"))
 
 
 class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
@@ -296,16 +354,7 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         )
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self._setup_village()
-        show_when = {
-            "disability_category": "health=disabled",
-            "disability_grade": "health=disabled",
-            "illness": "health=seriously_ill",
-            "school": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
-            "grade": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
-            "class_name": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
-            "boarding": f"schooling={'|'.join(sorted(AT_SCHOOL))}",
-        }
-        for name, rule in show_when.items():
+        for name, rule in SHOW_WHEN.items():
             self.fields[name].widget.attrs["data-show-when"] = rule
         school_field: forms.ModelChoiceField[School] = self.fields["school"]  # type: ignore[assignment]
         school_field.queryset = schools_visible_to(user).order_by("area_id", "name")
@@ -324,6 +373,9 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
                 area__in=villages_editable_by(self.user).values("code"),
             )
         )
+        if not self.instance.pk:
+            # Unknown until someone says: left so, the file is 待补充 (children.completeness).
+            self.initial["health"] = ""
         if self.instance.pk:
             self.initial["village"] = self.instance.village_id
             hide_secrets(
@@ -393,33 +445,18 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
                 self.add_error("id_number", error)
             data["birth_date"] = data.get("birth_date") or parsed.birth_date
             data["gender"] = data.get("gender") or parsed.gender
+        # Only what identifies the child is required (children.completeness); the official
+        # fields left empty make the file 待补充 and can be completed later.
+        for field, message in identity_faults(data):
+            if field not in self.errors:
+                self.add_error(field, message)
         today = timezone.localdate()
         birth_date: date | None = data.get("birth_date")
-        if birth_date is None and "birth_date" not in self.errors:
-            self.add_error("birth_date", _("请填写出生日期，或填写身份证号码。"))
-        elif birth_date and birth_date > today:
+        if birth_date and birth_date > today:
             self.add_error("birth_date", _("出生日期不能晚于今天。"))
         elif birth_date and birth_date.year < today.year - 18:
             self.add_error("birth_date", _("儿童应未满18周岁，请核对出生日期。"))
-        if not data.get("gender") and "gender" not in self.errors:
-            self.add_error("gender", _("请选择性别，或填写身份证号码。"))
-        schooling = data.get("schooling")
-        if (
-            schooling in AT_SCHOOL
-            and schooling != Schooling.KINDERGARTEN
-            and not data.get("school")
-        ):
-            self.add_error("school", _("在校儿童请选择学校。"))
-        if schooling and schooling not in AT_SCHOOL:
-            data["school"] = None
-        # Answers hidden by the form for this case are not kept.
-        if data.get("health") != Health.DISABLED:
-            data["disability_category"] = data["disability_grade"] = ""
-        if data.get("health") != Health.SERIOUSLY_ILL:
-            data["illness"] = ""
-        if schooling and schooling not in AT_SCHOOL:
-            data["grade"] = data["class_name"] = ""
-            data["boarding"] = False
+        answers_clean(self, data)
         teacher, school = data.get("responsible_teacher"), data.get("school")
         if (
             teacher
@@ -428,10 +465,6 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
             ).exists()
         ):
             self.add_error("responsible_teacher", _("责任教师须是该儿童所在学校的老师。"))
-        if data.get("health") == Health.DISABLED and not data.get("disability_category"):
-            self.add_error("disability_category", _("请填写残疾类别。"))
-        if data.get("health") == Health.SERIOUSLY_ILL and not data.get("illness"):
-            self.add_error("illness", _("请填写所患疾病。"))
         return data
 
     def values(self) -> dict[str, Any]:
@@ -446,8 +479,17 @@ class FamilyForms:
     ROLES = (("father", _("父亲")), ("mother", _("母亲")), ("guardian", _("委托监护人")))
 
     def __init__(self, data: Any = None, *, child: Child | None = None) -> None:
+        self.child = child
+        # While the parents' work is 待补充, the form asks it rather than reading an unticked
+        # box as "not away" (children.completeness: unknown is not "no").
+        self.work_unknown = bool(child and child.parents_work_unknown)
         self.persons = {
-            role: PersonForm(data, prefix=role, instance=getattr(child, role) if child else None)
+            role: PersonForm(
+                data,
+                prefix=role,
+                instance=getattr(child, role) if child else None,
+                work_unknown=self.work_unknown and role != "guardian",
+            )
             for role, _label in self.ROLES
         }
         links = list(child.grandparent_links.all()) if child and child.pk else []
@@ -484,7 +526,20 @@ class FamilyForms:
         return valid
 
     def family(self) -> dict[str, dict[str, Any] | None]:
-        return {role: form.values() for role, form in self.persons.items()}
+        family = {}
+        for role, form in self.persons.items():
+            value = form.values()
+            if (
+                value is None
+                and self.work_unknown
+                and role != "guardian"
+                and getattr(self.child, role) is None
+            ):
+                # A parent the file never had, left blank: nothing said of them (the
+                # completion form records one as absent).
+                continue
+            family[role] = value
+        return family
 
     def grandparent_values(self) -> list[GrandparentInput]:
         return [v for f in self.grandparents if (v := f.values()) is not None]
@@ -504,6 +559,130 @@ def check_guardianship(child_form: ChildForm, family: FamilyForms) -> None:
         )
     if has_guardian and not data.get("guardian_relationship"):
         child_form.add_error("guardian_relationship", _("请选择监护人与儿童的关系。"))
+
+
+PARENT_LABELS = (("father", _("父亲")), ("mother", _("母亲")))
+
+
+class ChildCompleteForm(StyledFormMixin, forms.Form):
+    """补充资料: only the official fields a 待补充 child's file lacks (children.completeness),
+    short enough for a phone. A question left blank stays 待补充; the answers are saved
+    through services.child_update like any other change, with its history and review.
+
+    The parents' work is asked per parent: away or not, and where; a parent with no
+    record yet is named here, or said to be absent (已故或下落不明: the 2016 definition
+    counts them as unable to guard)."""
+
+    def __init__(self, *args: Any, child: Child, user: User, **kwargs: Any) -> None:
+        self.child = child
+        super().__init__(*args, **kwargs)
+        # The fields depend on what this child's file lacks.
+        self.fields.update(self._fields_for(child, user))
+        style_widgets(self.fields.values())
+        for name, rule in SHOW_WHEN.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-show-when"] = rule
+        for role, _label in PARENT_LABELS:
+            for name in (f"{role}_work_province", f"{role}_work_city"):
+                if name in self.fields:
+                    self.fields[name].widget.attrs["data-show-when"] = f"{role}_away=yes"
+                    self.initial[name] = getattr(getattr(child, role), name[len(role) + 1 :], "")
+        self.initial.update(school=child.school_id, grade=child.grade, class_name=child.class_name)
+
+    @staticmethod
+    def _fields_for(child: Child, user: User) -> dict[str, forms.Field]:
+        missing = set(child.missing_fields)
+        names: list[str] = []
+        if MissingField.HEALTH in missing:
+            names += ["health", "disability_category", "disability_grade", "illness"]
+        if MissingField.SCHOOLING in missing:
+            names += ["schooling", "school", "grade", "class_name"]
+        if MissingField.GUARDIANSHIP_TYPE in missing:
+            names.append("guardianship_type")
+        if MissingField.ASSESSMENT in missing:
+            names.append("assessment")
+        fields: dict[str, forms.Field] = {}
+        for name in names:
+            field = Child._meta.get_field(name).formfield(required=False)  # type: ignore[union-attr]
+            assert field is not None
+            fields[name] = field
+        if "school" in fields:
+            school_field: forms.ModelChoiceField[School] = fields["school"]  # type: ignore[assignment]
+            school_field.queryset = schools_visible_to(user).order_by("area_id", "name")
+        if MissingField.PARENTS_WORK in missing:
+            for role, label in PARENT_LABELS:
+                person: Person | None = getattr(child, role)
+                choices = [("", "—"), ("yes", _("外出务工")), ("no", _("未外出务工"))]
+                if person is None:
+                    fields[f"{role}_name"] = forms.CharField(
+                        label=_("%(who)s姓名") % {"who": label}, max_length=60, required=False
+                    )
+                    choices.append(("none", _("无（已故或下落不明）")))
+                fields[f"{role}_away"] = forms.ChoiceField(
+                    label=_("%(who)s是否外出务工") % {"who": label}, choices=choices, required=False
+                )
+                fields[f"{role}_work_province"] = forms.CharField(
+                    label=_("务工省份"), max_length=20, required=False
+                )
+                fields[f"{role}_work_city"] = forms.CharField(
+                    label=_("务工城市"), max_length=30, required=False
+                )
+        return fields
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        answers_clean(self, data)
+        kind = data.get("guardianship_type")
+        if kind in (GuardianshipType.GRANDPARENT, GuardianshipType.RELATIVE) and (
+            self.child.guardian is None
+        ):
+            self.add_error(
+                "guardianship_type",
+                _("祖辈或亲友监护的，需要填写委托监护人：请用“修改档案”填写监护人。"),
+            )
+        for role, label in PARENT_LABELS:
+            if f"{role}_name" not in self.fields:
+                continue
+            away, name = data.get(f"{role}_away"), (data.get(f"{role}_name") or "").strip()
+            if away in ("yes", "no") and not name:
+                self.add_error(f"{role}_name", _("请填写%(who)s的姓名。") % {"who": label})
+            if name and not away:
+                self.add_error(f"{role}_away", _("请选择%(who)s是否外出务工。") % {"who": label})
+        return data
+
+    def values(self) -> tuple[dict[str, Any], dict[str, dict[str, Any] | None]]:
+        """The child's answers and the parents', as services.child_update takes them; a
+        question left blank is left out, so it stays unknown."""
+        d = self.cleaned_data
+        data: dict[str, Any] = {}
+        if d.get("health"):
+            for name in ("health", "disability_category", "disability_grade", "illness"):
+                data[name] = d.get(name) or ""
+        if d.get("schooling"):
+            data["schooling"] = d["schooling"]
+            data["school"] = d.get("school")
+            data["grade"], data["class_name"] = d.get("grade") or "", d.get("class_name") or ""
+            if "boarding" in d:
+                data["boarding"] = d["boarding"]
+        for name in ("guardianship_type", "assessment"):
+            if d.get(name):
+                data[name] = d[name]
+        family: dict[str, dict[str, Any] | None] = {}
+        for role, _label in PARENT_LABELS:
+            away = d.get(f"{role}_away")
+            if not away:
+                continue
+            if away == "none":
+                family[role] = None
+                continue
+            person: Person | None = getattr(self.child, role)
+            family[role] = {
+                "name": person.name if person else d[f"{role}_name"].strip(),
+                "away_for_work": away == "yes",
+                "work_province": d.get(f"{role}_work_province") or "",
+                "work_city": d.get(f"{role}_work_city") or "",
+            }
+        return data, family
 
 
 class ChildFilterForm(StyledFormMixin, forms.Form):
@@ -536,6 +715,11 @@ class ChildFilterForm(StyledFormMixin, forms.Form):
     )
     review_state = forms.ChoiceField(
         required=False, choices=[("", _("全部审核状态")), *ReviewState.choices]
+    )
+    completeness = forms.ChoiceField(
+        required=False,
+        choices=[("", _("全部资料")), ("incomplete", _("待补充")), ("complete", _("资料完整"))],
+        widget=forms.Select(attrs={"aria-label": _("资料是否完整")}),
     )
     sort = forms.ChoiceField(
         required=False,
@@ -570,6 +754,7 @@ class ChildFilterForm(StyledFormMixin, forms.Form):
                 definition=d["definition"],
                 age_band=d["age_band"],
                 review_state=d["review_state"],
+                completeness=d["completeness"],
             ),
             d["sort"] or "village",
         )

@@ -35,6 +35,9 @@ CHILD_NOT_MATERIAL = frozenset(
         "concerns",
         "responsible_teacher",
         "director",
+        # What the file still lacks (待补充) follows from the other fields: the fields
+        # filled in are judged themselves.
+        "missing_fields",
     }
 )
 

@@ -150,6 +150,17 @@ class ExitReason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class MissingField(models.TextChoices):
+    """The official fields a child's file may lack for a while (待补充), in the form's order:
+    see children.completeness for the rule."""
+
+    HEALTH = "health", _("健康状况")
+    SCHOOLING = "schooling", _("就学状况")
+    GUARDIANSHIP_TYPE = "guardianship_type", _("监护类型")
+    ASSESSMENT = "assessment", _("监护情况评估")
+    PARENTS_WORK = "parents_work", _("父母外出务工情况")
+
+
 class ReviewState(models.TextChoices):
     PENDING = "pending", _("待审核")
     APPROVED = "approved", _("已审核")
@@ -267,14 +278,18 @@ class Child(models.Model):
     )
     address = EncryptedTextField(_("现住址"), blank=True, default="")
     # Health
+    # The official fields below may be left empty: unknown, and the child is 待补充 (see
+    # missing_fields), never a default that would state what nobody said.
     health = models.CharField(
-        _("健康状况"), max_length=20, choices=Health.choices, default=Health.HEALTHY
+        _("健康状况"), max_length=20, choices=Health.choices, default=Health.HEALTHY, blank=True
     )
     disability_category = models.CharField(_("残疾类别"), max_length=20, blank=True)
     disability_grade = models.CharField(_("残疾等级"), max_length=10, blank=True)
     illness = models.CharField(_("疾病名称"), max_length=60, blank=True)
     # Schooling
-    schooling = models.CharField(_("就学状况"), max_length=20, choices=Schooling.choices)
+    schooling = models.CharField(
+        _("就学状况"), max_length=20, choices=Schooling.choices, blank=True
+    )
     school = models.ForeignKey(
         "areas.School",
         on_delete=models.PROTECT,
@@ -316,9 +331,11 @@ class Child(models.Model):
     )
     entrustment_confirmed_on = models.DateField(_("委托监护确认书日期"), null=True, blank=True)
     guardianship_type = models.CharField(
-        _("监护类型"), max_length=20, choices=GuardianshipType.choices
+        _("监护类型"), max_length=20, choices=GuardianshipType.choices, blank=True
     )
-    assessment = models.CharField(_("监护情况评估"), max_length=30, choices=Assessment.choices)
+    assessment = models.CharField(
+        _("监护情况评估"), max_length=30, choices=Assessment.choices, blank=True
+    )
     income_sources = ChoiceSetField(
         _("家庭收入来源"), max_length=200, choices=IncomeSource.choices, blank=True, default=""
     )
@@ -351,6 +368,16 @@ class Child(models.Model):
     # Derived from the parents (see services.child_derive): never typed in.
     parents_away_2016 = models.BooleanField(default=False, editable=False)
     parent_away = models.BooleanField(default=False, editable=False)
+    # The official fields the file still lacks (待补充), set by services.child_derive through
+    # children.completeness: empty when the file is complete.
+    missing_fields = ChoiceSetField(
+        _("待补充项目"),
+        max_length=200,
+        choices=MissingField.choices,
+        blank=True,
+        default="",
+        editable=False,
+    )
     # Status and review
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE
@@ -413,6 +440,13 @@ class Child(models.Model):
             models.Index(fields=["name", "id"], name="child_name_id"),
             models.Index(fields=["review_state", "village"], name="child_review_village"),
             models.Index(fields=["id_number_index"], name="child_id_index"),
+            # The children still 待补充, few beside the rest: the list's filter, the home
+            # page's count and the completion flow read this small index alone.
+            models.Index(
+                fields=["village", "name", "id"],
+                condition=~models.Q(missing_fields=""),
+                name="child_incomplete",
+            ),
             # The search indexes: a search's key leads, and every column the list filters
             # or sorts by follows, so a search over a province is answered from the index
             # alone, never from the rows (see selectors.child_search).
@@ -422,6 +456,23 @@ class Child(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def incomplete(self) -> bool:
+        """待补充: some official field of the file is still unknown."""
+        return bool(self.missing_fields)
+
+    @property
+    def parents_work_unknown(self) -> bool:
+        """Whether the parents are away for work is not known yet: the child is in neither
+        left-behind count, and must not be shown as not left behind either."""
+        return MissingField.PARENTS_WORK in (self.missing_fields or [])
+
+    @property
+    def missing_labels(self) -> list[str]:
+        """The missing fields' names, in the form's order (the stored set is sorted by code)."""
+        missing = set(self.missing_fields or [])
+        return [str(label) for code, label in MissingField.choices if code in missing]
 
     @property
     def concern_labels(self) -> list[str]:

@@ -275,6 +275,57 @@ def age_band_q(band: str, on: date) -> Q:
     return Q(birth_date__lte=years_before(on, low)) & under_age_q(high + 1, on)
 
 
+# --- files still to complete (待补充, children.completeness) ---------------------------------
+
+# A file that still lacks some official field: the condition of the partial index
+# child_incomplete, so the database reads that small index alone.
+INCOMPLETE = ~Q(missing_fields="")
+
+
+def children_incomplete(user: User) -> QuerySet[Child]:
+    """The children on the roll whose file the user may complete, in the order the
+    completion flow (补充资料) takes them: village by village, by name."""
+    return (
+        children_visible_to(user, access=ChildAccess.EDIT)
+        .filter(INCOMPLETE, status=Status.ACTIVE)
+        .order_by("village_id", "name", "id")
+    )
+
+
+def children_incomplete_after(children: QuerySet[Child], child: Child) -> QuerySet[Child]:
+    """Those of these children that come after `child` in the completion order."""
+    return children.filter(
+        Q(village_id__gt=child.village_id)
+        | Q(village_id=child.village_id, name__gt=child.name)
+        | Q(village_id=child.village_id, name=child.name, pk__gt=child.pk)
+    )
+
+
+def incomplete_counts(user: User, *, on: date) -> dict[str, int]:
+    """The home page's 待补充 figures over the user's area.
+
+    `incomplete`: children on the roll the user may complete (edit) whose file is 待补充.
+    `work_unknown`: of the children the home page counts (approved, on the roll, under
+    18), those whose parents' work is unknown: in neither left-behind count, since unknown
+    is not "at home", and so counted apart."""
+    scope = scope_for(user)
+    access = scope.child_access()
+    counts = {"incomplete": 0, "work_unknown": 0}
+    if ChildAccess.EDIT in access:
+        counts["incomplete"] = children_incomplete(user).count()
+    q = child_q(scope, ChildAccess.COUNT)
+    if ChildAccess.COUNT in access:
+        counted = Child.objects.filter(
+            INCOMPLETE,
+            under_age_q(18, on),
+            status=Status.ACTIVE,
+            review_state=ReviewState.APPROVED,
+            missing_fields__contains=",parents_work,",
+        )
+        counts["work_unknown"] = (counted if q is None else counted.filter(q)).count()
+    return counts
+
+
 # --- search and filters ------------------------------------------------------------------
 
 
@@ -328,6 +379,8 @@ class ChildFilter:
     definition: str = ""
     age_band: str = ""
     review_state: str = ""
+    # "incomplete": the files still 待补充; "complete": the others.
+    completeness: str = ""
     q: str = ""
 
 
@@ -368,6 +421,10 @@ def child_filter(
         children = children.filter(status=f.status)
     if f.review_state:
         children = children.filter(review_state=f.review_state)
+    if f.completeness == "incomplete":
+        children = children.filter(INCOMPLETE)
+    elif f.completeness == "complete":
+        children = children.filter(missing_fields="")
     if f.definition:
         children = children.filter(left_behind_q(f.definition, on))
     if f.age_band in AGE_BANDS:

@@ -20,6 +20,12 @@ from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.children.bulk import Factory, Table
+from guanai.children.completeness import (
+    VALUE_FIELDS,
+    child_missing_fields,
+    identity_check,
+    parents_work_stated,
+)
 from guanai.children.equivalence import same_value, same_work_place
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.materiality import is_material
@@ -87,6 +93,9 @@ CHILD_FIELDS = (
     "risk_level",
     "concerns",
 )
+# What an update's history entry compares: the fields entered, and what the file still
+# lacks (待补充), which an undo of the import that filled it in puts back.
+HISTORY_FIELDS = (*CHILD_FIELDS, "missing_fields")
 PERSON_FIELDS = (
     "name",
     "gender",
@@ -219,21 +228,31 @@ def _record(
 # --- derived facts -------------------------------------------------------------------------
 
 
-def child_derive(child: Child) -> None:
-    """Set the facts that decide whether the child counts as left behind.
+def child_derive(child: Child, *, parents_work: bool | None = None) -> None:
+    """Set the facts that decide whether the child counts as left behind, and what the
+    file still lacks (待补充, children.completeness; `parents_work`: whether the entry
+    being saved states the parents' work, None to keep what the file said).
 
     2016 (国发〔2016〕13号): both parents away, or one away and the other unable to
     guard. A parent who is not recorded (deceased, unknown) cannot guard either.
     Broad (school) definition: at least one parent away.
+
+    While the parents' work is unknown (待补充) both read False, even where one parent is
+    known to be away: the child is in neither count and is counted apart, as undetermined
+    (selectors.incomplete_counts), until the file says. Unknown is neither "at home" nor a
+    guess at "away"; and a parent missing from a roster that had no column for them is
+    not the "not recorded" above.
     """
+    child.missing_fields = child_missing_fields(child, parents_work=parents_work)
     father, mother = child.father, child.mother
     father_away = bool(father and father.away_for_work)
     mother_away = bool(mother and mother.away_for_work)
     father_unable = father is None or not father.able_to_guard
     mother_unable = mother is None or not mother.able_to_guard
-    child.parent_away = father_away or mother_away
-    child.parents_away_2016 = (father_away and (mother_away or mother_unable)) or (
-        mother_away and father_unable
+    known = not child.parents_work_unknown
+    child.parent_away = known and (father_away or mother_away)
+    child.parents_away_2016 = known and (
+        (father_away and (mother_away or mother_unable)) or (mother_away and father_unable)
     )
     child.name_initials = name_initials(child.name)
     child.name_pinyin = name_pinyin(child.name)
@@ -644,7 +663,8 @@ def _child_create(
     family: Mapping[str, Mapping[str, Any] | None],
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
-    child = Child(created_by=user)
+    # An official field the entry does not give is unknown (待补充), not the model's default.
+    child = Child(created_by=user, **dict.fromkeys(VALUE_FIELDS, ""))
     for field in CHILD_FIELDS:
         if field in data:
             setattr(child, field, data[field])
@@ -655,7 +675,8 @@ def _child_create(
             user, None, family.get(role), label=str(ROLE_LABELS[role]), resolved=resolved
         )
         setattr(child, role, person)
-    child_derive(child)
+    child_derive(child, parents_work=parents_work_stated(family))
+    identity_check(child)
     _check_id_free(user, child)
     child.review_state = ReviewState.PENDING
     child.save()
@@ -709,12 +730,14 @@ def children_create_many(
         ):
             singles.append(_child_create(user=user, data=data, family=family))
             continue
+        # An official field the entry does not give is unknown (待补充), not a default.
+        given = dict.fromkeys(VALUE_FIELDS, "") | {
+            _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
+            for field, value in data.items()
+            if field in _CHILD_ATTNAMES
+        }
         child = _CHILDREN.make(
-            **{
-                _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
-                for field, value in data.items()
-                if field in _CHILD_ATTNAMES
-            },
+            **given,
             created_by_id=user.pk,
             review_state=ReviewState.PENDING,
             created_at=now,
@@ -733,7 +756,8 @@ def children_create_many(
                 if index:
                     made[index] = person
             setattr(child, role, person)
-        child_derive(child)
+        child_derive(child, parents_work=parents_work_stated(family))
+        identity_check(child)
         children.append(child)
     Table(Person).insert(persons)
     # The insert takes each parent's new key from the parent object itself.
@@ -787,7 +811,7 @@ def _child_update(
     family: Mapping[str, Mapping[str, Any] | None] | None = None,
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
-    before = _snapshot(child, CHILD_FIELDS)
+    before = _snapshot(child, HISTORY_FIELDS)
     for field in CHILD_FIELDS:
         # Secret fields left blank keep their value (forms never show them in clear), and a
         # value meaning what is held is not written (equivalence.same_value).
@@ -797,9 +821,11 @@ def _child_update(
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     family_saved = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
-    child_derive(child)
+    # An entry silent on the parents' work leaves the file's 待补充 mark on it as it was.
+    child_derive(child, parents_work=parents_work_stated(family) or None)
+    identity_check(child)
     _check_id_free(user, child)
-    changes = _diff(child, before, CHILD_FIELDS)
+    changes = _diff(child, before, HISTORY_FIELDS)
     material = family_saved.material or is_material("child", changes)
     child.save()
     _check_in_scope(user, child)  # the new village or school must be the user's too

@@ -28,8 +28,8 @@ from guanai.children.selectors import (
     persons_with_id_numbers,
 )
 from guanai.children.services import (
-    CHILD_FIELDS,
     FAMILY_ROLES,
+    HISTORY_FIELDS,
     PERSON_FIELDS,
     SECRET_FIELDS,
     _diff,
@@ -141,7 +141,7 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
             and not person_editable_by(by, earlier)
         ):
             return False
-    before = _snapshot(child, CHILD_FIELDS)
+    before = _snapshot(child, HISTORY_FIELDS)
     persons: dict[int, tuple[Person, dict[str, Any], str]] = {}
     dropped: set[int] = set()
     for entry in entries:
@@ -191,7 +191,7 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
         child,
         by=by,
         kind=ChildChange.Kind.UPDATED,
-        changes=_diff(child, before, CHILD_FIELDS),
+        changes=_diff(child, before, HISTORY_FIELDS),
         comment=comment,
     )
     persons_orphaned_delete(dropped)

@@ -1,7 +1,9 @@
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +21,7 @@ from guanai.audit.services import access_record, access_record_coalesced
 from guanai.children.consent.views import consent_section
 from guanai.children.forms import (
     REVEAL_REASONS,
+    ChildCompleteForm,
     ChildFilterForm,
     ChildForm,
     ExitForm,
@@ -28,7 +31,7 @@ from guanai.children.forms import (
     check_guardianship,
 )
 from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import Child, ReviewState
+from guanai.children.models import Child, ReviewState, Status
 from guanai.children.selectors import (
     ChildPaginator,
     child_access_required,
@@ -37,6 +40,7 @@ from guanai.children.selectors import (
     child_history,
     child_may,
     child_search,
+    children_incomplete_after,
     children_visible_to,
     is_left_behind,
     looks_like_id_number,
@@ -194,10 +198,11 @@ def _form_context(form: ChildForm, family: FamilyForms, child: Child | None) -> 
     return {"form": form, "family": family, "child": child}
 
 
-def _log_form(request: AuthedRequest, child: Child | None) -> None:
-    """The edit form shows the child's whole file: its opening is logged as the file's is.
-    What re-renders it (each field's validation as it is typed, a save refused) is logged
-    once in a while, not every time (see access_record_coalesced)."""
+def _log_form(request: AuthedRequest, child: Child | None, *, field: str = "form") -> None:
+    """The edit form shows the child's whole file: its opening is logged as the file's is
+    (the completion form, `field` "complete", a part of it). What re-renders it (each
+    field's validation as it is typed, a save refused) is logged once in a while, not
+    every time (see access_record_coalesced)."""
     if child is None:
         return
     if request.method == "GET":
@@ -205,12 +210,12 @@ def _log_form(request: AuthedRequest, child: Child | None) -> None:
             user=request.user,
             action=AccessEvent.Action.VIEW,
             target=f"child:{child.pk}",
-            field="form",
+            field=field,
             request=request,
         )
     else:
         access_record_coalesced(
-            user=request.user, target=f"child:{child.pk}", field="form", request=request
+            user=request.user, target=f"child:{child.pk}", field=field, request=request
         )
 
 
@@ -249,6 +254,8 @@ def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
             else:
                 if saved.review_state == ReviewState.PENDING:
                     messages.info(request, _("档案已提交，等待乡镇审核。"))
+                if saved.incomplete:
+                    messages.warning(request, _missing_message(saved))
                 return redirect("children:child_detail", child_id=saved.pk)
         messages.error(request, _("有填写错误，请按提示修改后再保存。"))
     _log_form(request, child)
@@ -380,3 +387,101 @@ def child_review_view(request: AuthedRequest, child_id: int) -> HttpResponse:
     if request.POST.get("next") == "queue":
         return redirect("children:review_list")
     return redirect("children:child_detail", child_id=child.pk)
+
+
+# --- completing files (补充资料) -------------------------------------------------------------
+
+
+def _missing_message(child: Child) -> str:
+    return _("以下项目待补充：%(fields)s。") % {"fields": "、".join(child.missing_labels)}
+
+
+def _completion_set(request: AuthedRequest) -> tuple[QuerySet[Child], str]:
+    """The 待补充 children the completion flow goes through: those the user may complete,
+    narrowed by the list's filters it was opened from (a village, a school, ...); and
+    those filters as a query string, to carry from one child to the next."""
+    form = ChildFilterForm(request.GET)
+    child_filter_, _sort = form.to_filter()
+    child_filter_ = replace(child_filter_, completeness="incomplete", status=Status.ACTIVE)
+    children = child_filter(
+        children_visible_to(request.user, access=ChildAccess.EDIT),
+        child_filter_,
+        on=timezone.localdate(),
+    ).order_by("village_id", "name", "id")
+    query = request.GET.copy()
+    for key in ("after", "page", "per_page", "sort"):
+        query.pop(key, None)
+    return children, query.urlencode()
+
+
+def _next_url(query: str, after: Child | None = None) -> str:
+    params = "&".join(p for p in (query, f"after={after.pk}" if after else "") if p)
+    return f"{reverse('children:complete')}{'?' if params else ''}{params}"
+
+
+@never_cache
+@require_GET
+def child_complete_next(request: AuthedRequest) -> HttpResponse:
+    """补充资料: open the next 待补充 child (after `after`, in village and name order), or
+    say that none is left."""
+    child_access_required(request.user, ChildAccess.EDIT)
+    children, query = _completion_set(request)
+    after: Child | None = None
+    try:
+        after_id = int(request.GET.get("after", ""))
+    except ValueError:
+        after_id = 0
+    if after_id > 0:
+        # Only a child the user may edit marks the place; any other id is ignored.
+        after = (
+            children_visible_to(request.user, access=ChildAccess.EDIT).filter(pk=after_id).first()
+        )
+    following = children_incomplete_after(children, after) if after else children
+    nxt = following.first()
+    if nxt is not None:
+        url = reverse("children:child_complete", args=[nxt.pk])
+        return redirect(f"{url}?{query}" if query else url)
+    return render(
+        request,
+        "children/complete_done.html",
+        {"remaining": children.count(), "query": query},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def child_complete(request: AuthedRequest, child_id: int) -> HttpResponse:
+    """补充资料 for one child: a short form with only the fields their file lacks; saved,
+    the next child opens. A file that lacks nothing says so, with the way to the next."""
+    child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.EDIT)
+    children, query = _completion_set(request)
+    form = ChildCompleteForm(request.POST or None, child=child, user=request.user)
+    if request.method == "POST":
+        if not child.incomplete:
+            return redirect(_next_url(query, child))
+        if form.is_valid():
+            data, family = form.values()
+            try:
+                saved = child_update(user=request.user, child_id=child.pk, data=data, family=family)
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                if saved.incomplete:
+                    messages.warning(request, f"{saved.name}：{_missing_message(saved)}")
+                else:
+                    messages.success(request, _("已补全“%(name)s”的资料。") % {"name": saved.name})
+                return redirect(_next_url(query, saved))
+    _log_form(request, child, field="complete")
+    today = timezone.localdate()
+    return render(
+        request,
+        "children/child_complete.html",
+        {
+            "child": child,
+            "form": form,
+            "age": child.age_on(today),
+            "remaining": children.count(),
+            "skip_url": _next_url(query, child),
+            "query": query,
+        },
+    )

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -10,15 +11,20 @@ class StyledFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.Select):
-                css = "form-select"
-            elif isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        style_widgets(self.fields.values())
+
+
+def style_widgets(fields: Iterable[forms.Field]) -> None:
+    """The Bootstrap class of each field's widget (for fields a form adds as it is built)."""
+    for field in fields:
+        widget = field.widget
+        if isinstance(widget, forms.Select):
+            css = "form-select"
+        elif isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 def enable_inline_validation(form: forms.BaseForm, url: str) -> None:

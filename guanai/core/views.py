@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.selectors import area_roots_for_user, areas_visible_to, schools_visible_to
-from guanai.children.selectors import child_counts
+from guanai.children.selectors import child_counts, incomplete_counts
 from guanai.conflicts.selectors import alerts_open_for, conflicts_pending_count
 from guanai.core.types import AuthedRequest
 
@@ -31,6 +31,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "core/home.html",
         {
             "child_counts": counts,
+            "incomplete": incomplete_counts(request.user, on=timezone.localdate()),
             "can_review": ChildAccess.REVIEW in scope.child_access(),
             "memberships": scope.memberships,
             "roots": area_roots_for_user(request.user)[:50],

@@ -19,7 +19,8 @@ from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.models import village_short_name
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
-from guanai.children.models import Child
+from guanai.children.completeness import UNKNOWN_MARK
+from guanai.children.models import Child, MissingField
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError
 from guanai.core.spreadsheets import SAFE_XLSX, spooled_file
@@ -74,32 +75,43 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
         "name", "gender", "ethnicity", "birth_date", "id_number", "village__parent__name",
         "village__name", "hukou_rural", "address", "health", "schooling", "school__name",
         "grade", "class_name", "boarding", "guardian_relationship", "guardianship_type",
-        "assessment", "risk_level", *person_columns,
+        "assessment", "risk_level", "missing_fields", *person_columns,
     ]  # fmt: skip
+    # A value not known yet (待补充) is written as such, and read back as unknown.
+    unknown = UNKNOWN_MARK
     for values in children.values_list(*columns).iterator(chunk_size=CHUNK):
         (name, sex, ethnicity, birth, id_number, township, village, rural, address, state,
-         school_state, school, grade, class_name, boarding, rel, guard, assess, level) = values[:19]  # fmt: skip
-        people = values[19:]
+         school_state, school, grade, class_name, boarding, rel, guard, assess, level,
+         missing) = values[:20]  # fmt: skip
+        people = values[20:]
+        work_unknown = MissingField.PARENTS_WORK in missing
         cells = [
             name, gender.get(sex, ""), ethnicity, birth.isoformat(), id_shown(id_number),
             township or "", village_short_name(village), _yes_no(rural), address_shown(address),
-            health.get(state, ""), schooling.get(school_state, ""), school or "", grade,
-            class_name, _yes_no(boarding),
+            health.get(state, unknown), schooling.get(school_state, unknown), school or "",
+            grade, class_name, _yes_no(boarding),
         ]  # fmt: skip
         for offset, role in ((0, "father"), (6, "mother"), (12, "guardian")):
             p_name, p_id, p_phone, away, province, city = people[offset : offset + 6]
+            # While the parents' work is unknown, only "away" was ever stated.
+            blank_work = unknown if work_unknown else ""
             if p_name is None:
-                person = ["", "", "", ""] if role != "guardian" else ["", "", ""]
+                person = ["", "", blank_work, ""] if role != "guardian" else ["", "", ""]
             elif role == "guardian":
                 person = [p_name, id_shown(p_id), phone_shown(p_phone)]
             else:
-                work = (f"{province}{city}" or away_no_place) if away else ""
+                work = (f"{province}{city}" or away_no_place) if away else blank_work
                 person = [p_name, id_shown(p_id), work, phone_shown(p_phone)]
             if role == "guardian":
                 cells += [person[0], relationship.get(rel, ""), person[1], person[2]]
             else:
                 cells += person
-        cells += [kind.get(guard, ""), assessment.get(assess, ""), risk.get(level, ""), ""]
+        cells += [
+            kind.get(guard, unknown),
+            assessment.get(assess, unknown),
+            risk.get(level, ""),
+            "",
+        ]
         yield cells
 
 

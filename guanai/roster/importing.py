@@ -28,6 +28,7 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
 from guanai.children.bulk import page_cache
+from guanai.children.completeness import missing_after
 from guanai.children.equivalence import same_value, same_work_place
 from guanai.children.models import Child, Person
 from guanai.children.selectors import (
@@ -73,6 +74,8 @@ class PlannedRow:
     row: RosterRow
     action: str
     existing: Child | None = None
+    # The official fields the child's file will still lack (待补充) once the row is written.
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +94,9 @@ class ImportReport:
     unknown: list[str] = field(default_factory=list)  # headers not matched to a field
     rows: int = 0  # data rows read
     total: int = 0  # rows in the file, blank ones included: the measure of progress
+    # Valid rows whose child will be 待补充, and per missing field how many of them lack it.
+    incomplete: int = 0
+    missing: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[RowError]:
@@ -121,6 +127,10 @@ _ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields}
 def _changed(row: RosterRow, child: Child) -> bool:
     """Whether the row would change the child: values meaning what is held (广东 for
     广东省, equivalence.same_value) are no change, as the services will not write them."""
+    # A row that completes the file (待补充) changes it, even where what it fills in is what
+    # an unknown stands for (a parent recorded as not away, now stated so).
+    if set(missing_after(child, row.updates(), row.family)) != set(child.missing_fields):
+        return True
     for name, value in row.updates().items():
         if name in SECRET_FIELDS and not value:
             continue  # blank keeps what is held
@@ -309,11 +319,12 @@ def _plan_batch(
             row.errors.extend(row.masked)
             yield PlannedRow(row, Action.ERROR)
         elif found is None:
-            yield PlannedRow(row, Action.CREATE)
+            yield PlannedRow(row, Action.CREATE, missing=missing_after(None, row.child, row.family))
         elif _changed(row, found):
-            yield PlannedRow(row, Action.UPDATE, found)
+            missing = missing_after(found, row.updates(), row.family)
+            yield PlannedRow(row, Action.UPDATE, found, missing)
         else:
-            yield PlannedRow(row, Action.UNCHANGED, found)
+            yield PlannedRow(row, Action.UNCHANGED, found, list(found.missing_fields))
 
 
 def _identity(row: RosterRow) -> tuple[int, str, date | None]:
@@ -410,6 +421,10 @@ def import_roster(
             report.counts[item.action] += 1
             if item.action == Action.ERROR:
                 report.faulty.append(item.row)  # with its cells, for the error file
+            elif item.missing:
+                report.incomplete += 1
+                for name in item.missing:
+                    report.missing[name] = report.missing.get(name, 0) + 1
         if write:
             _write(user, planned, batch_id)
         report.rows += len(batch)

@@ -13,12 +13,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanai.areas.models import Area, School, township_short_name
+from guanai.children.completeness import UNKNOWN_WORDS, VALUE_FIELDS, identity_faults
 from guanai.children.equivalence import split_work_place
 from guanai.children.idnumber import check_consistency, parse_id_number
-from guanai.children.models import Health, RiskLevel
+from guanai.children.models import RiskLevel
 from guanai.roster import vocabulary
 from guanai.roster.columns import BY_KEY, HeaderMatch
 from guanai.roster.values import (
@@ -63,7 +63,13 @@ class RosterRow:
     given: frozenset[str] = frozenset()
 
     def updates(self) -> dict[str, Any]:
-        return {name: value for name, value in self.child.items() if name in self.given}
+        """The fields this row changes on a child already held. A blank cell of an official
+        field that may be unknown (children.completeness) is unknown: it clears nothing."""
+        return {
+            name: value
+            for name, value in self.child.items()
+            if name in self.given and (value or name not in VALUE_FIELDS)
+        }
 
 
 class Places:
@@ -152,6 +158,8 @@ class RowReader:
 
         def coded(key: str) -> Any:
             def reader(value: object) -> str:
+                if key in VALUE_FIELDS and vocabulary.word_key(value) in UNKNOWN_WORDS:
+                    return ""  # unknown: the child is 待补充 (children.completeness)
                 code = vocabulary.code_for(key, value)
                 if code is None:
                     raise CellError(vocabulary.unknown_message(key, clean_text(value)))
@@ -182,7 +190,7 @@ class RowReader:
         rural = take("hukou_rural", lambda value: read_yes_no(value, "hukou_rural"))
         child["hukou_rural"] = True if rural is None else rural
         child["address"] = secret("address", clean_text)
-        child["health"] = coded("health") or Health.HEALTHY
+        child["health"] = coded("health")
         child["schooling"] = coded("schooling")
         school_name = clean_text(cell("school"))
         if school_name and village is not None:
@@ -196,7 +204,10 @@ class RowReader:
         child["risk_level"] = coded("risk_level") or RiskLevel.LOW
         for role in ("father", "mother", "guardian"):
             if f"{role}_name" in self.columns:
-                row.family[role] = self._person(row, role, take, secret)
+                person = self._person(row, role, take, secret)
+                if person is None and self._work_unknown(cell(f"{role}_work_place")):
+                    continue  # nothing known of this parent: the row says nothing of them
+                row.family[role] = person
         self._check_required(row, child)
         return row
 
@@ -217,12 +228,19 @@ class RowReader:
             person["phone"] = phone
         if role in ("father", "mother") and f"{role}_work_place" in self.columns:
             place = clean_text(take(f"{role}_work_place", lambda v: v))
-            away = vocabulary.away_for_work(place)
-            person["away_for_work"] = bool(place) if away is None else away
-            person["work_province"], person["work_city"] = (
-                split_work_place(place) if away is None else ("", "")
-            )
+            # Blank is "not away", as rosters write it; 待补充 (or 不详) is unknown, which
+            # leaves the child 待补充 until someone says (children.completeness).
+            if not self._work_unknown(place):
+                away = vocabulary.away_for_work(place)
+                person["away_for_work"] = bool(place) if away is None else away
+                person["work_province"], person["work_city"] = (
+                    split_work_place(place) if away is None else ("", "")
+                )
         return person if name else None
+
+    @staticmethod
+    def _work_unknown(value: object) -> bool:
+        return vocabulary.word_key(value) in UNKNOWN_WORDS
 
     def _check_id_number(self, row: RosterRow, child: dict[str, Any]) -> None:
         number = child["id_number"]
@@ -243,7 +261,9 @@ class RowReader:
         child["gender"] = child["gender"] or parsed.gender
 
     def _check_required(self, row: RosterRow, child: dict[str, Any]) -> None:
-        missing = [(key, message) for key, message in _REQUIRED if not child.get(key)]
+        """Only what identifies the child is required (children.completeness); the other
+        official fields may be missing, and the child is then registered as 待补充."""
+        missing = identity_faults(child)
         if not missing:
             return
         id_number_faulty = any(e.column == self._header("id_number") for e in row.errors)
@@ -252,7 +272,7 @@ class RowReader:
                 continue  # already explained
             if key in ("birth_date", "gender") and id_number_faulty:
                 continue  # would have come from the ID number: its fault says it all
-            row.errors.append(RowError(row.row, self._header(key), "", str(message)))
+            row.errors.append(RowError(row.row, self._header(key), "", message))
 
     def _header(self, key: str) -> str:
         return self.columns[key][1] if key in self.columns else BY_KEY[key].label
@@ -288,15 +308,6 @@ _CHILD_COLUMNS = frozenset(
         "assessment",
         "risk_level",
     }
-)
-
-# Translated when shown, not for every row read.
-_REQUIRED = (
-    ("birth_date", gettext_lazy("请填写出生日期，或填写身份证号码。")),
-    ("gender", gettext_lazy("请填写性别，或填写身份证号码。")),
-    ("schooling", gettext_lazy("请填写就学状况。")),
-    ("guardianship_type", gettext_lazy("请填写监护类型。")),
-    ("assessment", gettext_lazy("请填写监护情况评估。")),
 )
 
 

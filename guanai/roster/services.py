@@ -229,6 +229,12 @@ def _finish(batch: ImportBatch, state: str, **fields: Any) -> None:
     batch.save()
 
 
+def _counts(report: ImportReport) -> dict[str, Any]:
+    """The batch's counts: rows per action, and the valid rows whose child is or will be
+    待补充 with, per missing field, how many lack it (named on the batch's page)."""
+    return {**report.counts, "incomplete": report.incomplete, "missing": report.missing}
+
+
 def _stored_report(report: ImportReport) -> dict[str, Any]:
     """The batch's fields that keep a check's findings."""
     findings = {
@@ -242,7 +248,7 @@ def _stored_report(report: ImportReport) -> dict[str, Any]:
     return {
         "report": seal(json.dumps(findings, ensure_ascii=False).encode()),
         "error_file": seal(out.getvalue()) if report.faulty else b"",
-        "counts": report.counts,
+        "counts": _counts(report),
         "done": report.total,
         "total": report.total,
     }
@@ -334,7 +340,7 @@ def _import(
     _finish(
         batch,
         State.IMPORTED,
-        counts=report.counts,
+        counts=_counts(report),
         imported_at=timezone.now(),
         done=report.total,
         total=report.total,

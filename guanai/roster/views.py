@@ -15,6 +15,7 @@ from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record, logged_parameters
 from guanai.children.forms import ChildFilterForm
+from guanai.children.models import MissingField
 from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
@@ -174,8 +175,16 @@ def roster_import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
             "unknown": report.get("unknown", []),
             "fields": [(c.key, c.label) for c in COLUMNS],
             "more": PREVIEW_ERRORS,
+            "missing": _missing_fields(batch),
         },
     )
+
+
+def _missing_fields(batch: ImportBatch) -> list[tuple[str, int]]:
+    """(field name, rows lacking it) of the valid rows whose child is 待补充, in the form's
+    order: counts only, nothing of the file, so the county admin sees them too."""
+    counts = batch.counts.get("missing") or {}
+    return [(str(label), counts[code]) for code, label in MissingField.choices if code in counts]
 
 
 @never_cache

@@ -59,6 +59,9 @@ MANAGER_ONLY_VIEWS = {
     "children:child_list": CHILD_VIEW,
     "children:child_new": CHILD_EDIT,
     "children:review_list": CHILD_REVIEW,
+    # The completion flow (补充资料) over the files the user may complete; the cast's
+    # children are complete, so it says none is left.
+    "children:complete": CHILD_EDIT,
     "retention:policy_list": RETENTION,
     # The roster of what the user sees; its scope is tested in roster/tests/test_exporting.
     "roster:export": CHILD_VIEW,
@@ -88,6 +91,7 @@ OBJECT_VIEWS = {
     "retention:policy_edit",
     "children:child_detail",
     "children:child_edit",
+    "children:child_complete",
     "children:child_exit",
     "children:child_validate",
     "children:child_restore",
@@ -209,6 +213,7 @@ DETAIL_VIEWS = [
     ("children:child_detail", child_inside_outside, CHILD_VIEW - {"counsellor"}),
     ("children:child_edit", child_inside_outside, CHILD_EDIT),
     ("children:child_exit", child_inside_outside, CHILD_EDIT),
+    ("children:child_complete", child_inside_outside, CHILD_EDIT),
     ("children:consent_record", child_inside_outside, CHILD_EDIT),
     ("retention:policy_edit", county_inside_outside, RETENTION),
 ]
@@ -225,6 +230,8 @@ CHILD_ACTIONS = [
         200,
     ),
     ("children:child_review", {"decision": "approve"}, CHILD_REVIEW, 302),
+    # The child's file lacks nothing: saving goes on to the next one.
+    ("children:child_complete", {"assessment": "good"}, CHILD_EDIT, 302),
     # An empty consent form is shown again with its errors; no file, or no photo to
     # delete, goes back to the child's file with a message.
     ("children:consent_record", {}, CHILD_EDIT, 200),

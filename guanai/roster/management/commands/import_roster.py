@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanai.accounts.models import User
+from guanai.children.models import MissingField
 from guanai.core.errors import ApplicationError
 from guanai.roster.importing import Action, import_roster
 from guanai.roster.reading import COMMAND_MAX_BYTES
@@ -79,6 +80,13 @@ class Command(BaseCommand):
             f"新增 {counts[Action.CREATE]}，更新 {counts[Action.UPDATE]}，"
             f"无变化 {counts[Action.UNCHANGED]}，有错误 {counts[Action.ERROR]}"
         )
+        if plan.incomplete:
+            fields = "、".join(
+                f"{label} {plan.missing[code]}"
+                for code, label in MissingField.choices
+                if code in plan.missing
+            )
+            summary += f"；其中待补充 {plan.incomplete}（{fields}）"
         if dry_run:
             self.stdout.write(summary)
             self.stdout.write("试运行：没有写入任何数据。")
