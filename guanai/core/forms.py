@@ -12,10 +12,12 @@ class StyledFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.Select):
-                css = "form-select"
-            elif isinstance(widget, forms.CheckboxInput):
+            # Ticks and radio buttons first: CheckboxSelectMultiple is a RadioSelect, not a
+            # Select, and given form-control its boxes drew as empty pills, ticked or not.
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
