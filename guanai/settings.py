@@ -190,6 +190,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets the site's 403 page, saying what to do (Django's is bare English).
+CSRF_FAILURE_VIEW = "guanai.core.error_views.csrf_failure"
 
 # Privileged roles (system and county level, Role.privileged) must use a second factor,
 # and change their password every 90 days; nobody may reuse any of their last 5.
