@@ -382,7 +382,7 @@ def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
         raise Http404
     if not form.is_valid():
         # 其他 without words says so; a reason not on the list is asked for again.
-        words = list(form.errors.get("reason_other", []))
+        words = [str(word) for word in form.errors.get("reason_other", [])]
         return _reveal_refused(
             request, subject, field, words[0] if words else _("请选择查看理由。")
         )
