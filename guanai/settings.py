@@ -144,8 +144,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Argon2id at OWASP's minimum (see the module); Django's own Argon2 hasher must not be
+# listed beside it: both are "argon2", and the later one would read every hash.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "guanai.accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,6 +190,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets the site's 403 page, saying what to do (Django's is bare English).
+CSRF_FAILURE_VIEW = "guanai.core.error_views.csrf_failure"
 
 # Privileged roles (system and county level, Role.privileged) must use a second factor,
 # and change their password every 90 days; nobody may reuse any of their last 5.

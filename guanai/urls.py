@@ -2,6 +2,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+# Every error page in the site's layout and language (guanai/core/error_views.py).
+handler400 = "guanai.core.error_views.bad_request"
+handler403 = "guanai.core.error_views.permission_denied"
+handler404 = "guanai.core.error_views.page_not_found"
+handler500 = "guanai.core.error_views.server_error"
+
 urlpatterns = [
     path("", include("guanai.core.urls")),
     path("", include("guanai.areas.urls")),

@@ -2,7 +2,8 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.db import models
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.models import Membership, User
@@ -766,18 +767,38 @@ class ExitForm(StyledFormMixin, forms.Form):
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
-REVEAL_REASONS = (
-    _("联系监护人"),
-    _("核对身份信息"),
-    _("办理救助或保险"),
-    _("上报材料"),
-)
+class RevealReason(models.TextChoices):
+    """Why a secret is looked at: picked, not typed, so the access log can be read and
+    counted; 其他 asks for words."""
+
+    HOME_VISIT = "home_visit", _("家访联系")
+    VERIFY = "verify", _("核实信息")
+    EMERGENCY = "emergency", _("紧急情况")
+    OTHER = "other", _("其他")
+
+
+def reveal_reason_text(code: str, other: str) -> str:
+    """The reason as the access log keeps it: in Chinese whatever the page's language (the
+    county reads and searches the log), 其他 with the words typed."""
+    with translation.override("zh-hans"):
+        label = str(RevealReason(code).label)
+    return f"{label}：{other}" if code == RevealReason.OTHER else label
 
 
 class RevealForm(forms.Form):
+    """One secret field to reveal, and why. Without a reason the view may still use the
+    one remembered for the child's phones (children.views.child_reveal_view)."""
+
     subject = forms.ChoiceField(choices=[(s, s) for s in ("child", "father", "mother", "guardian")])
     field = forms.ChoiceField(choices=[(f, f) for f in ("id_number", "phone", "address")])
-    reason = forms.CharField(max_length=200)
+    reason = forms.ChoiceField(choices=RevealReason.choices, required=False)
+    reason_other = forms.CharField(max_length=150, required=False, strip=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == RevealReason.OTHER and not data.get("reason_other"):
+            self.add_error("reason_other", _("选择“其他”时，请写明查看理由。"))
+        return data
 
 
 class ReviewForm(StyledFormMixin, forms.Form):

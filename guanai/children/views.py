@@ -1,3 +1,4 @@
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -12,23 +13,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
 from guanai.audit.models import AccessEvent
-from guanai.audit.services import access_record, access_record_coalesced
+from guanai.audit.services import access_record, access_record_coalesced, mask_numbers
 from guanai.children.consent.views import consent_section
 from guanai.children.forms import (
-    REVEAL_REASONS,
     ChildCompleteForm,
     ChildFilterForm,
     ChildForm,
     ExitForm,
     FamilyForms,
     RevealForm,
+    RevealReason,
     ReviewForm,
     check_guardianship,
+    reveal_reason_text,
 )
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import Child, ReviewState, Status
@@ -47,6 +50,7 @@ from guanai.children.selectors import (
     review_queue,
 )
 from guanai.children.services import (
+    REVEALABLE,
     child_create,
     child_exit,
     child_restore,
@@ -179,7 +183,8 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
         "can_edit": can_edit,
         "can_reveal": child_may(request.user, child, ChildAccess.REVEAL),
         "can_review": child_may(request.user, child, ChildAccess.REVIEW),
-        "reveal_reasons": REVEAL_REASONS,
+        "reveal_reasons": RevealReason.choices,
+        "phone_reason": _phone_reason_label(request, child.pk),
         "review_form": ReviewForm(),
         **consent_section(child, can_edit=can_edit),
     }
@@ -331,28 +336,92 @@ def child_restore_view(request: AuthedRequest, child_id: int) -> HttpResponse:
     return redirect("children:child_detail", child_id=child_id)
 
 
+# Phone reveals: the reason given for one of a child's phones serves again for that child's
+# phones until the session ends (logout, the idle timeout, the browser closed), so calling
+# the father and then the grandmother asks once. Each reveal is still logged with it.
+_PHONE_REASONS = "guanai_phone_reasons"
+PHONE_HOLDERS = tuple(subject for subject, fields in REVEALABLE.items() if "phone" in fields)
+
+
+def _phone_reason_remembered(request: AuthedRequest, child_id: int) -> tuple[str, str] | None:
+    """(reason code, words for 其他) given for this child's phones in this session."""
+    remembered = request.session.get(_PHONE_REASONS, {}).get(str(child_id))
+    if not remembered or remembered[0] not in RevealReason.values:
+        return None
+    return remembered[0], remembered[1]
+
+
+def _phone_reason_remember(request: AuthedRequest, child_id: int, code: str, other: str) -> None:
+    remembered = request.session.get(_PHONE_REASONS, {})
+    # Kept in the session table: numbers in the words are masked, as in the log.
+    remembered[str(child_id)] = [code, mask_numbers(other)]
+    request.session[_PHONE_REASONS] = remembered
+
+
+def _phone_reason_label(request: AuthedRequest, child_id: int) -> str:
+    """The remembered reason as the page shows it, or "" when none is."""
+    remembered = _phone_reason_remembered(request, child_id)
+    if remembered is None:
+        return ""
+    code, other = remembered
+    label = str(RevealReason(code).label)
+    return f"{label}：{other}" if code == RevealReason.OTHER else label
+
+
+def _reveal_refused(request: AuthedRequest, subject: str, field: str, error: str) -> HttpResponse:
+    """The refusal shown under the reveal form it came from (htmx swaps a 422 there:
+    core/static/guanai/app.js), the form kept as it was."""
+    response = render(request, "children/partials/revealed.html", {"error": error}, status=422)
+    response = retarget(response, f"#reveal-error-{subject}-{field}")
+    return reswap(response, "innerHTML")
+
+
 @require_POST
 @rate_limit("lookup")
 def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
-    """One secret field in clear, for this user, this once; logged with the reason."""
+    """One secret field in clear, for this user, this once; logged with the reason.
+
+    A revealed phone number is a tel: link. Once a reason was given for one of the child's
+    phones, the others on the page turn into one-tap buttons (swapped out of band)."""
     form = RevealForm(request.POST)
+    subject, field = request.POST.get("subject", ""), request.POST.get("field", "")
+    if form.has_error("subject") or form.has_error("field"):
+        raise Http404
     if not form.is_valid():
-        if not form.has_error("reason") or form.has_error("subject") or form.has_error("field"):
-            raise Http404
-        error = _("请选择或填写查看理由。")
-        return render(request, "children/partials/revealed.html", {"error": error}, status=422)
+        # 其他 without words says so; a reason not on the list is asked for again.
+        words = [str(word) for word in form.errors.get("reason_other", [])]
+        return _reveal_refused(
+            request, subject, field, words[0] if words else _("请选择查看理由。")
+        )
+    code, other = form.cleaned_data["reason"], form.cleaned_data["reason_other"]
+    if not code and field == "phone":
+        code, other = _phone_reason_remembered(request, child_id) or ("", "")
+    if not code:
+        return _reveal_refused(request, subject, field, _("请选择查看理由。"))
     try:
         value = child_reveal(
             user=request.user,
             child_id=child_id,
-            subject=form.cleaned_data["subject"],
-            field=form.cleaned_data["field"],
-            reason=form.cleaned_data["reason"],
+            subject=subject,
+            field=field,
+            reason=reveal_reason_text(code, other),
             request=request,
         )
     except NotInScope:
         raise Http404 from None
-    response = render(request, "children/partials/revealed.html", {"value": value})
+    context: dict[str, Any] = {"value": value, "field": field}
+    if field == "phone":
+        _phone_reason_remember(request, child_id, code, other)
+        child = child_get_for_user(user=request.user, child_id=child_id)
+        context["tel"] = re.sub(r"[^\d+]", "", value)
+        context["child"] = child
+        context["phone_reason"] = _phone_reason_label(request, child_id)
+        context["other_phones"] = [
+            role
+            for role in PHONE_HOLDERS
+            if role != subject and getattr(child, role) is not None and getattr(child, role).phone
+        ]
+    response = render(request, "children/partials/revealed.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

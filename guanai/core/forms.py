@@ -18,10 +18,12 @@ def style_widgets(fields: Iterable[forms.Field]) -> None:
     """The Bootstrap class of each field's widget (for fields a form adds as it is built)."""
     for field in fields:
         widget = field.widget
-        if isinstance(widget, forms.Select):
-            css = "form-select"
-        elif isinstance(widget, forms.CheckboxInput):
+        # Ticks and radio buttons first: CheckboxSelectMultiple is a RadioSelect, not a
+        # Select, and given form-control its boxes drew as empty pills, ticked or not.
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
             css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
         else:
             css = "form-control"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()

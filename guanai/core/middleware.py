@@ -4,12 +4,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from guanai.accounts.twofactor import login_step_due
+from guanai.core.error_views import error_page
 
 _LAST_SEEN = "guanai_last_seen"
 # Writing the session on every request would cost a database write per click;
@@ -110,7 +111,7 @@ class NulCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or _has_nul(request.GET):
-            return HttpResponseBadRequest(_("请求中含有无效字符。"))
+            return error_page(request, 400, _("请求中含有无效字符。"))
         return self.get_response(request)
 
     def process_view(
@@ -118,7 +119,7 @@ class NulCharacterMiddleware:
     ) -> HttpResponse | None:
         # Read the form only here, after the CSRF check (a multipart upload is parsed once).
         if request.method == "POST" and _has_nul(request.POST):
-            return HttpResponseBadRequest(_("请求中含有无效字符。"))
+            return error_page(request, 400, _("请求中含有无效字符。"))
         return None
 
 

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from guanai.core.error_views import error_page
 from guanai.core.http import client_address
 from guanai.core.models import RateCounter
 
@@ -54,12 +54,7 @@ def rate_hit(kind: str, client: str) -> tuple[bool, int]:
 
 def rate_limited_response(request: HttpRequest, retry_after: int) -> HttpResponse:
     minutes = max(1, (retry_after + 59) // 60)
-    response = render(
-        request,
-        "core/rate_limited.html",
-        {"message": _("操作太频繁，请%(n)d分钟后再试。") % {"n": minutes}},
-        status=429,
-    )
+    response = error_page(request, 429, _("操作太频繁，请%(n)d分钟后再试。") % {"n": minutes})
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -147,11 +147,11 @@ def test_the_file_shows_id_numbers_masked(places, cast, kids, client_for):
 def test_reveal_shows_the_number_once_and_logs_it(places, cast, kids, client_for):
     client = client_for(cast["village_director"])
     url = reverse("children:child_reveal", args=[kids.village.pk])
-    response = client.post(url, {"subject": "child", "field": "id_number", "reason": "核对身份"})
+    response = client.post(url, {"subject": "child", "field": "id_number", "reason": "verify"})
     assert response.status_code == 200
     assert kids.village.id_number in response.content.decode()
     assert response["Cache-Control"] == "no-store"
-    assert AccessEvent.objects.filter(field="child.id_number", reason="核对身份").count() == 1
+    assert AccessEvent.objects.filter(field="child.id_number", reason="核实信息").count() == 1
     response = client.post(url, {"subject": "child", "field": "id_number", "reason": ""})
     assert response.status_code == 422
     assert AccessEvent.objects.filter(action="reveal").count() == 1
@@ -163,7 +163,7 @@ def test_the_league_sees_children_but_never_their_id_numbers(places, cast, kids,
     assert 'data-testid="reveal-child-id_number"' not in page
     response = client.post(
         reverse("children:child_reveal", args=[kids.village.pk]),
-        {"subject": "child", "field": "id_number", "reason": "想看"},
+        {"subject": "child", "field": "id_number", "reason": "other", "reason_other": "想看"},
     )
     assert response.status_code == 404
 

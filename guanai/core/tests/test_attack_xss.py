@@ -158,7 +158,7 @@ def poisoned(world: World, cast, client_for) -> World:
         # A reveal, logged with its reason: the access log shows and exports them.
         importer.post(
             reverse("children:child_reveal", args=[child.pk]),
-            {"subject": "father", "field": "phone", "reason": payload},
+            {"subject": "father", "field": "phone", "reason": "other", "reason_other": payload},
         )
     checked = upload_payload_roster(importer)
     imported = upload_payload_roster(importer)
@@ -426,7 +426,12 @@ def test_revealed_secrets_are_text(poisoned, client_for):
             for field in fields:
                 response = client.post(
                     reverse("children:child_reveal", args=[child.pk]),
-                    {"subject": subject, "field": field, "reason": PAYLOADS[0]},
+                    {
+                        "subject": subject,
+                        "field": field,
+                        "reason": "other",
+                        "reason_other": PAYLOADS[0],
+                    },
                 )
                 page = response.content.decode()
                 assert response.status_code == 200, (subject, field)

@@ -225,7 +225,7 @@ CHILD_ACTIONS = [
     ("children:child_restore", {}, CHILD_EDIT, 302),
     (
         "children:child_reveal",
-        {"subject": "child", "field": "id_number", "reason": "核对身份信息"},
+        {"subject": "child", "field": "id_number", "reason": "verify"},
         CHILD_REVEAL,
         200,
     ),

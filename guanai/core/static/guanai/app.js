@@ -58,3 +58,23 @@ document.addEventListener("submit", (event) => {
   const question = form instanceof HTMLFormElement ? form.dataset.confirm : "";
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// htmx leaves 4xx answers unswapped. Requests from an element marked data-show-errors show
+// the server's refusal in its place: a 422 (what to correct, retargeted by the server), a
+// 429 (wait) or a 403 (the page expired).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  const element = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if ([403, 422, 429].includes(status) && element instanceof Element && element.closest("[data-show-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+// Words typed for a reveal's reason mean 其他: tick it.
+document.addEventListener("input", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLInputElement) || target.name !== "reason_other") return;
+  const other = target.form && target.form.querySelector("input[name=reason][value=other]");
+  if (other && target.value.trim()) other.checked = true;
+});
