@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, scope_for
@@ -45,42 +46,45 @@ def _list_url(**params: str) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def _definition_notes(counts: dict[str, int]) -> tuple[str, str]:
-    """What each left-behind count means, said plainly; and why the broad one may equal
-    the total (the roster holds left-behind children: under the broad definition, all)."""
-    strict = _(
-        "国发〔2016〕13号定义：未满16周岁、农业户籍，父母均外出务工，或一方外出、另一方无监护能力。"
-    )
-    broad = _("学校口径：未满18周岁，父母至少一方外出务工；包括上一类。")
+def _definitions(counts: dict[str, int]) -> list[tuple[str, str]]:
+    """What each left-behind figure counts, said plainly under the figures; and why the
+    broad one may equal the total (the roster holds left-behind children: under the broad
+    definition, all of them)."""
+    broad = _("未满18周岁，父母至少一方外出务工；包括2016年定义的留守儿童。")
     if counts["total"] and counts["left_behind_broad"] == counts["total"]:
-        broad += _("在册儿童都至少有一方父母外出，所以与在册人数相同。")
-    return strict, broad
+        broad += _("在册儿童都至少有一方父母外出，所以这一数字与在册人数相同。")
+    return [
+        (
+            _("留守儿童（2016年定义）"),
+            _(
+                "国发〔2016〕13号：未满16周岁、农业户籍，父母均外出务工，或一方外出、另一方无监护能力。"
+            ),
+        ),
+        (_("留守学生（学校口径）"), broad),
+    ]
 
 
 def _figures(
-    counts: dict[str, int], *, approved: bool, linked: bool, total_label: str, total_note: str
+    counts: dict[str, int], *, approved: bool, linked: bool, total_label: str
 ) -> list[Figure]:
     state = {"review_state": ReviewState.APPROVED.value} if approved else {}
 
     def url(**params: str) -> str:
         return _list_url(**params, **state) if linked else ""
 
-    strict, broad = _definition_notes(counts)
     return [
-        Figure("total", counts["total"], total_label, total_note, url()),
+        Figure("total", counts["total"], total_label, url=url()),
         Figure(
             "left_behind_2016",
             counts["left_behind_2016"],
             _("留守儿童（2016年定义）"),
-            strict,
-            url(definition="2016"),
+            url=url(definition="2016"),
         ),
         Figure(
             "left_behind_broad",
             counts["left_behind_broad"],
             _("留守学生（学校口径）"),
-            broad,
-            url(definition="broad"),
+            url=url(definition="broad"),
         ),
     ]
 
@@ -89,7 +93,7 @@ def _attention(counts: dict[str, int], *, linked: bool) -> list[Figure]:
     def url(**params: str) -> str:
         return _list_url(**params) if linked else ""
 
-    note = _("在册，含待审核的档案。")
+    note = _("含待审核的档案")
     return [
         Figure(
             "no_guardian",
@@ -115,6 +119,7 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
         "attention": [],
         "next_steps": [],
         "figures_title": "",
+        "definitions": [],
         "anonymised": 0,
         "assigned_schools": None,
         "returned": [],
@@ -130,8 +135,8 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
             approved=True,
             linked=can_view,
             total_label=_("在册儿童"),
-            total_note=_("已审核通过、在册的儿童；统计只计这些。"),
         )
+        context["definitions"] = _definitions(counts)
         if counts["anonymised"]:
             context["anonymised"] = counts["anonymised"]
         context["attention"] = _attention(counts, linked=can_view)
@@ -145,8 +150,8 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
             approved=False,
             linked=True,
             total_label=_("我负责的学生"),
-            total_note=_("学校管理员把您设为责任教师的在册学生。"),
         )
+        context["definitions"] = _definitions(counts)
         context["attention"] = _attention(counts, linked=True)
         context["figures_title"] = _("我负责的学生")
         if counts["total"]:
@@ -154,7 +159,12 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
                 Figure(
                     "my_students",
                     counts["total"],
-                    _("查看您负责的学生，联系监护人"),
+                    ngettext(
+                        "查看您负责的 %(count)s 名学生，联系监护人",
+                        "查看您负责的 %(count)s 名学生，联系监护人",
+                        counts["total"],
+                    )
+                    % {"count": counts["total"]},
                     url=_list_url(),
                 )
             )
@@ -163,7 +173,12 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
                     Figure(
                         "my_high_risk",
                         counts["high_risk"],
-                        _("名高风险学生，请优先关注"),
+                        ngettext(
+                            "%(count)s 名高风险学生，请优先关注",
+                            "%(count)s 名高风险学生，请优先关注",
+                            counts["high_risk"],
+                        )
+                        % {"count": counts["high_risk"]},
                         url=_list_url(risk_level="high"),
                     )
                 )
@@ -173,7 +188,7 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
             "pending",
             waiting,
             _("待审核"),
-            _("等待您审核的档案。"),
+            _("等待您审核"),
             reverse("children:review_list"),
         )
         if waiting:
@@ -181,7 +196,8 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
                 Figure(
                     "review",
                     waiting,
-                    _("份档案等待您审核"),
+                    ngettext("%(count)s 份档案等待您审核", "%(count)s 份档案等待您审核", waiting)
+                    % {"count": waiting},
                     url=reverse("children:review_list"),
                 )
             )
@@ -191,12 +207,12 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
             "pending",
             waiting,
             _("待审核"),
-            _("已提交，等待乡镇（或县）审核。"),
+            _("已提交，等待审核"),
             _list_url(review_state=ReviewState.PENDING.value, status="all"),
         )
     elif context["child_counts"] is not None:
         pending = Figure(
-            "pending", context["child_counts"]["pending"], _("待审核"), _("审核通过后计入统计。")
+            "pending", context["child_counts"]["pending"], _("待审核"), _("审核通过后计入统计")
         )
     else:
         pending = None
@@ -213,7 +229,12 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
                 Figure(
                     "submitted",
                     pending.value,
-                    _("份档案已提交，等待审核"),
+                    ngettext(
+                        "%(count)s 份档案已提交，等待审核",
+                        "%(count)s 份档案已提交，等待审核",
+                        pending.value,
+                    )
+                    % {"count": pending.value},
                     url=pending.url,
                 )
             )

@@ -419,7 +419,7 @@ def _submission_kind(submission: Submission) -> str:
     """新登记 when the record was registered since its last review, else the last act."""
     kinds = [entry.kind for entry in submission.entries]
     if ChildChange.Kind.CREATED in kinds:
-        return str(ChildChange.Kind.CREATED.label)
+        return _("新登记")
     return str(ChildChange.Kind(kinds[0]).label) if kinds else ""
 
 

@@ -78,12 +78,14 @@ def test_the_county_sees_its_figures_with_the_definition_each_uses(cast, roster,
     assert figures["pending"].value == 1
     body = response.content.decode()
     assert "留守儿童（2016年定义）" in body
-    assert "国发〔2016〕13号定义：未满16周岁、农业户籍，父母均外出务工" in body
-    assert "学校口径：未满18周岁，父母至少一方外出务工；包括上一类。" in body
+    assert "国发〔2016〕13号：未满16周岁、农业户籍，父母均外出务工" in body
+    assert (
+        '留守学生（学校口径）</dt>：<dd class="d-inline">未满18周岁，父母至少一方外出务工' in body
+    )
     # The figure that used to read as a bug says why, when it is the total.
     assert "与在册人数相同" not in body
     Child.objects.filter(name="张在家").delete()
-    assert "在册儿童都至少有一方父母外出，所以与在册人数相同。" in (
+    assert "在册儿童都至少有一方父母外出，所以这一数字与在册人数相同。" in (
         home(client_for(cast["county_admin"])).content.decode()
     )
     attention = {f.key: f.value for f in response.context["attention"]}
@@ -95,7 +97,7 @@ def test_a_supervisor_is_told_what_waits_for_review(cast, roster, client_for):
     steps = {s.key: s for s in response.context["next_steps"]}
     assert steps["review"].value == 1
     assert steps["review"].url == reverse("children:review_list")
-    assert "份档案等待您审核" in response.content.decode()
+    assert "1 份档案等待您审核" in response.content.decode()
     assert 'data-testid="township-count">1<' in response.content.decode()
     assert 'data-testid="village-count">2<' in response.content.decode()
 
@@ -126,7 +128,8 @@ def test_a_teacher_sees_their_pupils_not_townships(places, cast, roster, client_
     steps = {s.key: s for s in response.context["next_steps"]}
     assert steps["my_students"].url == reverse("children:child_list")
     assert steps["my_high_risk"].value == 1
-    assert "名高风险学生，请优先关注" in body
+    assert "1 名高风险学生，请优先关注" in body
+    assert "查看您负责的 2 名学生，联系监护人" in body
 
 
 def test_a_counsellor_without_pupils_is_told_why(places, cast, roster, client_for):

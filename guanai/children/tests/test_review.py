@@ -58,7 +58,7 @@ def test_each_entry_shows_what_changed_old_to_new_and_who_entered_it(places, cas
         child_id=changed.pk,
         data={"guardianship_type": "relative", "guardian_relationship": "uncle_aunt"},
     )
-    new = register(director, places.village, name="李小花")
+    register(director, places.village, name="李小花")
     response = queue(client_for(supervisor))
     body = response.content.decode()
     submissions = {e["submission"].child.name: e["submission"] for e in response.context["entries"]}
