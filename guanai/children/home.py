@@ -182,6 +182,28 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
                         url=_list_url(risk_level="high"),
                     )
                 )
+    if (
+        can_view
+        and context["child_counts"] is not None
+        and not {ChildAccess.EDIT, ChildAccess.REVIEW} & access
+        and context["child_counts"]["no_guardian"]
+    ):
+        # Those who look after children without keeping their files (the league, the
+        # education bureau): the children nobody guards come first.
+        unguarded = context["child_counts"]["no_guardian"]
+        steps.append(
+            Figure(
+                "unguarded",
+                unguarded,
+                ngettext(
+                    "%(count)s 名儿童无人监护，请优先安排关爱",
+                    "%(count)s 名儿童无人监护，请优先安排关爱",
+                    unguarded,
+                )
+                % {"count": unguarded},
+                url=_list_url(guardianship_type="none"),
+            )
+        )
     if ChildAccess.REVIEW in access:
         waiting = review_queue(user).count()
         pending = Figure(

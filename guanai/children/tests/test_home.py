@@ -168,6 +168,10 @@ def test_the_league_sees_figures_and_lists_but_nothing_to_edit(cast, roster, cli
     assert {f.key for f in response.context["figures"]} >= {"total", "left_behind_2016"}
     assert reverse("children:child_new") not in body
     assert 'data-testid="returned-to-me"' not in body
+    steps = {s.key: s for s in response.context["next_steps"]}
+    assert steps["unguarded"].value == 1
+    assert "1 名儿童无人监护，请优先安排关爱" in body
+    assert listed(client_for(cast["league"]), steps["unguarded"].url) == 1
 
 
 def test_the_auditor_sees_figures_without_lists(cast, roster, client_for):
