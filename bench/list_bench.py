@@ -126,7 +126,8 @@ def main() -> None:
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
-            response = client.get("/children/", params)
+            # 50 a page, as the figures in the README were measured (the list's default is 20).
+            response = client.get("/children/", {**params, "per_page": "50"})
             view_ms.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
         query_counts.add(len(queries))

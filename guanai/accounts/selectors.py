@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from guanai.accounts.models import EnrolmentCode, LoginEvent, Membership, Role, User
 from guanai.accounts.scope import managed_role_q, membership_in_scope_q, scope_for
+from guanai.areas.models import AreaLevel
 
 
 def memberships_in_scope_of(manager: User) -> QuerySet[Membership]:
@@ -93,4 +94,24 @@ def enrolment_codes_usable() -> QuerySet[EnrolmentCode]:
     """Enrolment codes neither expired nor void after too many wrong tries."""
     return EnrolmentCode.objects.filter(
         expires_at__gt=timezone.now(), failures__lt=settings.ENROLMENT_CODE_MAX_FAILURES
+    )
+
+
+def village_directors_for(user: User) -> QuerySet[User]:
+    """The child directors (儿童主任) of the villages the user is bound to: whom a volunteer
+    of the village turns to. Names only; nothing of anyone's account."""
+    villages = [
+        m.area.code
+        for m in scope_for(user).memberships
+        if m.area is not None and m.area.level == AreaLevel.VILLAGE
+    ]
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role__code="village_director",
+            memberships__area__in=villages,
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("full_name", "pk")
     )

@@ -1,5 +1,6 @@
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.db import models
@@ -808,3 +809,30 @@ class ReviewForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# 20 a page by default: on a phone that is what a village director scrolls through, and on
+# a desktop about one screen of the table; 50 and 100 are a click away.
+PAGE_SIZES = (20, 50, 100)
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's filters: one village, one school, the page size. The queue is
+    scoped whatever is asked; a place out of reach simply has nothing waiting."""
+
+    village = forms.RegexField(regex=r"^\d{12}$", required=False)
+    school = forms.IntegerField(required=False, min_value=1)
+    per_page = forms.TypedChoiceField(
+        required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=None
+    )
+
+    def place(self) -> tuple[str, int | None]:
+        if not self.is_valid():
+            return "", None
+        return self.cleaned_data["village"], self.cleaned_data["school"]
+
+    def query(self) -> str:
+        """The filters as a query string, to go back to the same page of the queue."""
+        if not self.is_valid():
+            return ""
+        return urlencode({k: v for k, v in self.cleaned_data.items() if v})

@@ -5,15 +5,35 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.functional import cached_property
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, child_q, prefix_q, scope_for
-from guanai.areas.models import Area, AreaLevel
+from guanai.areas.models import Area, AreaLevel, School
 from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import Child, ChildChange, Grandparent, Person, ReviewState, Status
+from guanai.children.models import (
+    Child,
+    ChildChange,
+    Grandparent,
+    GuardianshipType,
+    Person,
+    ReviewState,
+    RiskLevel,
+    Status,
+)
 from guanai.core.crypto import blind_index
 
 
@@ -39,6 +59,17 @@ def villages_editable_by(user: User) -> QuerySet[Area]:
     if any(g.school_id for g in grants):
         prefixes |= scope.school_area_prefixes
     return villages.filter(prefix_q("code", frozenset(prefixes)))
+
+
+def assigned_only_schools(user: User) -> list[School]:
+    """The schools of a teacher or counsellor who sees only the pupils assigned to them;
+    empty for anyone who sees children otherwise. Their empty list and home say why."""
+    scope = scope_for(user)
+    grants = [g for g in scope.child_grants if ChildAccess.VIEW in g.access]
+    if not grants or any(g.assigned_to is None for g in grants):
+        return []
+    schools = {m.school.pk: m.school for m in scope.memberships if m.school is not None}
+    return [schools[g.school_id] for g in grants if g.school_id in schools]
 
 
 def child_access_required(user: User, access: ChildAccess) -> None:
@@ -225,13 +256,139 @@ def child_history(child: Child) -> QuerySet[ChildChange]:
     return ChildChange.objects.filter(child=child).select_related("by")
 
 
-def review_queue(user: User) -> QuerySet[Child]:
-    """Entries waiting for this user's review, oldest first."""
+# --- review (审核) ------------------------------------------------------------------------
+
+# History entries that submit a record for review, and those that decide on it.
+SUBMISSION_KINDS = (
+    ChildChange.Kind.CREATED,
+    ChildChange.Kind.UPDATED,
+    ChildChange.Kind.EXITED,
+    ChildChange.Kind.RESTORED,
+)
+DECISION_KINDS = (ChildChange.Kind.APPROVED, ChildChange.Kind.RETURNED)
+
+
+def review_queue(user: User, *, village: str = "", school: int | None = None) -> QuerySet[Child]:
+    """Entries waiting for this user's review, oldest first; of one village or school."""
+    children = children_visible_to(user, access=ChildAccess.REVIEW).filter(
+        review_state=ReviewState.PENDING
+    )
+    if village:
+        children = children.filter(village_id=village)
+    if school:
+        children = children.filter(school_id=school)
+    return children.select_related("village__parent", "school", "guardian", "created_by").order_by(
+        "updated_at", "id"
+    )
+
+
+def review_queue_places(user: User) -> tuple[list[tuple[Area, int]], list[tuple[School, int]]]:
+    """The villages and the schools that have entries waiting for this user, with how many:
+    the queue's filters offer only places where there is work."""
+    queue = children_visible_to(user, access=ChildAccess.REVIEW).filter(
+        review_state=ReviewState.PENDING
+    )
+    by_village = dict(
+        queue.order_by()
+        .values_list("village_id")
+        .annotate(n=Count("id"))
+        .values_list("village_id", "n")
+    )
+    by_school = dict(
+        queue.exclude(school=None)
+        .order_by()
+        .values_list("school_id")
+        .annotate(n=Count("id"))
+        .values_list("school_id", "n")
+    )
+    villages = Area.objects.filter(code__in=list(by_village)).select_related("parent")
+    schools = School.objects.filter(pk__in=list(by_school))
     return (
-        children_visible_to(user, access=ChildAccess.REVIEW)
-        .filter(review_state=ReviewState.PENDING)
-        .select_related("village", "school", "created_by")
-        .order_by("updated_at", "id")
+        [(v, by_village[v.code]) for v in villages.order_by("code")],
+        [(s, by_school[s.pk]) for s in schools.order_by("area_id", "name")],
+    )
+
+
+@dataclass
+class Submission:
+    """A record waiting for review as the reviewer sees it: what was submitted since the
+    last decision on it (history entries, newest first), by whom, and the latest history
+    entry the page shows (`seen`), so that a decision applies to what was looked at."""
+
+    child: Child
+    entries: list[ChildChange]
+    submitters: list[User]
+    seen: int
+
+
+def submissions_of(children: Iterable[Child]) -> list[Submission]:
+    """The pending submissions of these children (a page of the queue), in one query."""
+    children = list(children)
+    history: dict[int, list[ChildChange]] = {child.pk: [] for child in children}
+    for change in (
+        ChildChange.objects.filter(child_id__in=list(history))
+        .select_related("by")
+        .order_by("child_id", "-at", "-id")
+    ):
+        history[change.child_id].append(change)
+    submissions = []
+    for child in children:
+        entries = history[child.pk]
+        waiting: list[ChildChange] = []
+        for change in entries:
+            if change.kind in DECISION_KINDS:
+                break
+            if change.kind in SUBMISSION_KINDS:
+                waiting.append(change)
+        submitters: list[User] = []
+        for change in waiting:
+            if change.by is not None and change.by not in submitters:
+                submitters.append(change.by)
+        if not submitters and child.created_by is not None:
+            submitters.append(child.created_by)
+        seen = max((change.pk for change in entries), default=0)
+        submissions.append(Submission(child, waiting, submitters, seen))
+    return submissions
+
+
+def child_latest_change_id(child: Child) -> int:
+    """The id of the child's latest history entry (0 for none): what a reviewer saw."""
+    latest = ChildChange.objects.filter(child=child).order_by("-id").values_list("id", flat=True)
+    return latest.first() or 0
+
+
+def _submitter_q() -> Coalesce:
+    """Who submitted the record last: the author of its latest submission entry, else
+    whoever registered it (records written before history was kept)."""
+    latest = (
+        ChildChange.objects.filter(child=OuterRef("pk"), kind__in=SUBMISSION_KINDS)
+        .order_by("-at", "-id")
+        .values("by")[:1]
+    )
+    return Coalesce(Subquery(latest), F("created_by"), output_field=BigIntegerField())
+
+
+def child_submitter(child: Child) -> User | None:
+    """The user a return goes back to (the record's last submitter), if known."""
+    pk = (
+        Child.objects.filter(pk=child.pk)
+        .annotate(submitter=_submitter_q())
+        .values_list("submitter", flat=True)
+    )
+    submitter = pk.first()
+    return User.objects.filter(pk=submitter).first() if submitter else None
+
+
+def children_returned_to(user: User) -> QuerySet[Child]:
+    """Records the reviewer returned to this user, waiting for them to act: those they
+    submitted last and may still edit. Editing one submits it again, and it leaves."""
+    return (
+        children_visible_to(user, access=ChildAccess.EDIT)
+        .filter(review_state=ReviewState.RETURNED)
+        .annotate(submitter=_submitter_q())
+        .filter(submitter=user.pk)
+        .select_related("village", "reviewed_by")
+        .order_by("-reviewed_at", "-id")
     )
 
 
@@ -484,13 +641,16 @@ def child_counts(user: User, *, on: date, approved_only: bool = True) -> dict[st
     """Headline counts of active children in the user's area.
 
     Official figures count approved records only; entries waiting for review are
-    counted apart.
+    counted apart. They count anonymised records too (retention keeps every figure), which
+    no list shows: `anonymised` says how many. The children who need attention (no
+    guardian, high risk) are counted whatever their review state, as the list shows them.
     """
     q = child_q(scope_for(user), ChildAccess.COUNT)
     children = Child.objects.filter(status=Status.ACTIVE)
     if q is not None:
         children = children.filter(q)
     approved = Q(review_state=ReviewState.APPROVED)
+    named = Q(anonymised_at__isnull=True)
 
     def counted(extra: Q | None = None) -> Count:
         condition = approved if approved_only else Q(pk__isnull=False)
@@ -500,5 +660,24 @@ def child_counts(user: User, *, on: date, approved_only: bool = True) -> dict[st
         total=counted(),
         left_behind_2016=counted(left_behind_q("2016", on)),
         left_behind_broad=counted(left_behind_q("broad", on)),
+        anonymised=counted(~named),
         pending=Count("id", filter=Q(review_state=ReviewState.PENDING)),
+        no_guardian=Count("id", filter=named & Q(guardianship_type=GuardianshipType.NONE)),
+        high_risk=Count("id", filter=named & Q(risk_level=RiskLevel.HIGH)),
+    )
+
+
+def children_assigned_counts(user: User, *, on: date) -> dict[str, int]:
+    """What a teacher or counsellor has: the active pupils they see (assigned to them),
+    whatever their review state, counted as their list counts them."""
+    return (
+        children_visible_to(user)
+        .filter(status=Status.ACTIVE)
+        .aggregate(
+            total=Count("id"),
+            left_behind_2016=Count("id", filter=left_behind_q("2016", on)),
+            left_behind_broad=Count("id", filter=left_behind_q("broad", on)),
+            no_guardian=Count("id", filter=Q(guardianship_type=GuardianshipType.NONE)),
+            high_risk=Count("id", filter=Q(risk_level=RiskLevel.HIGH)),
+        )
     )

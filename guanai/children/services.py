@@ -41,6 +41,7 @@ from guanai.children.models import (
 from guanai.children.names import name_initials, name_pinyin
 from guanai.children.selectors import (
     child_get_for_user,
+    child_latest_change_id,
     child_may,
     children_of_persons,
     children_visible_to,
@@ -48,6 +49,7 @@ from guanai.children.selectors import (
     id_numbers_held_out_of_reach,
     person_editable_by,
     persons_with_id_numbers,
+    review_queue,
 )
 from guanai.conflicts.models import Slot, Source
 from guanai.conflicts.services import Claim, conflicts_hold
@@ -904,12 +906,25 @@ def child_restore(*, user: User, child_id: int) -> Child:
     return child
 
 
+class ChangedSinceSeen(ApplicationError):
+    """The record changed after the reviewer looked at it: they must look again."""
+
+
 @transaction.atomic
-def child_review(*, user: User, child_id: int, approve: bool, comment: str = "") -> Child:
-    """Approve (审核通过) or return (退回) a pending entry."""
+def child_review(
+    *, user: User, child_id: int, approve: bool, comment: str = "", seen: int | None = None
+) -> Child:
+    """Approve (审核通过) or return (退回) a pending entry.
+
+    `seen` is the latest history entry the reviewer was shown (the queue and the file pass
+    it): a record changed since is not decided on unseen (ChangedSinceSeen)."""
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.REVIEW)
     if child.review_state == ReviewState.APPROVED:
         raise ApplicationError(_("该档案已审核通过。"))
+    if seen is not None and child_latest_change_id(child) != seen:
+        raise ChangedSinceSeen(
+            _("“%(name)s”在您查看后又有变动，请重新查看后再审核。") % {"name": child.name}
+        )
     comment = comment.strip()
     if not approve and not comment:
         raise ApplicationError(_("退回时请填写意见，说明需要修改什么。"), field="comment")
@@ -921,6 +936,42 @@ def child_review(*, user: User, child_id: int, approve: bool, comment: str = "")
     kind = ChildChange.Kind.APPROVED if approve else ChildChange.Kind.RETURNED
     _record(child, by=user, kind=kind, comment=comment)
     return child
+
+
+@dataclass
+class BulkApproval:
+    approved: list[Child]
+    # Asked for but not pending in the user's queue (approved already, returned, out of
+    # scope or missing: one count, so that it tells nothing of records out of reach).
+    skipped: int
+    # Changed after the reviewer looked: left for them to look at again.
+    changed: list[Child]
+
+
+# A page of the queue at most: approving is done after looking, a page at a time.
+BULK_APPROVAL_LIMIT = 100
+
+
+@transaction.atomic(durable=True)
+def children_approve_many(*, user: User, seen: Mapping[int, int]) -> BulkApproval:
+    """Approve several pending entries at once, each as it was seen ({child id: latest
+    history entry shown}). Each goes through child_review, the same rules and history
+    entry as a single approval; only entries pending in the user's own queue are touched."""
+    if len(seen) > BULK_APPROVAL_LIMIT:
+        raise ApplicationError(
+            _("一次最多审核 %(limit)s 份档案。") % {"limit": BULK_APPROVAL_LIMIT}
+        )
+    pending = set(review_queue(user).filter(pk__in=list(seen)).values_list("pk", flat=True))
+    approved: list[Child] = []
+    changed: list[Child] = []
+    for child_id in sorted(pending):
+        try:
+            approved.append(
+                child_review(user=user, child_id=child_id, approve=True, seen=seen[child_id])
+            )
+        except ChangedSinceSeen:
+            changed.append(child_get_for_user(user=user, child_id=child_id))
+    return BulkApproval(approved=approved, skipped=len(seen) - len(pending), changed=changed)
 
 
 # --- revealing -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("children/new/", views.child_new, name="child_new"),
     path("children/new/validate/", views.child_validate_new, name="child_validate_new"),
     path("children/review/", views.review_list, name="review_list"),
+    path("children/review/approve/", views.review_bulk, name="review_bulk"),
     path("children/find/", views.child_find, name="child_find"),
     path("children/complete/", views.child_complete_next, name="complete"),
     path("children/<int:child_id>/", views.child_detail, name="child_detail"),

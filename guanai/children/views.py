@@ -22,6 +22,7 @@ from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record, access_record_coalesced, mask_numbers
 from guanai.children.consent.views import consent_section
 from guanai.children.forms import (
+    PAGE_SIZES,
     ChildCompleteForm,
     ChildFilterForm,
     ChildForm,
@@ -29,25 +30,33 @@ from guanai.children.forms import (
     FamilyForms,
     RevealForm,
     RevealReason,
+    ReviewFilterForm,
     ReviewForm,
     check_guardianship,
     reveal_reason_text,
 )
 from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import Child, ReviewState, Status
+from guanai.children.models import Child, ChildChange, ReviewState, Status
 from guanai.children.selectors import (
+    ChildFilter,
     ChildPaginator,
+    Submission,
+    assigned_only_schools,
     child_access_required,
     child_filter,
     child_get_for_user,
     child_history,
+    child_latest_change_id,
     child_may,
     child_search,
+    child_submitter,
     children_incomplete_after,
     children_visible_to,
     is_left_behind,
     looks_like_id_number,
     review_queue,
+    review_queue_places,
+    submissions_of,
 )
 from guanai.children.services import (
     REVEALABLE,
@@ -57,6 +66,7 @@ from guanai.children.services import (
     child_reveal,
     child_review,
     child_update,
+    children_approve_many,
 )
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
@@ -64,7 +74,21 @@ from guanai.core.forms import enable_inline_validation
 from guanai.core.ratelimit import rate_limit
 from guanai.core.types import AuthedRequest
 
-PAGE_SIZES = (20, 50, 100)
+
+def _per_page(request: AuthedRequest) -> int:
+    value = request.GET.get("per_page", "")
+    return int(value) if value in {str(size) for size in PAGE_SIZES} else PAGE_SIZES[0]
+
+
+def _same_for_every_row(children: list[Child]) -> dict[str, Any]:
+    """The village and the school when every child shown shares it: said once above the
+    cards instead of on each (a village director's list is all one village)."""
+    villages = {child.village_id for child in children}
+    schools = {child.school_id for child in children}
+    return {
+        "village": children[0].village if children and len(villages) == 1 else None,
+        "school": children[0].school if children and len(schools) == 1 else None,
+    }
 
 
 @require_GET
@@ -76,11 +100,7 @@ def child_list(request: AuthedRequest) -> HttpResponse:
     id_number_in_url = looks_like_id_number(request.GET.get("q", ""))
     today = timezone.localdate()
     children = child_filter(children_visible_to(request.user), child_filter_, on=today, sort=sort)
-    try:
-        per_page = int(request.GET.get("per_page", 50))
-    except ValueError:
-        per_page = 50
-    per_page = per_page if per_page in PAGE_SIZES else 50
+    per_page = _per_page(request)
     paginator = ChildPaginator(children, per_page)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
@@ -102,6 +122,9 @@ def child_list(request: AuthedRequest) -> HttpResponse:
         "id_number_in_url": id_number_in_url,
         "can_find": ChildAccess.REVEAL in scope_for(request.user).child_access(),
         "rows": rows,
+        "same": _same_for_every_row(list(page.object_list)),
+        "assigned_only_schools": [s.name for s in assigned_only_schools(request.user)],
+        "filtered": child_filter_ != ChildFilter(),
         "query": query.urlencode(),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
@@ -183,6 +206,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
         "can_edit": can_edit,
         "can_reveal": child_may(request.user, child, ChildAccess.REVEAL),
         "can_review": child_may(request.user, child, ChildAccess.REVIEW),
+        "seen": child_latest_change_id(child),
         "reveal_reasons": RevealReason.choices,
         "phone_reason": _phone_reason_label(request, child.pk),
         "review_form": ReviewForm(),
@@ -426,11 +450,95 @@ def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
     return response
 
 
+def _seen(value: str | None) -> int | None:
+    """The latest history entry a reviewer was shown, as the queue and the file post it."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
 @require_GET
 def review_list(request: AuthedRequest) -> HttpResponse:
+    """The queue: each entry with what changed and who entered it, by village or school."""
     child_access_required(request.user, ChildAccess.REVIEW)
-    page = Paginator(review_queue(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "children/review_list.html", {"page": page})
+    filters = ReviewFilterForm(request.GET)
+    village, school = filters.place()
+    per_page = _per_page(request)
+    queue = review_queue(request.user, village=village, school=school)
+    page = Paginator(queue, per_page).get_page(request.GET.get("page"))
+    submissions = submissions_of(page.object_list)
+    villages, schools = review_queue_places(request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    today = timezone.localdate()
+    return render(
+        request,
+        "children/review_list.html",
+        {
+            "page": page,
+            "entries": [
+                {"submission": s, "age": s.child.age_on(today), "kind": _submission_kind(s)}
+                for s in submissions
+            ],
+            "villages": villages,
+            "schools": schools,
+            "village": village,
+            "school": school,
+            "same": _same_for_every_row([s.child for s in submissions]),
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
+            "query": query.urlencode(),
+            "review_form": ReviewForm(),
+        },
+    )
+
+
+def _submission_kind(submission: Submission) -> str:
+    """新登记 when the record was registered since its last review, else the last act."""
+    kinds = [entry.kind for entry in submission.entries]
+    if ChildChange.Kind.CREATED in kinds:
+        return _("新登记")
+    return str(ChildChange.Kind(kinds[0]).label) if kinds else ""
+
+
+@require_POST
+def review_bulk(request: AuthedRequest) -> HttpResponse:
+    """Approve the entries ticked on a page of the queue, each as it was shown there."""
+    child_access_required(request.user, ChildAccess.REVIEW)
+    seen: dict[int, int] = {}
+    for value in request.POST.getlist("entry"):
+        child_id, _sep, change_id = value.partition(":")
+        if child_id.isascii() and child_id.isdigit() and (shown := _seen(change_id)) is not None:
+            seen[int(child_id)] = shown
+    back = redirect(f"{reverse('children:review_list')}?{ReviewFilterForm(request.POST).query()}")
+    if not seen:
+        messages.warning(request, _("请先勾选要审核通过的档案。"))
+        return back
+    try:
+        outcome = children_approve_many(user=request.user, seen=seen)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return back
+    if outcome.approved:
+        messages.success(
+            request,
+            _("已审核通过 %(count)s 份档案：%(names)s。")
+            % {
+                "count": len(outcome.approved),
+                "names": "、".join(c.name for c in outcome.approved[:10])
+                + ("……" if len(outcome.approved) > 10 else ""),
+            },
+        )
+    if outcome.changed:
+        messages.warning(
+            request,
+            _("%(names)s 在您查看后又有变动，未审核，请重新查看。")
+            % {"names": "、".join(c.name for c in outcome.changed)},
+        )
+    if outcome.skipped:
+        messages.info(
+            request,
+            _("%(count)s 份档案已不在待审核中，未处理。") % {"count": outcome.skipped},
+        )
+    return back
 
 
 @require_POST
@@ -445,14 +553,21 @@ def child_review_view(request: AuthedRequest, child_id: int) -> HttpResponse:
             child_id=child.pk,
             approve=approve,
             comment=form.cleaned_data.get("comment", ""),
+            seen=_seen(request.POST.get("seen")),
         )
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("children:child_detail", child_id=child.pk)
     if approve:
         messages.success(request, _("已审核通过“%(name)s”。") % {"name": child.name})
+    elif (submitter := child_submitter(child)) is not None:
+        messages.success(
+            request,
+            _("已退回“%(name)s”。填报人%(submitter)s会在工作台上看到您的意见，直到修改后重新提交。")
+            % {"name": child.name, "submitter": submitter},
+        )
     else:
-        messages.success(request, _("已退回“%(name)s”，并通知填报人修改。") % {"name": child.name})
+        messages.success(request, _("已退回“%(name)s”。") % {"name": child.name})
     if request.POST.get("next") == "queue":
         return redirect("children:review_list")
     return redirect("children:child_detail", child_id=child.pk)

@@ -3,6 +3,7 @@ four statements with no query per row (see guanai.children.bulk)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from guanai.children.bulk import Factory, Table
 from guanai.children.models import Child, ChildChange, Grandparent, Person
@@ -19,6 +20,9 @@ class Batch:
     children: list[Child] = field(default_factory=list)
     # (child, grandparent, relationship): Grandparent rows once both have keys.
     links: list[tuple[Child, Person, str]] = field(default_factory=list)
+    # History after the registration (review decisions, later changes), written once the
+    # children have keys: (child, fields of the ChildChange).
+    events: list[tuple[Child, dict[str, Any]]] = field(default_factory=list)
 
 
 def _drop_taken_ids(records: Sequence[Child] | Sequence[Person]) -> None:
@@ -78,4 +82,5 @@ class Tables:
             )
             for child in batch.children
         ]
+        changes += [_CHANGES.make(child_id=child.pk, **event) for child, event in batch.events]
         self.changes.insert(changes)

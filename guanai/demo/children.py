@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
+from django.contrib.auth.hashers import make_password
 from django.db import connections, router, transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
-from guanai.accounts.models import User
+from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.scope import prefix_q
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.children.bulk import Factory, page_cache
@@ -37,6 +38,8 @@ from guanai.children.models import (
     Assessment,
     Assistance,
     Child,
+    ChildChange,
+    Concern,
     ExitReason,
     GuardianshipType,
     Health,
@@ -79,6 +82,9 @@ from guanai.demo.population import (
     ONE_UNABLE,
     PARENT_PATTERNS,
     RELATIVES,
+    RETURN_COMMENTS,
+    RETURNED_IN_DEMO_VILLAGE,
+    RETURNED_SHARE,
     RISK_OTHERS,
     RISK_UNGUARDED,
     RISK_UNWELL,
@@ -87,6 +93,7 @@ from guanai.demo.population import (
     STAGES_FOR,
     SURNAMES,
     TAGGED,
+    UPDATED_SHARE,
     WOMEN,
     WORK_PLACES,
     Weighted,
@@ -242,9 +249,11 @@ class _Staff:
     director: int | None = None
     director_village: str = ""
     teacher: int | None = None
+    counsellor: int | None = None
     teacher_school: int | None = None
     supervisor: int | None = None
     supervisor_township: str = ""
+    county_admin: int | None = None
 
 
 def _staff(places: DemoPlaces | None, users: Sequence[User]) -> _Staff:
@@ -255,23 +264,90 @@ def _staff(places: DemoPlaces | None, users: Sequence[User]) -> _Staff:
         director=by_name.get("village_director"),
         director_village=places.village.code,
         teacher=by_name.get("teacher"),
+        counsellor=by_name.get("counsellor"),
         teacher_school=places.school.pk,
         supervisor=by_name.get("township_supervisor"),
         supervisor_township=places.township.code,
+        county_admin=by_name.get("county_admin"),
     )
+
+
+def village_director_username(village_code: str) -> str:
+    return f"director_{village_code}"
+
+
+def _village_directors(villages: Sequence[_Village], staff: _Staff, seed: int) -> dict[str, int]:
+    """The child director (儿童主任) of every village, by village code: who registered its
+    children and submits them for review (填报人). The demo village has the demo login;
+    every other village an account of its own that cannot log in (no password), made once
+    and kept, so that loading children again after deleting them finds the same people."""
+    names = random.Random(seed + 1)  # noqa: S311 - demo data; apart from the children's draws
+    wanted = {
+        village_director_username(v.code): v.code
+        for v in villages
+        if v.code != staff.director_village or staff.director is None
+    }
+    existing = dict(User.objects.filter(username__in=list(wanted)).values_list("username", "pk"))
+    User.objects.bulk_create(
+        [
+            User(
+                username=username,
+                full_name=f"儿童主任 {names_pick(names)}",
+                password=make_password(None),
+            )
+            for username in wanted
+            if username not in existing
+        ],
+        batch_size=2000,
+    )
+    by_username = dict(User.objects.filter(username__in=list(wanted)).values_list("username", "pk"))
+    role = Role.objects.get(code="village_director")
+    Membership.objects.bulk_create(
+        [
+            Membership(user_id=by_username[username], role=role, area_id=code)
+            for username, code in wanted.items()
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    directors = {code: by_username[username] for username, code in wanted.items()}
+    if staff.director is not None:
+        directors[staff.director_village] = staff.director
+    return directors
+
+
+def names_pick(rng: random.Random) -> str:
+    """A grown-up's name: most village child directors are women (民发〔2019〕34号 asks for
+    women cadres where possible)."""
+    given = WOMEN if rng.random() < 0.7 else MEN
+    return SURNAMES.pick(rng) + given.pick(rng)
 
 
 _PERSONS, _CHILDREN = Factory(Person), Factory(Child)
 
 
 class _Generator:
-    def __init__(self, *, rng: random.Random, today: date, schools: _Schools, staff: _Staff):
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        today: date,
+        schools: _Schools,
+        staff: _Staff,
+        directors: dict[str, int],
+        story: random.Random,
+    ):
         self.rng = rng
         self.today = today
         self.schools = schools
         self.staff = staff
+        self.directors = directors
+        # The review story draws from its own generator, so that the children themselves
+        # stay what the seed made them before the story was told.
+        self.story = story
         self.ids = _IdNumbers()
         self.tz = timezone.get_current_timezone()
+        self.now = timezone.now()
 
     # - small draws -
 
@@ -519,6 +595,7 @@ class _Generator:
             child.income_sources = income
             # The left-behind facts, pinyin and ID index, as every registration sets them.
             child_derive(child)
+            self.review_story(child, village, batch)
             batch.children.append(child)
             batch.links.extend((child, person, relation) for relation, person in grandparents)
 
@@ -577,7 +654,6 @@ class _Generator:
             max(born + timedelta(days=7), self.today - timedelta(self.between(30, 1000))),
         )
         created_at = self.moment(created_on)
-        in_village = village.code == staff.director_village
         approved = self.chance(0.97)
         reviewed_at = (
             self.moment(min(self.today, created_on + timedelta(days=self.between(1, 14))))
@@ -630,16 +706,149 @@ class _Generator:
                 else None
             ),
             created_at=created_at,
-            created_by_id=staff.director if in_village else None,
-            director_id=staff.director if in_village else None,
-            responsible_teacher_id=(
-                staff.teacher
-                if school_id is not None
-                and school_id == staff.teacher_school
-                and class_name == "1班"
-                else None
-            ),
+            created_by_id=self.directors.get(village.code),
+            director_id=self.directors.get(village.code),
+            responsible_teacher_id=self.responsible_teacher(school_id, class_name, concerns),
         )
+
+    def responsible_teacher(
+        self, school_id: int | None, class_name: str, concerns: list[str]
+    ) -> int | None:
+        """At the demo school the teacher has class 1 of every grade; the counsellor the
+        other pupils whose concern is their state of mind or affection (心理失衡, 感情缺失)."""
+        staff = self.staff
+        if school_id is None or school_id != staff.teacher_school:
+            return None
+        if class_name == "1班":
+            return staff.teacher
+        if {Concern.PSYCHOLOGICAL, Concern.AFFECTION} & set(concerns):
+            return staff.counsellor
+        return None
+
+    # - review -
+
+    def review_story(self, child: Child, village: _Village, batch: Batch) -> None:
+        """What happened to an entry that is not simply approved: registered and waiting,
+        or approved once and changed since (with what changed, old → new), and a share of
+        them returned by the township supervisor (or the county) with a comment. Every
+        entry is submitted by its village's director, as the history records it."""
+        story, staff = self.story, self.staff
+        in_demo_village = village.code == staff.director_village
+        if child.review_state == ReviewState.APPROVED:
+            if not (in_demo_village and story.random() < RETURNED_IN_DEMO_VILLAGE):
+                return
+            returned = True
+        else:
+            returned = story.random() < RETURNED_SHARE
+        reviewer = (
+            staff.supervisor
+            if village.township == staff.supervisor_township
+            else staff.county_admin
+        )
+        submitter = child.created_by_id
+        last = child.created_at
+        recent = self.now - timedelta(days=21)
+        if child.created_at < recent and story.random() < UPDATED_SHARE:
+            approved_at = child.created_at + timedelta(days=1 + int(story.random() * 14))
+            changed_at = recent + timedelta(minutes=int(story.random() * 20 * 24 * 60))
+            last = min(self.now, max(approved_at + timedelta(days=1), changed_at))
+            batch.events.append(
+                (child, self.event(ChildChange.Kind.APPROVED, approved_at, reviewer))
+            )
+            for subject, changes in self.changes(child, story):
+                batch.events.append(
+                    (
+                        child,
+                        self.event(
+                            ChildChange.Kind.UPDATED,
+                            last,
+                            submitter,
+                            subject=subject,
+                            changes=changes,
+                        ),
+                    )
+                )
+            child.reviewed_by_id, child.reviewed_at = reviewer, approved_at
+        else:
+            child.reviewed_by_id = child.reviewed_at = None
+        child.review_state = ReviewState.PENDING
+        if returned:
+            at = min(self.now, last + timedelta(hours=2 + int(story.random() * 70)))
+            comment = RETURN_COMMENTS[int(story.random() * len(RETURN_COMMENTS))]
+            batch.events.append(
+                (child, self.event(ChildChange.Kind.RETURNED, at, reviewer, comment=comment))
+            )
+            child.review_state = ReviewState.RETURNED
+            child.review_comment = comment
+            child.reviewed_by_id, child.reviewed_at = reviewer, at
+
+    @staticmethod
+    def event(
+        kind: str,
+        at: datetime,
+        by: int | None,
+        *,
+        subject: str = "child",
+        changes: list[dict[str, object]] | None = None,
+        comment: str = "",
+    ) -> dict[str, object]:
+        return {
+            "kind": kind,
+            "at": at,
+            "by_id": by,
+            "subject": subject,
+            "changes": changes or [],
+            "comment": comment,
+        }
+
+    @staticmethod
+    def changes(child: Child, story: random.Random) -> list[tuple[str, list[dict[str, object]]]]:
+        """One or two plausible corrections that made the file what it is now: the old
+        values are drawn, the new ones are the file's."""
+
+        def change(
+            field: str, old: object, new: object, old_display: str, new_display: str
+        ) -> dict[str, object]:
+            return {
+                "field": field,
+                "old": old,
+                "new": new,
+                "old_display": old_display,
+                "new_display": new_display,
+            }
+
+        found: list[tuple[str, list[dict[str, object]]]] = []
+        kinds = [t for t in GuardianshipType if t != child.guardianship_type]
+        old_type = kinds[int(story.random() * len(kinds))]
+        current = GuardianshipType(child.guardianship_type)
+        found.append(
+            (
+                "child",
+                [
+                    change(
+                        "guardianship_type",
+                        old_type,
+                        current,
+                        str(old_type.label),
+                        str(current.label),
+                    )
+                ],
+            )
+        )
+        father = child.father
+        if father is not None and father.away_for_work and story.random() < 0.6:
+            _province, city = WORK_PLACES.pick(story)
+            if city != father.work_city:
+                found.append(
+                    (
+                        "father",
+                        [change("work_city", city, father.work_city, city, father.work_city)],
+                    )
+                )
+        elif child.entrustment_confirmed_on is not None:
+            day = child.entrustment_confirmed_on.isoformat()
+            found[0][1].append(change("entrustment_confirmed_on", None, day, "", day))
+        return found
 
     def schooling(self, age: int) -> tuple[str, str]:
         """Schooling state and grade at this age; a few drop out of junior and senior school."""
@@ -741,8 +950,14 @@ def demo_children_generate(
         villages = _villages(root)
         if not villages:
             raise ValueError(f"area {root.code} has no villages loaded")
+        staff = _staff(places, users)
         generator = _Generator(
-            rng=rng, today=timezone.localdate(), schools=_Schools(root), staff=_staff(places, users)
+            rng=rng,
+            today=timezone.localdate(),
+            schools=_Schools(root),
+            staff=staff,
+            directors=_village_directors(villages, staff, seed),
+            story=random.Random(seed + 2),  # noqa: S311 - demo data, not secrets
         )
         families = _families(villages, _quotas(villages, count, rng), rng)
         tables = Tables()

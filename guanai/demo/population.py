@@ -269,3 +269,23 @@ BOARDING: dict[str, float] = {
     Schooling.SENIOR: 0.85,
     Schooling.VOCATIONAL: 0.8,
 }
+
+# --- review -----------------------------------------------------------------------------------
+
+# What a township supervisor writes when returning an entry (退回意见), from the checks the
+# 2016 form and the seeds ask for.
+RETURN_COMMENTS = (
+    "请补充委托监护确认书的签订日期。",
+    "监护人电话无法接通，请核实后更新。",
+    "父亲务工地与去年登记不一致，请核实。",
+    "出生日期与身份证号码不符，请核对。",
+    "就学状况与学校名册不符，请与学校核实。",
+    "监护情况评估为“较好”，但祖辈年老多病，请重新评估。",
+)
+# The share of entries waiting for review that were returned, and of the demo village's
+# approved files that were returned too (so its director has some to act on).
+RETURNED_SHARE = 0.25
+RETURNED_IN_DEMO_VILLAGE = 0.03
+# The share of entries waiting that are changes to a file approved before, rather than
+# new registrations.
+UPDATED_SHARE = 0.5

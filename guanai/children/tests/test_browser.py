@@ -77,9 +77,9 @@ def test_a_village_director_registers_a_child_fixing_a_mistyped_id_number_then_f
 
     phone.goto(f"{base}/children/")
     phone.fill("[data-testid=child-search]", "zxs")
-    phone.wait_for_selector("[data-testid=child-table] >> text=张小三")
+    phone.wait_for_selector("[data-testid=child-cards] >> text=张小三")
     phone.fill("[data-testid=child-search]", "zxx")
-    phone.wait_for_selector("[data-testid=child-table] >> text=张小三", state="detached")
+    phone.wait_for_selector("[data-testid=child-cards] >> text=张小三", state="detached")
     phone.screenshot(path=str(artifact("phone-child-list.png")), full_page=True)
 
     # An ID number is looked up by POST on Enter: it never shows in the address bar.

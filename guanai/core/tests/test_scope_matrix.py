@@ -78,6 +78,8 @@ POST_ONLY_VIEWS = {
     "children:child_validate_new": (CHILD_EDIT, 200),
     # Looking up an ID number; none given, it goes back to the list with a message.
     "children:child_find": (CHILD_REVEAL, 302),
+    # Approving ticked entries of the queue; none ticked, it goes back with a message.
+    "children:review_bulk": (CHILD_REVIEW, 302),
 }
 OBJECT_VIEWS = {
     # An import batch is its importer's (and their county admin's, to see and undo):

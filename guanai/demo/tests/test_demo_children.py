@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from guanai.accounts.models import Role, User
@@ -22,6 +23,7 @@ from guanai.children.models import (
     Person,
     Schooling,
 )
+from guanai.children.selectors import SUBMISSION_KINDS
 from guanai.demo.children import demo_children_generate
 
 COUNT = 2000
@@ -180,12 +182,56 @@ class TestTheDefaultCounty:
         assert in_village.exists()
         assert not in_village.exclude(director=director).exists()
         assert not Child.objects.exclude(village=village).filter(director=director).exists()
-        changes = ChildChange.objects.filter(child__village=village)
-        assert not changes.exclude(by=director).exists()
-        teacher = User.objects.get(username="teacher")
-        pupils = Child.objects.filter(responsible_teacher=teacher)
-        assert pupils.exists()
-        assert not pupils.exclude(school=teacher.memberships.get().school).exists()
+        submitted = ChildChange.objects.filter(child__village=village, kind__in=SUBMISSION_KINDS)
+        assert submitted.exists()
+        assert not submitted.exclude(by=director).exists()
+        for username in ("teacher", "counsellor"):
+            teacher = User.objects.get(username=username)
+            pupils = Child.objects.filter(responsible_teacher=teacher)
+            assert pupils.exists(), username
+            assert not pupils.exclude(school=teacher.memberships.get().school).exists()
+
+    def test_every_file_was_submitted_by_its_own_village_director(self, db, demo):
+        """填报人: every village has a child director, who registered its children."""
+        assert not Child.objects.filter(created_by=None).exists()
+        mismatched = Child.objects.exclude(
+            created_by__memberships__role__code="village_director",
+            created_by__memberships__area=F("village"),
+        )
+        assert not mismatched.exists()
+        created = ChildChange.objects.filter(kind=ChildChange.Kind.CREATED)
+        assert created.count() == COUNT
+        assert not created.exclude(by=F("child__created_by")).exists()
+        # The directors of the other villages cannot log in.
+        other = Child.objects.exclude(village_id="510821100203").first()
+        assert other is not None
+        assert not other.created_by.has_usable_password()
+        assert other.created_by.username == f"director_{other.village_id}"
+
+    def test_entries_waiting_show_what_changed_and_some_were_returned_with_a_comment(
+        self, db, demo
+    ):
+        waiting = Child.objects.exclude(review_state="approved")
+        states = Counter(waiting.values_list("review_state", flat=True))
+        assert states["pending"] > states["returned"] > 0
+        updated = ChildChange.objects.filter(kind=ChildChange.Kind.UPDATED)
+        assert updated.exists()
+        assert set(updated.values_list("child__review_state", flat=True)) <= {
+            "pending",
+            "returned",
+        }
+        for change in updated[:50]:
+            for entry in change.entries:
+                assert entry["old_display"] != entry["new_display"]
+                assert entry["label"] != entry["field"]  # a field the file knows
+            assert change.by == change.child.created_by
+        returned = Child.objects.filter(review_state="returned")
+        for child in returned:
+            decision = child.changes.filter(kind=ChildChange.Kind.RETURNED).get()
+            assert decision.comment == child.review_comment != ""
+            assert decision.by == child.reviewed_by is not None
+            latest = child.changes.order_by("-at").first()
+            assert latest == decision
 
     def test_every_family_member_is_grown_up(self, db, demo):
         adult = timezone.localdate().replace(year=timezone.localdate().year - 16)
