@@ -292,17 +292,18 @@ def export_job(export_id: int) -> None:
                     seal_stream(plain, out)
         with transaction.atomic():
             _log_export(job, rows=rows, reason=request["reason"], logged=prepared.logged)
+            now = timezone.now()
             finished = _move(
                 job,
                 State.RUNNING,
                 State.DONE,
-                finished_at=timezone.now(),
+                finished_at=now,
                 done=rows,
                 total=rows,
                 rows=rows,
                 size=size,
                 stored_name=stored,
-                expires_at=timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS),
+                expires_at=now + timedelta(hours=settings.EXPORT_FILE_HOURS),
                 cancel_requested=False,
                 **_FORGET,
             )

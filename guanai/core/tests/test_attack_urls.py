@@ -14,6 +14,7 @@ from guanai.accounts.models import Membership, User
 from guanai.areas.models import Area, School
 from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Person
 from guanai.conflicts.models import ConflictAlert, IdentityConflict
+from guanai.exports.models import ExportJob
 from guanai.core.tests.attack_kit import (
     PARAMETERS,
     PUBLIC_VIEWS,
@@ -111,6 +112,7 @@ def snapshot(world: World) -> list[list[dict]]:
         ChildChange.objects.filter(child__in=children),
         IdentityConflict.objects.filter(pk__in=world.conflicts_outside),
         ConflictAlert.objects.filter(pk__in=world.alerts_outside),
+        ExportJob.objects.filter(pk__in=world.exports_outside),
     ]
     return [list(qs.order_by("pk").values()) for qs in querysets]
 
