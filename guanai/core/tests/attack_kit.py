@@ -124,9 +124,7 @@ PARAMETERS: dict[str, Parameter] = {
         IntConverter, lambda w: [w.conflict_inside], lambda w: w.conflicts_outside
     ),
     "alert_id": Parameter(IntConverter, lambda w: [w.alert_inside], lambda w: w.alerts_outside),
-    "export_id": Parameter(
-        IntConverter, lambda w: [w.export_inside], lambda w: w.exports_outside
-    ),
+    "export_id": Parameter(IntConverter, lambda w: [w.export_inside], lambda w: w.exports_outside),
 }
 
 

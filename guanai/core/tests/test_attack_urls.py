@@ -14,7 +14,6 @@ from guanai.accounts.models import Membership, User
 from guanai.areas.models import Area, School
 from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Person
 from guanai.conflicts.models import ConflictAlert, IdentityConflict
-from guanai.exports.models import ExportJob
 from guanai.core.tests.attack_kit import (
     PARAMETERS,
     PUBLIC_VIEWS,
@@ -28,6 +27,7 @@ from guanai.core.tests.attack_kit import (
     missing,
     outside,
 )
+from guanai.exports.models import ExportJob
 from guanai.roster.models import ImportBatch
 
 # A CSRF secret as the cookie holds it; the form may carry it unmasked.

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,36 +15,89 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20, verbose_name='导出内容')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='申请时间')),
-                ('format', models.CharField(choices=[('xlsx', 'Excel'), ('csv', 'CSV')], max_length=4, verbose_name='格式')),
-                ('full', models.BooleanField(default=False, verbose_name='完整信息')),
-                ('filter', models.JSONField(default=dict, verbose_name='筛选条件')),
-                ('sealed_request', models.BinaryField(default=b'')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('queued', '排队中'), ('running', '正在导出'), ('done', '可以下载'), ('failed', '未能完成'), ('cancelled', '已取消'), ('expired', '已过期删除'), ('deleted', '已删除')], default='queued', max_length=10, verbose_name='状态')),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('file_name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('stored_name', models.CharField(blank=True, max_length=100)),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='下载截止')),
-                ('message', models.TextField(blank=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='导出人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20, verbose_name="导出内容")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="申请时间"
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("xlsx", "Excel"), ("csv", "CSV")],
+                        max_length=4,
+                        verbose_name="格式",
+                    ),
+                ),
+                ("full", models.BooleanField(default=False, verbose_name="完整信息")),
+                ("filter", models.JSONField(default=dict, verbose_name="筛选条件")),
+                ("sealed_request", models.BinaryField(default=b"")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "正在导出"),
+                            ("done", "可以下载"),
+                            ("failed", "未能完成"),
+                            ("cancelled", "已取消"),
+                            ("expired", "已过期删除"),
+                            ("deleted", "已删除"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始时间"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                ("file_name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("stored_name", models.CharField(blank=True, max_length=100)),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="下载截止"),
+                ),
+                ("message", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="导出人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导出',
-                'verbose_name_plural': '导出',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', '-created_at'], name='exportjob_user_created'), models.Index(fields=['state', 'expires_at'], name='exportjob_state_expires')],
+                "verbose_name": "导出",
+                "verbose_name_plural": "导出",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "-created_at"], name="exportjob_user_created"),
+                    models.Index(fields=["state", "expires_at"], name="exportjob_state_expires"),
+                ],
             },
         ),
     ]

@@ -93,7 +93,9 @@ def test_full_id_numbers_need_the_reveal_right_and_a_reason(places, cast, kids, 
 
 
 def test_the_csv_export_streams_the_same_rows(places, cast, kids, client_for):
-    response = exported(client_for(cast["county_admin"]), reverse("roster:export"), {"format": "csv"})
+    response = exported(
+        client_for(cast["county_admin"]), reverse("roster:export"), {"format": "csv"}
+    )
     lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
     assert len(lines) == 1 + 3  # header and the county's three children
     assert response["Content-Disposition"].lower().startswith("attachment; filename*=utf-8''")
