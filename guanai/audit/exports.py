@@ -14,7 +14,7 @@ from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import access_events_visible_to, access_log_filter, access_log_required
 from guanai.audit.services import logged_parameters
 from guanai.core.errors import ApplicationError
-from guanai.exports.registry import Exporter, Prepared, Rows
+from guanai.exports.registry import Exporter, Prepared, Rows, rows_in_chunks
 
 KIND = "access_log"
 FIELDS = tuple(AccessLogFilterForm.base_fields)
@@ -49,12 +49,8 @@ def open_rows(user: User, params: Mapping[str, str], full: bool, on: date) -> Ro
     assert log_filter is not None  # checked by prepare
     events = access_log_filter(user, access_events_visible_to(user), log_filter)
     events = events.filter(pk__lte=int(params["until"]))
-    return Rows(
-        total=events.count(),
-        rows=export_rows(user, events),
-        headers=headers(),
-        write_xlsx=write_xlsx,
-    )
+    total, rows = rows_in_chunks(events, lambda part: export_rows(user, part))
+    return Rows(total=total, rows=rows, headers=headers(), write_xlsx=write_xlsx)
 
 
 def describe(user: User, logged: Mapping[str, str]) -> str:

@@ -15,7 +15,7 @@ from guanai.audit.services import logged_parameters
 from guanai.children.forms import ChildFilterForm
 from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
-from guanai.exports.registry import Exporter, Prepared, Rows
+from guanai.exports.registry import Exporter, Prepared, Rows, rows_in_chunks
 from guanai.roster.exporting import HEADERS, export_check, roster_rows, write_xlsx
 
 KIND = "roster"
@@ -68,12 +68,8 @@ def open_rows(user: User, params: Mapping[str, str], full: bool, on: date) -> Ro
     def write(rows: Iterable[list[Any]], out: IO[bytes]) -> int:
         return write_xlsx(rows, out, title=heading)
 
-    return Rows(
-        total=children.count(),
-        rows=roster_rows(children, full=full),
-        headers=HEADERS,
-        write_xlsx=write,
-    )
+    total, rows = rows_in_chunks(children, lambda part: roster_rows(part, full=full))
+    return Rows(total=total, rows=rows, headers=HEADERS, write_xlsx=write)
 
 
 def describe(user: User, logged: Mapping[str, str]) -> str:
