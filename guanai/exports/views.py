@@ -20,7 +20,7 @@ from guanai.exports.models import ExportJob
 from guanai.exports.registry import exporter_for
 from guanai.exports.services import export_get_for_user, export_request, export_stalled, exports_of
 
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     ExportJob.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportJob.Format.CSV: "text/csv; charset=utf-8",
 }
