@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--build", action="store_true", help="load the demo if needed")
     args = parser.parse_args()
     code = args.root.ljust(12, "0")
-    held = Child.objects.filter(village_id__startswith=args.root).count()
+    held = Child.objects.filter(village__code__startswith=args.root).count()
     if held < args.children * 0.99:
         if not args.build:
             sys.exit(f"the database holds {held} children there; run with --build")
