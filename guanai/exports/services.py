@@ -290,7 +290,7 @@ def export_job(export_id: int) -> None:
                 plain.seek(0)
                 with _private_file(folder / stored) as out:
                     seal_stream(plain, out)
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             _log_export(job, rows=rows, reason=request["reason"], logged=prepared.logged)
             now = timezone.now()
             finished = _move(
