@@ -35,9 +35,11 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "关爱 Guanai: http://$(HOST):$(PORT)/  (Ctrl-C 停止 / to stop)"
-	@# One background worker for roster imports beside the server, stopped with it.
+	@# Two background workers beside the server, stopped with it: roster imports (and other
+	@# jobs) on the default queue, exports on their own, so neither waits behind the other.
 	$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --interval 0.5 --queue-name exports & exporter=$$!; \
+	  trap 'kill $$worker $$exporter 2>/dev/null; wait $$worker $$exporter 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn -c python:guanai.gunicorn_conf guanai.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 lint: install-dev

@@ -58,6 +58,12 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _export_dir(settings, tmp_path_factory):
+    # Export files (guanai/exports) go to a folder of the test's own, not to var/.
+    settings.EXPORT_DIR = tmp_path_factory.mktemp("exports")
+
+
 @pytest.fixture
 def roles(db) -> None:
     """The role rows; written by a migration, rewritten here for tests that flush the database."""
@@ -294,9 +300,10 @@ def artifact(name: str) -> Path:
     return folder / name
 
 
-def run_jobs() -> int:
-    """Run the background jobs waiting in the database, as `manage.py db_worker` would, in
-    this thread and on the test's own database connection; returns how many ran."""
+def run_jobs(queue: str | None = None) -> int:
+    """Run the background jobs waiting in the database (of one queue, or all), as
+    `manage.py db_worker` would, in this thread and on the test's own database connection;
+    returns how many ran."""
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
@@ -311,8 +318,28 @@ def run_jobs() -> int:
         excluded_queue_names=[],
     )
     ran = 0
-    while (result := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+    ready = DBTaskResult.objects.ready().order_by("enqueued_at")
+    if queue is not None:
+        ready = ready.filter(queue_name=queue)
+    while (result := ready.first()) is not None:
         result.claim(worker.worker_id)
         worker.run_task(result)
         ran += 1
     return ran
+
+
+def exported(client: Client, url: str, data: dict | None = None):
+    """An export asked for on the web as its page's form does (POST), its job run by the
+    export worker, and its file downloaded: the download's response (streamed), or the
+    request's own when it was refused (400, 404, 429)."""
+    from django.urls import reverse
+
+    from guanai.exports.models import ExportJob
+
+    asked = client.post(url, data or {})
+    if asked.status_code != 302:
+        return asked
+    job = ExportJob.objects.latest("pk")
+    assert asked["Location"] == reverse("exports:export_detail", args=[job.pk])
+    run_jobs("exports")
+    return client.get(reverse("exports:export_download", args=[job.pk]))

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "guanai.roster",
     "guanai.retention",
     "guanai.conflicts",
+    "guanai.exports",
     "guanai.demo",
 ]
 
@@ -164,9 +165,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Background jobs (roster imports) wait in the database until `manage.py db_worker` runs them:
-# no broker to install on a county laptop. `make run` starts one worker beside the server.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background jobs wait in the database until `manage.py db_worker` runs them: no broker to
+# install on a county laptop. Roster imports (and undos, retention) queue on "default",
+# exports on "exports", each with its worker (`make run` starts both): a county's export
+# does not wait behind a province's import, nor an import behind a province's export.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "exports"],
+    }
+}
 
 # Lockout: 5 failures lock the account name for 15 minutes, wherever they come from.
 AXES_FAILURE_LIMIT = env_int("GUANAI_LOGIN_FAILURE_LIMIT", 5)
@@ -216,6 +224,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 51 * 1024 * 1024
 # Days an import batch keeps the rows of its file (the roster waiting to be imported, the
 # faults, the faulty rows); its record (who, when, file, counts) stays.
 IMPORT_FILE_RETENTION_DAYS = env_int("GUANAI_IMPORT_FILE_RETENTION_DAYS", 30)
+
+# Finished exports (guanai/exports) wait this long for their user to download them, sealed
+# under var/exports/; then they are deleted (by the daily retention run at the latest).
+EXPORT_FILE_HOURS = env_int("GUANAI_EXPORT_FILE_HOURS", 24)
+EXPORT_DIR = VAR_DIR / "exports"
 
 # Days the access and login logs are kept; never under 183 (6 months, 等保 2.0) whatever is set.
 AUDIT_RETENTION_DAYS = env_int("GUANAI_AUDIT_RETENTION_DAYS", 365)

@@ -1,4 +1,5 @@
-"""The filtered access log out, as CSV (streamed) or xlsx (constant memory)."""
+"""The filtered access log out, as CSV or xlsx (constant memory), written by an export job
+(guanai.exports: see exports.py)."""
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -12,11 +13,9 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import AccessRow, access_log_rows
-from guanai.core.spreadsheets import SAFE_XLSX, spooled_file
+from guanai.core.spreadsheets import SAFE_XLSX
 
 CHUNK = 2000
-# One sheet holds 1 048 576 rows; beyond this the export asks for a narrower filter or CSV.
-XLSX_MAX_ROWS = 1_000_000
 
 
 def headers() -> list[str]:
@@ -55,17 +54,16 @@ def export_rows(viewer: User, events: QuerySet[AccessEvent]) -> Iterator[list[An
             yield _cells(row)
 
 
-def spooled_xlsx(rows: Iterable[list[Any]]) -> IO[bytes]:
-    """The workbook in a temporary file (it must be complete before it is sent)."""
-    out = spooled_file()
+def write_xlsx(rows: Iterable[list[Any]], out: IO[bytes]) -> int:
+    """The entries as a workbook, in constant memory; returns the row count."""
     book = xlsxwriter.Workbook(out, {"constant_memory": True, **SAFE_XLSX})
     sheet = book.add_worksheet(_("访问日志"))
     bold = book.add_format({"bold": True})
     sheet.write_row(0, 0, headers(), bold)
     sheet.set_column(0, 0, 20)
     sheet.set_column(1, 8, 14)
-    for number, row in enumerate(rows, start=1):
-        sheet.write_row(number, 0, row)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        sheet.write_row(count, 0, row)
     book.close()
-    out.seek(0)
-    return out
+    return count

@@ -129,6 +129,7 @@ def _part_labels() -> dict[str, str]:
         "photo": _("照片"),
         "check_report": _("检查结果"),
         "faulty_rows": _("有错误的行"),
+        "download": _("下载"),
     }
 
 
@@ -154,6 +155,8 @@ def _target_label(target: str) -> str:
     kind, _sep, ident = target.partition(":")
     if kind == "import_batch":
         return _("花名册导入 #%(id)s") % {"id": ident}
+    if kind == "export":  # a download of an export's file (guanai/exports)
+        return _("导出文件 #%(id)s") % {"id": ident}
     return labels.get(target, target)
 
 

@@ -131,16 +131,18 @@ def access_record(
     reason: str = "",
     detail: dict[str, object] | None = None,
     request: HttpRequest | None = None,
+    ip_address: str | None = None,
 ) -> AccessEvent:
     """Log one access to personal data. Never pass the value itself: only what and why.
 
     The reason, typed by the user, is kept with ID and phone numbers masked; a filter in
-    `detail` goes through logged_parameters first.
+    `detail` goes through logged_parameters first. The address is the request's, or, for
+    work done later by a background job, `ip_address` (that of the request that asked).
     """
     detail = detail or {}
     if len(json.dumps(detail, ensure_ascii=False, default=str)) > MAX_DETAIL_CHARS:
         raise ValueError("An access-log detail this large was not made by logged_parameters.")
-    ip = client_address(request) if request is not None else None
+    ip = client_address(request) if request is not None else ip_address
     connection = connections[router.db_for_write(AccessEvent)]
     with transaction.atomic(using=connection.alias):
         _chain_lock(connection)

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -323,3 +324,64 @@ def unseal(sealed: bytes) -> bytes:
         )
     except InvalidTag:
         raise DecryptionError("Sealed file was altered or sealed under another key.") from None
+
+
+# Files too large to hold in memory (a province's export) are sealed in segments: a header
+# (magic and a random file id), then segments of _SEGMENT plain bytes, each encrypted on its
+# own with its index and whether it is the last bound in, so no segment can be moved,
+# dropped, or the file cut short without decrypting failing (the STREAM construction).
+_STREAM_MAGIC = b"GUANAI-STREAM-1\n"
+_STREAM_ID_BYTES = 16
+_SEGMENT = 1 << 20
+_SEALED_SEGMENT = _NONCE_BYTES + _SEGMENT + _TAG_BYTES
+
+
+def _segment_data(file_id: bytes, index: int, last: bool) -> bytes:
+    return _STREAM_MAGIC + file_id + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+
+
+def seal_stream(source: IO[bytes], out: IO[bytes]) -> int:
+    """Encrypt `source` into `out` segment by segment (memory flat in the file's size);
+    returns the bytes written."""
+    cipher = _keys().cipher
+    file_id = os.urandom(_STREAM_ID_BYTES)
+    out.write(_STREAM_MAGIC + file_id)
+    written = len(_STREAM_MAGIC) + _STREAM_ID_BYTES
+    index = 0
+    chunk = source.read(_SEGMENT)
+    while True:
+        following = source.read(_SEGMENT) if len(chunk) == _SEGMENT else b""
+        last = not following
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = nonce + cipher.encrypt(nonce, chunk, _segment_data(file_id, index, last))
+        out.write(sealed)
+        written += len(sealed)
+        if last:
+            return written
+        chunk, index = following, index + 1
+
+
+def unseal_stream(source: IO[bytes]) -> Iterator[bytes]:
+    """The plain bytes of a file sealed by seal_stream, a segment at a time. Raises
+    DecryptionError at the first segment altered, moved or missing (the end included)."""
+    cipher = _keys().cipher
+    header = source.read(len(_STREAM_MAGIC) + _STREAM_ID_BYTES)
+    if not header.startswith(_STREAM_MAGIC) or len(header) != len(_STREAM_MAGIC) + 16:
+        raise DecryptionError("Not a sealed stream.")
+    file_id = header[len(_STREAM_MAGIC) :]
+    index = 0
+    sealed = source.read(_SEALED_SEGMENT)
+    while True:
+        following = source.read(_SEALED_SEGMENT) if len(sealed) == _SEALED_SEGMENT else b""
+        last = not following
+        try:
+            yield cipher.decrypt(
+                sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _segment_data(file_id, index, last)
+            )
+        except InvalidTag:
+            raise DecryptionError(
+                "Sealed stream was altered, cut or sealed under another key."
+            ) from None
+        if last:
+            return
+        sealed, index = following, index + 1

@@ -6,9 +6,8 @@ A name such as =HYPERLINK(...) must not run in the spreadsheet of whoever opens 
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 
 # xlsxwriter options: strings stay strings.
 SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -37,9 +36,3 @@ def csv_chunks(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def spooled_file() -> IO[bytes]:
-    """A temporary file for a workbook that must be complete before it is sent; the response
-    closes (and so deletes) it."""
-    return tempfile.TemporaryFile()

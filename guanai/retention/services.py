@@ -20,6 +20,7 @@ from guanai.children.models import Child
 from guanai.children.selectors import persons_orphaned
 from guanai.children.services import persons_orphaned_delete
 from guanai.conflicts.services import conflicts_expire
+from guanai.exports.services import export_files_expire
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import (
     Periods,
@@ -75,6 +76,8 @@ class RetentionRun:
     import_batches_cleared: int = 0
     # Resolved ID conflicts whose entry was dropped (conflicts.services.conflicts_expire).
     conflicts_cleared: int = 0
+    # Export files deleted past EXPORT_FILE_HOURS (exports.services.export_files_expire).
+    export_files_deleted: int = 0
     # Family members of anonymised children still recorded for children whose period runs
     # on: left as they are (one kept by an early batch may go with a sibling in a later one).
     kept_ids: set[int] = field(default_factory=set)
@@ -94,6 +97,7 @@ class RetentionRun:
             "orphans_deleted": self.orphans_deleted,
             "import_batches_cleared": self.import_batches_cleared,
             "conflicts_cleared": self.conflicts_cleared,
+            "export_files_deleted": self.export_files_deleted,
         }
 
 
@@ -146,13 +150,15 @@ def retention_daily(
 ) -> RetentionRun:
     """The daily run (the command and the background job): the children whose period has
     run out, then what import batches keep of their files, and resolved ID conflicts of
-    the entries, past IMPORT_FILE_RETENTION_DAYS, then any family member no child refers to
+    the entries, past IMPORT_FILE_RETENTION_DAYS, and export files past EXPORT_FILE_HOURS,
+    then any family member no child refers to
     (none should be left: see children.services.persons_orphaned_delete; they belong to no
     county, so every run looks for them, whichever county it is for)."""
     run = anonymise_expired(county=county, batch_size=batch_size, progress=progress)
     kept_for = timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
     run.import_batches_cleared = batch_files_expire(older_than=kept_for)
     run.conflicts_cleared = conflicts_expire(older_than=kept_for)
+    run.export_files_deleted = export_files_expire()
     run.orphans_deleted = _orphans_delete(batch_size)
     return run
 

@@ -23,7 +23,7 @@ from guanai.children.completeness import UNKNOWN_MARK
 from guanai.children.models import Child, MissingField
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError
-from guanai.core.spreadsheets import SAFE_XLSX, spooled_file
+from guanai.core.spreadsheets import SAFE_XLSX
 from guanai.roster.columns import COLUMNS
 from guanai.roster.vocabulary import AWAY_WITHOUT_PLACE
 
@@ -163,11 +163,3 @@ def export_log(
         detail={"format": fmt, "rows": rows, "full_ids": full, "filter": filters},
         request=request,
     )
-
-
-def spooled_xlsx(rows: Iterable[list[Any]], *, title: str) -> tuple[IO[bytes], int]:
-    """Write the workbook to a temporary file (it must be complete before it is sent)."""
-    out = spooled_file()
-    count = write_xlsx(rows, out, title=title)
-    out.seek(0)
-    return out, count

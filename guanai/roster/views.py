@@ -2,34 +2,24 @@ import io
 from typing import IO
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
-from guanai.audit.services import access_record, logged_parameters
-from guanai.children.forms import ChildFilterForm
+from guanai.audit.services import access_record
 from guanai.children.models import MissingField
-from guanai.children.selectors import child_access_required, child_filter, children_visible_to
+from guanai.children.selectors import child_access_required
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
-from guanai.core.spreadsheets import csv_chunks
 from guanai.core.types import AuthedRequest
+from guanai.exports.views import export_start
 from guanai.roster.columns import COLUMNS
-from guanai.roster.exporting import (
-    HEADERS,
-    export_check,
-    export_log,
-    roster_rows,
-    roster_title,
-    spooled_xlsx,
-)
+from guanai.roster.exports import KIND
 from guanai.roster.forms import UploadForm
 from guanai.roster.models import ImportBatch
 from guanai.roster.services import (
@@ -47,61 +37,20 @@ from guanai.roster.services import (
 from guanai.roster.templates import write_template
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@rate_limit("export", methods=("GET", "POST"))
-def roster_export(request: AuthedRequest) -> HttpResponseBase:
-    """The current list filter as the official roster, xlsx or CSV.
+@require_POST
+@rate_limit("export")
+def roster_export(request: AuthedRequest) -> HttpResponse:
+    """The current list filter as the official roster, xlsx or CSV: queued as an export job
+    (a county's roster takes longer to write than a request may last), whose page shows
+    its progress and then the file to download.
 
-    GET gives ID numbers, phones and addresses masked; POST, with a reason, in full, for
+    ID numbers, phones and addresses are masked, or, with `full` and a reason, in full for
     roles that may reveal them (only the children they may reveal are then exported).
     """
     child_access_required(request.user, ChildAccess.VIEW)
-    params = request.POST if request.method == "POST" else request.GET
-    full = request.method == "POST" and params.get("full") == "1"
-    reason = params.get("reason", "")
-    try:
-        export_check(user=request.user, full=full, reason=reason)
-    except ApplicationError as error:
-        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    form = ChildFilterForm(params)
-    if not form.is_valid():
-        # The list shows its default for a filter it cannot read; an export would then hand
-        # out every child in scope while the log recorded the filter asked for.
-        return HttpResponse(
-            _("筛选条件有误，未导出。请回到儿童名册重新筛选后再导出。"),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    child_filter_, sort = form.to_filter()
-    access = ChildAccess.REVEAL if full else ChildAccess.VIEW
-    today = timezone.localdate()
-    children = child_filter(
-        children_visible_to(request.user, access=access), child_filter_, on=today, sort=sort
+    return export_start(
+        request, kind=KIND, params=request.POST, full=request.POST.get("full") == "1"
     )
-    filters = logged_parameters(params, keys=ChildFilterForm.base_fields)
-    fmt = "csv" if params.get("format") == "csv" else "xlsx"
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    title = roster_title(full=full)
-    filename = f"{_('留守儿童花名册')}-{stamp}.{fmt}"
-    if fmt == "csv":
-        count = children.count()
-        export_log(
-            user=request.user, fmt=fmt, rows=count, full=full, reason=reason,
-            filters=filters, request=request,
-        )  # fmt: skip
-        response = StreamingHttpResponse(
-            csv_chunks(HEADERS, roster_rows(children, full=full)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = content_disposition_header(True, filename) or ""
-        return response
-    out, count = spooled_xlsx(roster_rows(children, full=full), title=title)
-    export_log(
-        user=request.user, fmt=fmt, rows=count, full=full, reason=reason,
-        filters=filters, request=request,
-    )  # fmt: skip
-    return _xlsx(out, filename)
 
 
 def _xlsx(out: IO[bytes], filename: str) -> FileResponse:

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from conftest import make_user
+from conftest import exported, make_user
 from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import access_events_visible_to, access_log_rows
 from guanai.audit.services import access_log_faults, access_record
+from guanai.exports.models import ExportJob
 
 URL = reverse("audit:access_log")
 EXPORT = reverse("audit:access_log_export")
@@ -94,7 +95,8 @@ def test_the_system_admin_sees_everything(log, cast):
 def test_anyone_else_gets_404(role, log, cast, client_for):
     client = client_for(cast[role])
     assert client.get(URL).status_code == 404
-    assert client.get(EXPORT, {"format": "csv"}).status_code == 404
+    assert client.post(EXPORT, {"format": "csv"}).status_code == 404
+    assert not ExportJob.objects.exists()
     assert not access_events_visible_to(cast[role]).exists()
 
 
@@ -118,7 +120,7 @@ def test_the_page_lists_the_county_newest_first_with_links_to_files_it_may_open(
     assert next(r for r in rows if r.action == "export").rows == 3
 
 
-def test_the_log_says_which_part_of_a_file_or_which_import_was_opened(cast, kids):
+def test_the_log_says_which_part_of_a_file_which_import_or_which_export_was_opened(cast, kids):
     director = cast["village_director"]
     access_record(user=director, action="view", target=f"child:{kids.village.pk}", field="form")
     access_record(user=director, action="view", target=f"child:{kids.village.pk}", field="photo")
@@ -130,9 +132,17 @@ def test_the_log_says_which_part_of_a_file_or_which_import_was_opened(cast, kids
         field="faulty_rows",
         detail={"format": "xlsx", "rows": 4},
     )
+    access_record(
+        user=director,
+        action="export",
+        target="export:12",
+        field="download",
+        detail={"format": "xlsx", "export": 12},
+    )
     events = list(access_events_visible_to(cast["county_admin"]).select_related("user"))
     rows = access_log_rows(cast["county_admin"], events)
     assert [(r.child_name or r.target_label, r.field_label, r.rows) for r in rows] == [
+        ("导出文件 #12", "下载", None),
         ("花名册导入 #7", "有错误的行", 4),
         ("花名册导入 #7", "检查结果", None),
         ("张小明", "照片", None),
@@ -247,20 +257,23 @@ def test_the_page_takes_a_fixed_number_of_queries(places, cast, kids, client_for
 
 def test_the_csv_export_is_the_filtered_log_and_is_itself_logged(log, cast, client_for):
     client = client_for(cast["county_admin"])
-    response = client.get(EXPORT, {"format": "csv", "user": "director"})
+    response = exported(client, EXPORT, {"format": "csv", "user": "director"})
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(text)))
     assert header[0] == "时间"
     assert [row[6] for row in rows] == ["跨县协查", "家访"]
     assert "赵六" not in text
-    entry = AccessEvent.objects.order_by("-pk").first()
-    assert (entry.user, entry.action, entry.target) == (
-        cast["county_admin"],
-        "export",
-        "access_log",
-    )
-    assert entry.detail == {"format": "csv", "rows": 2, "filter": {"user": "director"}}
+    entry = AccessEvent.objects.get(target="access_log")
+    assert (entry.user, entry.action) == (cast["county_admin"], "export")
+    job = ExportJob.objects.get()
+    assert entry.detail == {
+        "format": "csv",
+        "rows": 2,
+        "full_ids": False,
+        "filter": {"user": "director"},
+        "export": job.pk,
+    }
     assert list(access_log_faults()) == []
 
 
@@ -271,7 +284,7 @@ def test_the_xlsx_export_writes_typed_text_as_text(cast, kids, client_for):
         target=f"child:{kids.village.pk}",
         reason='=HYPERLINK("http://evil.example","x")',
     )
-    response = client_for(cast["county_admin"]).get(EXPORT, {"format": "xlsx"})
+    response = exported(client_for(cast["county_admin"]), EXPORT, {"format": "xlsx"})
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
@@ -287,16 +300,18 @@ def test_the_csv_export_defuses_formulas(cast, kids, client_for):
         target=f"child:{kids.village.pk}",
         reason="=1+1",
     )
-    response = client_for(cast["county_admin"]).get(EXPORT, {"format": "csv"})
+    response = exported(client_for(cast["county_admin"]), EXPORT, {"format": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "'=1+1" in text
 
 
 def test_an_export_with_a_bad_filter_is_refused(log, cast, client_for):
-    response = client_for(cast["county_admin"]).get(
+    response = client_for(cast["county_admin"]).post(
         EXPORT, {"format": "csv", "date_from": "not a date"}
     )
     assert response.status_code == 400
+    assert "筛选条件有误" in response.content.decode()
+    assert not ExportJob.objects.exists()
     assert not AccessEvent.objects.filter(target="access_log").exists()
 
 
@@ -312,8 +327,10 @@ def test_entries_about_an_anonymised_child_stay_in_the_countys_log(log, cast, ki
 def test_an_id_number_typed_into_a_filter_is_not_stored_with_the_export(log, cast, client_for):
     number = "510821201503051234"
     spaced_full_width = "５１０８２１ ２０１５０３０５ １２３４"
-    response = client_for(cast["county_admin"]).get(
-        EXPORT, {"format": "csv", "reason": f"核对{number}", "user": spaced_full_width}
+    response = exported(
+        client_for(cast["county_admin"]),
+        EXPORT,
+        {"format": "csv", "reason": f"核对{number}", "user": spaced_full_width},
     )
     assert response.status_code == 200
     entry = AccessEvent.objects.get(target="access_log")

@@ -20,7 +20,7 @@ from django.urls.converters import IntConverter, StringConverter
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 from PIL import Image
 
-from conftest import Kids, Places, make_child, make_id_number, make_user
+from conftest import Kids, Places, make_child, make_id_number, make_user, run_jobs
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.accounts.scope import scope_for
@@ -29,6 +29,7 @@ from guanai.children.models import Child
 from guanai.children.selectors import Holder
 from guanai.conflicts.models import ConflictAlert, IdentityConflict, Slot, Source
 from guanai.conflicts.services import Claim, conflicts_hold
+from guanai.exports.services import export_request
 from guanai.roster.models import ImportBatch
 
 # Views that answer without a login. Everything else sends a visitor to the login page.
@@ -60,6 +61,7 @@ class World:
     consent_inside: int  # photo consent for the child of 长滩村, who has a photo
     conflict_inside: int  # the insider typed the number of county B's child
     alert_inside: int  # about the insider
+    export_inside: int  # the county admin's own export, made
     # 青川县 (county B), outside every persona's scope but the system admin's.
     outsider: User  # the village director of 城郊村
     # The county admin of 青川县, who also volunteers in 长滩村: their account is not county
@@ -70,6 +72,7 @@ class World:
     consents_outside: list[int]
     conflicts_outside: list[int]  # the outsider typed the number of 长滩村's child
     alerts_outside: list[int]
+    exports_outside: list[int]  # the outsider's: one made (its file kept), one waiting
     extra: dict[str, Any] = field(default_factory=dict)
 
     def membership(self, user: User) -> int:
@@ -121,6 +124,7 @@ PARAMETERS: dict[str, Parameter] = {
         IntConverter, lambda w: [w.conflict_inside], lambda w: w.conflicts_outside
     ),
     "alert_id": Parameter(IntConverter, lambda w: [w.alert_inside], lambda w: w.alerts_outside),
+    "export_id": Parameter(IntConverter, lambda w: [w.export_inside], lambda w: w.exports_outside),
 }
 
 
@@ -128,6 +132,11 @@ def _batch(user: User, prefix: str, state: str) -> ImportBatch:
     return ImportBatch.objects.create(
         user=user, area_prefix=prefix, file_name="花名册.csv", file_sha256="0" * 64, state=state
     )
+
+
+def _export(user: User) -> int:
+    """The user's masked roster export, asked for (run_jobs makes it)."""
+    return export_request(user=user, kind="roster", params={}, fmt="xlsx").pk
 
 
 def _png() -> bytes:
@@ -194,6 +203,9 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
     )
     conflict_inside, alert_inside = conflict_and_alert(insider, kids.other_county)
     conflict_outside, alert_outside = conflict_and_alert(outsider, kids.village)
+    export_inside = _export(cast["county_admin"])
+    export_outside = _export(outsider)
+    run_jobs("exports")
     return World(
         places=places,
         cast=cast,
@@ -211,8 +223,10 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         consents_outside=[consent_and_photo(outsider, kids.other_county)],
         conflict_inside=conflict_inside,
         alert_inside=alert_inside,
+        export_inside=export_inside,
         conflicts_outside=[conflict_outside],
         alerts_outside=[alert_outside],
+        exports_outside=[export_outside, _export(outsider)],
     )
 
 

@@ -24,7 +24,7 @@ import pytest
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from conftest import make_child, make_id_number
+from conftest import exported, make_child, make_id_number
 from guanai.accounts.scope import CHILD_ACCESS, ChildAccess
 from guanai.children.models import Child, Person
 from guanai.children.services import child_update
@@ -39,8 +39,9 @@ FEWEST_CANDIDATES = 500
 # Runs of digits, X and stars: a number shown whole, masked, or in parts; not digits
 # inside a longer token of letters (a CSRF token, a file's hash).
 RUN = re.compile(r"(?<![0-9A-Za-z*])[0-9X*]{4,}(?![0-9A-Za-z*])")
-# The exports that the route walk's plain GET does not ask for.
-EXTRA_GETS = (
+# The exports (masked) that the route walk's plain GET does not ask for: asked for by POST,
+# made by the export worker, downloaded.
+EXPORTS = (
     ("roster:export", {"format": "csv"}),
     ("audit:access_log_export", {"format": "csv"}),
 )
@@ -167,14 +168,16 @@ def seen_by(role: str, world: World, client_for) -> tuple[list[str], list[tuple]
         return world.extra["children"] if name == "child_id" else parameter.inside(world)
 
     urls = [url for route in all_routes() for url in route.urls(pick)]
-    urls += [
-        f"{reverse(name)}?{'&'.join(f'{k}={v}' for k, v in q.items())}" for name, q in EXTRA_GETS
-    ]
     shown, failed = [], []
     for url in urls:
         response = client.get(url)
         if response.status_code >= 500:
             failed.append((url, response.status_code))
+        shown += texts(response)
+    for name, data in EXPORTS:
+        response = exported(client, reverse(name), data)
+        if response.status_code >= 500:
+            failed.append((name, response.status_code))
         shown += texts(response)
     return shown, failed
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.urls.converters import StringConverter
 
+from conftest import run_jobs
 from guanai.core.tests.attack_kit import (
     GetForm,
     World,
@@ -21,6 +22,7 @@ from guanai.core.tests.attack_kit import (
     inside,
     parse,
 )
+from guanai.exports.models import ExportJob
 
 METACHARACTERS = (
     "'",
@@ -45,7 +47,8 @@ PROBES = ("' OR 1=1 --", '"%_\\;', "\x00")
 # Parameters a list page reads besides its form's fields (pages, page sizes, the village
 # filter offered once a township is chosen).
 EXTRA_PARAMETERS = ("page", "per_page", "village")
-# Pages that take another page's filters (through a link, not a form): the exports.
+# Exports that take another page's filters (posted by that page's export form): each is
+# asked for with every metacharacter in every filter, and its job run.
 SAME_FILTERS = {
     "roster:export": "children:child_list",
     "audit:access_log_export": "audit:access_log",
@@ -57,8 +60,7 @@ pytestmark = pytest.mark.usefixtures("rates_lifted")
 
 
 def search_forms(client: Client, world: World) -> dict[str, GetForm]:
-    """Every GET form of every page the county admin can open, by where it is sent (the
-    exports take the filters of the page they are linked from)."""
+    """Every GET form of every page the county admin can open, by where it is sent."""
     found: dict[str, GetForm] = {}
     for route in all_routes():
         for url in route.urls(inside(world)):
@@ -69,8 +71,6 @@ def search_forms(client: Client, world: World) -> dict[str, GetForm]:
                 known = found.setdefault(form.action, GetForm(form.action, [], []))
                 known.fields += [f for f in form.fields if f not in known.fields]
                 known.boxes += [f for f in form.boxes if f not in known.boxes]
-    for target, source in SAME_FILTERS.items():
-        found[reverse(target)] = found[reverse(source)]
     return found
 
 
@@ -106,6 +106,28 @@ def test_metacharacters_in_every_search_and_filter(world, client_for):
     assert not wrong, "\n".join(map(str, wrong))
 
 
+def test_metacharacters_in_every_filter_of_every_export(world, client_for):
+    """The exports read their page's filter in the export worker: every field of it gets
+    the metacharacters; the request is answered, and every job it queues writes its file
+    (an empty one) rather than failing."""
+    client = attacker(client_for(world.cast["county_admin"]))
+    forms = search_forms(client, world)
+    wrong = []
+    for target, source in SAME_FILTERS.items():
+        form = forms[reverse(source)]
+        for name in form.fields:
+            for value in METACHARACTERS if name in form.boxes else PROBES:
+                asked = client.post(reverse(target), {name: value, "format": "csv"})
+                if asked.status_code not in (302, 400):
+                    wrong.append((target, name, value, asked.status_code))
+                run_jobs("exports")
+    failed = ExportJob.objects.exclude(state="done").values_list("kind", "message")
+    assert ExportJob.objects.filter(kind="access_log").count() > 10
+    assert ExportJob.objects.filter(kind="roster").count() > 10
+    assert not wrong, "\n".join(map(str, wrong))
+    assert not failed, list(failed)
+
+
 def test_metacharacters_in_the_roster_export_sent_in_full(world, client_for):
     """The export in full is a POST with a reason, both logged: metacharacters there too."""
     client = attacker(client_for(world.cast["county_admin"]))
@@ -115,6 +137,8 @@ def test_metacharacters_in_the_roster_export_sent_in_full(world, client_for):
                 reverse("roster:export"), {"full": "1", "format": fmt, "q": value, "reason": value}
             )
             assert answered(response), (value, fmt)
+            run_jobs("exports")
+    assert not ExportJob.objects.exclude(state="done").exists()
 
 
 def test_metacharacters_in_the_id_number_lookup_and_the_login(world, client_for):

@@ -27,6 +27,7 @@ from guanai.core.tests.attack_kit import (
     missing,
     outside,
 )
+from guanai.exports.models import ExportJob
 from guanai.roster.models import ImportBatch
 
 # A CSRF secret as the cookie holds it; the form may carry it unmasked.
@@ -111,6 +112,7 @@ def snapshot(world: World) -> list[list[dict]]:
         ChildChange.objects.filter(child__in=children),
         IdentityConflict.objects.filter(pk__in=world.conflicts_outside),
         ConflictAlert.objects.filter(pk__in=world.alerts_outside),
+        ExportJob.objects.filter(pk__in=world.exports_outside),
     ]
     return [list(qs.order_by("pk").values()) for qs in querysets]
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from python_calamine import CalamineWorkbook
 
-from conftest import make_child, make_id_number, make_user, run_jobs
+from conftest import exported, make_child, make_id_number, make_user, run_jobs
 from guanai.areas.models import School
 from guanai.children.models import Child, ChildChange, ChildConsent, Grandparent, Person
 from guanai.children.selectors import Holder
@@ -34,6 +34,7 @@ from guanai.core.tests.attack_kit import (
     body,
     parse,
 )
+from guanai.exports.models import ExportJob
 from guanai.roster.models import ImportBatch
 from guanai.roster.tests.test_importing import HEADER
 
@@ -191,12 +192,23 @@ def poisoned(world: World, cast, client_for) -> World:
                 decision="rejected",
                 note=payload,
             )
+    # Exports asked for under a payload filter (a search, an access-log user), made.
+    exports = []
+    for payload in PAYLOADS[:3]:
+        for target, data in (
+            ("roster:export", {"q": payload}),
+            ("audit:access_log_export", {"user": payload}),
+        ):
+            assert importer.post(reverse(target), data).status_code == 302
+            exports.append(ExportJob.objects.latest("pk").pk)
+            run_jobs("exports")
     world.extra = {
         "children": children,
         "schools": schools,
         "users": users,
         "batches": [checked, imported],
         "consents": consents,
+        "exports": exports,
     }
     return world
 
@@ -257,6 +269,7 @@ def poisoned_pick(world: World):
         "batch_id": [b.pk for b in world.extra["batches"]],
         # The i-th child's consent: child and consent go into the URL pairwise.
         "consent_id": [c.pk for c in world.extra["consents"]],
+        "export_id": world.extra["exports"],
     }
     return lambda name, parameter: values.get(name) or parameter.inside(world)
 
@@ -405,6 +418,18 @@ def test_the_access_log_shows_reasons_as_text(poisoned, client_for):
         assert shown(page, payload), payload
 
 
+def test_the_exports_show_their_filters_as_text(poisoned, client_for):
+    client = attacker(client_for(poisoned.cast["county_admin"]))
+    listing = client.get(reverse("exports:export_list")).content.decode()
+    assert not markup_problems(listing)
+    for payload in PAYLOADS[:3]:
+        assert shown(listing, f"搜索：{payload}"), payload
+        assert shown(listing, f"用户：{payload}"), payload
+    for export_id in poisoned.extra["exports"]:
+        page = client.get(reverse("exports:export_detail", args=[export_id])).content.decode()
+        assert not markup_problems(page)
+
+
 def test_the_held_id_numbers_and_their_alerts_show_payloads_as_text(poisoned, client_for):
     client = attacker(client_for(poisoned.cast["county_admin"]))
     listing = client.get(reverse("conflicts:conflict_list")).content.decode()
@@ -467,12 +492,12 @@ def test_the_faulty_rows_file_holds_no_formula(poisoned, client_for):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_roster_exports_hold_no_formula(fmt, poisoned, client_for):
-    """Masked (GET) and in full (POST, with a reason), the payloads are text cells; in CSV
+    """Masked and in full (with a reason), the payloads are text cells; in CSV
     those a spreadsheet would read as formulas start with a quote."""
     client = attacker(client_for(poisoned.cast["county_admin"]))
     url = reverse("roster:export")
-    masked = client.get(url, {"format": fmt})
-    full = client.post(url, {"format": fmt, "full": "1", "reason": PAYLOADS[5]})
+    masked = exported(client, url, {"format": fmt})
+    full = exported(client, url, {"format": fmt, "full": "1", "reason": PAYLOADS[5]})
     if fmt == "xlsx":
         expected = PAYLOADS
         (masked_problems, masked_cells), (full_problems, full_cells) = (

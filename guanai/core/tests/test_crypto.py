@@ -1,6 +1,7 @@
 """Encryption at rest, blind indexes, the data key file, the masks and the encrypted field."""
 
 import base64
+import io
 import os
 import re
 import stat
@@ -18,6 +19,8 @@ from guanai.core.crypto import (
     mask_address,
     mask_id_number,
     mask_phone,
+    seal_stream,
+    unseal_stream,
 )
 from guanai.core.fields import EncryptedTextField
 
@@ -357,3 +360,56 @@ def test_blind_indexes_are_remembered_only_while_asked():
         assert blind_index("id_number", "510821201203051234") == first
     assert _index_memo.get() is None  # nothing of the values kept after
     assert blind_index("id_number", "510821201203051234") == first
+
+
+# --- files sealed in segments (export files) ---
+
+
+def sealed_stream(data: bytes) -> bytes:
+    out = io.BytesIO()
+    written = seal_stream(io.BytesIO(data), out)
+    assert written == len(out.getvalue())
+    return out.getvalue()
+
+
+def unsealed(sealed: bytes) -> bytes:
+    return b"".join(unseal_stream(io.BytesIO(sealed)))
+
+
+SEGMENT = 1 << 20
+
+
+@pytest.mark.parametrize("size", [0, 1, SEGMENT - 1, SEGMENT, SEGMENT + 1, 3 * SEGMENT + 5])
+def test_a_sealed_stream_gives_back_its_bytes_and_hides_them(size):
+    data = os.urandom(size // 2) + b"\xe5\xbc\xa0\xe5\xb0\x8f\xe6\x98\x8e" * (size // 18)
+    sealed = sealed_stream(data)
+    assert unsealed(sealed) == data
+    if data:
+        assert data[:64] not in sealed
+
+
+def test_a_sealed_stream_refuses_a_changed_byte_a_dropped_or_moved_segment_a_cut_end():
+    data = os.urandom(3 * SEGMENT + 100)
+    sealed = sealed_stream(data)
+    header, record = 16 + 16, 12 + SEGMENT + 16
+    segments = [sealed[header + i * record : header + (i + 1) * record] for i in range(4)]
+    changed = bytearray(sealed)
+    changed[header + record + 500] ^= 1
+    damaged = [
+        bytes(changed),
+        sealed[:header] + segments[0] + segments[2] + segments[3],  # one dropped
+        sealed[:header] + segments[1] + segments[0] + segments[2] + segments[3],  # moved
+        sealed[: header + 3 * record],  # the last segment cut off
+        sealed[:-1],
+        b"not a sealed stream at all",
+    ]
+    for sealed_bytes in damaged:
+        with pytest.raises(DecryptionError):
+            unsealed(sealed_bytes)
+
+
+def test_a_sealed_stream_cannot_be_opened_under_another_key(settings):
+    sealed = sealed_stream(b"roster")
+    settings.DATA_KEY = os.urandom(32)
+    with pytest.raises(DecryptionError):
+        unsealed(sealed)

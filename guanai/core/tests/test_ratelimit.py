@@ -6,8 +6,10 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
+from conftest import run_jobs
 from guanai.core.models import RateCounter
 from guanai.core.ratelimit import rate_hit
+from guanai.exports.models import ExportJob
 
 LIMITS = {
     **settings.RATE_LIMITS,
@@ -20,13 +22,26 @@ LIMITS = {
 @override_settings(RATE_LIMITS=LIMITS)
 def test_roster_exports_are_limited_per_user(cast, client_for):
     director = client_for(cast["village_director"])
-    url = reverse("roster:export") + "?format=csv"
-    assert [director.get(url).status_code for _ in range(2)] == [200, 200]
-    refused = director.get(url)
+    url = reverse("roster:export")
+    assert [director.post(url, {"format": "csv"}).status_code for _ in range(2)] == [302, 302]
+    refused = director.post(url, {"format": "csv"})
     assert refused.status_code == 429
     assert "操作太频繁" in refused.content.decode()
+    assert ExportJob.objects.count() == 2
     # Someone else still may.
-    assert client_for(cast["township_supervisor"]).get(url).status_code == 200
+    assert client_for(cast["township_supervisor"]).post(url).status_code == 302
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+def test_downloads_of_a_made_export_count_as_exports(cast, client_for):
+    director = client_for(cast["village_director"])
+    director.post(reverse("roster:export"), {"format": "csv"})
+    run_jobs("exports")
+    job = ExportJob.objects.get()
+    url = reverse("exports:export_download", args=[job.pk])
+    assert director.get(url).status_code == 200  # the second export-counted request
+    assert director.get(url).status_code == 429
+    assert director.get(reverse("exports:export_detail", args=[job.pk])).status_code == 200
 
 
 @override_settings(RATE_LIMITS=LIMITS)

@@ -43,7 +43,7 @@ MISSING_ID = 987654321
 # Views that need no login, or carry nothing to scope.
 PUBLIC_VIEWS = {"accounts:login", "accounts:logout", "core:healthz", "set_language"}
 # Views of the user's own things: every logged-in user gets them.
-OWN_VIEWS = {"core:home", "accounts:my_account", "accounts:my_password"}
+OWN_VIEWS = {"core:home", "accounts:my_account", "accounts:my_password", "exports:export_list"}
 # The user's own two-factor login: accounts/tests/test_two_factor.py.
 LOGIN_STEP_VIEWS = {
     "accounts:two_factor_verify",
@@ -63,13 +63,10 @@ MANAGER_ONLY_VIEWS = {
     # children are complete, so it says none is left.
     "children:complete": CHILD_EDIT,
     "retention:policy_list": RETENTION,
-    # The roster of what the user sees; its scope is tested in roster/tests/test_exporting.
-    "roster:export": CHILD_VIEW,
     "roster:template": CHILD_EDIT,
     "roster:import": CHILD_EDIT,
     # The county's access log; its scope is tested in audit/tests/test_access_log_views.py.
     "audit:access_log": ACCESS_LOG,
-    "audit:access_log_export": ACCESS_LOG,
     # The county's held ID numbers; their scope is tested below and in conflicts/tests.
     "conflicts:conflict_list": CONFLICTS,
 }
@@ -80,6 +77,11 @@ POST_ONLY_VIEWS = {
     "children:child_find": (CHILD_REVEAL, 302),
     # Approving ticked entries of the queue; none ticked, it goes back with a message.
     "children:review_bulk": (CHILD_REVIEW, 302),
+    # Asking for an export: a job is queued and its page opens. The roster of what the user
+    # sees (roster/tests/test_exporting.py, exports/tests); the county's access log
+    # (audit/tests/test_access_log_views.py).
+    "roster:export": (CHILD_VIEW, 302),
+    "audit:access_log_export": (ACCESS_LOG, 302),
 }
 OBJECT_VIEWS = {
     # An import batch is its importer's (and their county admin's, to see and undo):
@@ -115,6 +117,11 @@ OBJECT_VIEWS = {
     "accounts:user_password_reset",
     "conflicts:conflict_resolve",
     "conflicts:alert_acknowledge",
+    # An export is its user's alone: test_exports_are_their_users_alone below.
+    "exports:export_detail",
+    "exports:export_progress",
+    "exports:export_download",
+    "exports:export_cancel",
 }
 
 
@@ -428,3 +435,35 @@ def test_logged_out_visitors_are_sent_to_login(places):
         response = client.get(reverse(name, args=args))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
+
+
+EXPORT_VIEWS = ("exports:export_detail", "exports:export_progress", "exports:export_download")
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_exports_are_their_users_alone(role, cast, places, kids, client_for):
+    """Each role's own export opens (and downloads once made); the export of another user
+    of the same county, or of a user above or below them, is 404 to every view of it."""
+    from conftest import run_jobs
+    from guanai.exports.services import export_request
+
+    def export_of(user):
+        return export_request(user=user, kind="roster", params={}, fmt="csv").pk
+
+    fellow = make_user("fellow_admin", role="county_admin", area=places.county)
+    others = [export_of(fellow)] + [
+        export_of(cast[name])
+        for name in ("county_admin", "village_director", "teacher")
+        if name != role
+    ]
+    own = export_of(cast[role]) if role in CHILD_VIEW else None
+    run_jobs("exports")
+    client = client_for(cast[role])
+    for export_id in others:
+        for name in EXPORT_VIEWS:
+            assert client.get(reverse(name, args=[export_id])).status_code == 404, name
+        assert client.post(reverse("exports:export_cancel", args=[export_id])).status_code == 404
+    if own is not None:
+        for name in EXPORT_VIEWS:
+            assert client.get(reverse(name, args=[own])).status_code == 200, name
+        assert client.post(reverse("exports:export_cancel", args=[own])).status_code == 302

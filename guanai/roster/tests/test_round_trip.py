@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from conftest import make_child, make_id_number
 from guanai.children.models import Child, ChildChange, Person
 from guanai.children.services import child_derive, id_index
-from guanai.roster.exporting import roster_rows, roster_title, spooled_xlsx
+from guanai.roster.exporting import roster_rows, roster_title, write_xlsx
 from guanai.roster.importing import import_plan, import_roster
 from guanai.roster.values import is_masked
 
@@ -57,7 +57,9 @@ def demo_like_child(places, name="陈小雨", sequence=31, **fields):
 
 
 def exported(children, *, full: bool) -> list[list[object]]:
-    out, _count = spooled_xlsx(roster_rows(children, full=full), title=roster_title(full=full))
+    out = io.BytesIO()
+    write_xlsx(roster_rows(children, full=full), out, title=roster_title(full=full))
+    out.seek(0)
     return CalamineWorkbook.from_filelike(out).get_sheet_by_index(0).to_python()
 
 

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         "Anonymise the children whose county's retention period has run out (after leaving "
         "the roster, or after turning 18), in batches; run it daily (see README). Each "
         "child's history says when and why, with no personal data; --dry-run only counts. "
-        "Import batches older than IMPORT_FILE_RETENTION_DAYS lose the rows of their file."
+        "Import batches older than IMPORT_FILE_RETENTION_DAYS lose the rows of their file; "
+        "export files older than EXPORT_FILE_HOURS are deleted."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -74,7 +75,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"清除了 {run.import_batches_cleared} 个超过 "
             f"{settings.IMPORT_FILE_RETENTION_DAYS} 天的导入批次中保存的文件内容，"
-            f"{run.conflicts_cleared} 条已处理的身份冲突中保存的填报内容。"
+            f"{run.conflicts_cleared} 条已处理的身份冲突中保存的填报内容；"
+            f"删除了 {run.export_files_deleted} 个超过 {settings.EXPORT_FILE_HOURS} 小时的导出文件。"
         )
         if run.orphans_deleted:
             self.stdout.write(f"删除了 {run.orphans_deleted} 名已不属于任何儿童的家庭成员。")
