@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from conftest import make_child, make_id_number
+from conftest import exported, make_child, make_id_number
 from guanai.audit.models import AccessEvent
 from guanai.children.completeness import (
     child_missing_fields,
@@ -250,8 +250,10 @@ def test_the_list_filters_the_files_to_complete_and_marks_them(places, cast, kid
 
 def test_the_export_follows_the_filter(places, cast, kids, client_for):
     make_incomplete(places.village, "王待补")
-    response = client_for(cast["village_director"]).get(
-        reverse("roster:export"), {"completeness": "incomplete", "format": "csv"}
+    response = exported(
+        client_for(cast["village_director"]),
+        reverse("roster:export"),
+        {"completeness": "incomplete", "format": "csv"},
     )
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "王待补" in body

@@ -123,7 +123,7 @@ def test_the_demo_county_is_exported_through_the_web_as_xlsx_while_an_import_run
     assert download.status_code == 200
     content = b"".join(download.streaming_content)
     rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
-    assert rows[0][0] == "留守儿童花名册"
+    assert rows[0][0] == "留守儿童花名册（身份证号码、电话和住址已脱敏）"
     assert len(rows) - 2 == expected == job.rows
     print(
         f"demo county: {expected} children, request {request_seconds * 1000:.0f} ms, "
