@@ -284,6 +284,15 @@ def phone(live_server) -> Iterator[Page]:
         browser.close()
 
 
+def log_in(page: Page, base: str, username: str = "changtan") -> None:
+    """Log in on the browser's page as a user of the browser tests (the director)."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", BROWSER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 @pytest.fixture
 def director(places, transactional_db) -> User:
     user = User.objects.create(username="changtan", full_name="张兰")

@@ -9,6 +9,8 @@ county admin whose county role was just revoked, nor the county admin of another
 who volunteers in theirs. Outside either circle: 404.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
@@ -64,6 +66,14 @@ def users_managed_by(manager: User) -> QuerySet[User]:
         .exclude(Exists(held_beyond))
         .exclude(Exists(held_lately_beyond))
     )
+
+
+def roles_revoked_since(user: User, since: datetime) -> bool:
+    """Whether any role of the user was revoked after `since`: what they were given then
+    (an export's file) may hold more than they may see now."""
+    return LoginEvent.objects.filter(
+        user=user, kind=LoginEvent.Kind.ROLE_REVOKED, at__gt=since
+    ).exists()
 
 
 def user_get_for_manager(*, manager: User, user_id: int) -> User:

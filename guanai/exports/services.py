@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guanai.accounts.models import User
+from guanai.accounts.selectors import roles_revoked_since
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record, retention_days
 from guanai.core.crypto import seal, seal_stream, unseal, unseal_stream
@@ -177,6 +178,8 @@ def export_download(
         exporter_for(job.kind).authorize(user, job.full)
     except ApplicationError:
         raise Http404 from None  # the right to it in full was lost since
+    if roles_revoked_since(user, job.created_at):
+        raise Http404  # made with a role since taken away: it may hold what they no longer see
     path = export_folder() / job.stored_name
     if not path.is_file():
         raise Http404

@@ -1,20 +1,11 @@
 """Registering a child on a phone, in a real browser (Debian's Chromium through Playwright)."""
 
 import pytest
-from playwright.sync_api import Page
 
-from conftest import BROWSER_PASSWORD, artifact, make_id_number
+from conftest import artifact, log_in, make_id_number
 from guanai.children.models import Child
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "changtan")
-    page.fill("#id_password", BROWSER_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_village_director_registers_a_child_fixing_a_mistyped_id_number_then_finds_them(

@@ -58,6 +58,7 @@ def test_what_is_the_same_for_every_card_is_said_once(places, cast, client_for):
     text = body.decode()
     assert 'data-testid="cards-village"' in text
     assert 'data-testid="cards-school"' in text
+    assert len(cards_of(text)) == 2
     for card in cards_of(text):
         assert "长滩村" not in card
         assert "东河小学" not in card
@@ -75,6 +76,7 @@ def test_masked_values_stay_masked_on_cards(places, cast, client_for):
     make_child(places.village, name="张小明", id_number=number, address="长滩村三组12号")
     for role in ("county_admin", "village_director", "league"):
         body = client_for(cast[role]).get(reverse("children:child_list")).content.decode()
+        assert "张小明" in body, role  # the card is there, masked
         assert number not in body, role
         assert number[6:14] not in body, role  # not even the birth date part
         for phone in ("13800001111", "13900002222", "13700003333"):

@@ -6,8 +6,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page
 
-from conftest import artifact, make_child
-from guanai.children.tests.test_browser import log_in
+from conftest import artifact, log_in, make_child
 
 pytestmark = pytest.mark.browser
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from conftest import artifact, make_child
+from conftest import artifact, log_in, make_child
 from guanai.children.models import ChildConsent, ChildPhoto
-from guanai.children.tests.test_browser import log_in
 from guanai.children.tests.test_photo import jpeg_with_gps
 
 pytestmark = pytest.mark.browser

@@ -4,9 +4,8 @@ page's count, one child after another, only the questions each file still has.""
 import pytest
 from playwright.sync_api import Page
 
-from conftest import artifact
+from conftest import artifact, log_in
 from guanai.children.models import Child
-from guanai.children.tests.test_browser import log_in
 from guanai.children.tests.test_incomplete import make_incomplete
 
 pytestmark = pytest.mark.browser

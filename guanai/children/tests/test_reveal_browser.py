@@ -3,9 +3,8 @@
 
 import pytest
 
-from conftest import artifact, make_child
+from conftest import artifact, log_in, make_child
 from guanai.audit.models import AccessEvent
-from guanai.children.tests.test_browser import log_in
 
 pytestmark = pytest.mark.browser
 

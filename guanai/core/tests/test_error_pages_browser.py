@@ -3,8 +3,7 @@
 
 import pytest
 
-from conftest import artifact, make_child
-from guanai.children.tests.test_browser import log_in
+from conftest import artifact, log_in, make_child
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from python_calamine import CalamineWorkbook
 
-from conftest import BROWSER_PASSWORD, artifact, make_child, make_id_number
+from conftest import artifact, log_in, make_child, make_id_number
 from guanai.audit.models import AccessEvent
 from guanai.roster.tests.test_browser import worker
 
@@ -18,11 +18,7 @@ def test_a_village_director_exports_the_roster_on_a_phone(phone, live_server, di
     for i, name in enumerate(["张小明", "李小红", "王小刚"]):
         make_child(places.village, name=name, id_number=make_id_number(sequence=700 + i))
     base = live_server.url
-    phone.goto(f"{base}/login/")
-    phone.fill("#id_username", "changtan")
-    phone.fill("#id_password", BROWSER_PASSWORD)
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{base}/")
+    log_in(phone, base)
     phone.goto(f"{base}/children/")
     phone.click("[data-testid=export-menu]")
     phone.click("[data-testid=export-xlsx]")

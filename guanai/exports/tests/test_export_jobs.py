@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import exported, make_user, run_jobs
 from guanai.accounts.models import Membership, Role
+from guanai.accounts.services import membership_revoke
 from guanai.audit.models import AccessEvent
 from guanai.exports.models import ExportJob
 from guanai.exports.services import MAX_PENDING, export_files_expire
@@ -146,6 +147,24 @@ def test_a_user_who_lost_the_right_cannot_download_what_was_made_for_them(
     assert download(client, full).status_code == 404  # volunteers reveal nothing
     Membership.objects.filter(user=director).delete()
     assert download(client, full).status_code == 404
+
+
+def test_a_file_made_before_a_role_was_revoked_is_no_longer_theirs(places, cast, kids, client_for):
+    """Still a director of the next village, they may export; the file made while they
+    also held this village is not theirs any more."""
+    director = cast["village_director"]
+    role = Role.objects.get(code="village_director")
+    Membership.objects.create(user=director, role=role, area=places.sibling_village)
+    client = client_for(director)
+    made = ask(client, {"format": "csv"})
+    run_jobs("exports")
+    assert download(client, made).status_code == 200
+    here = Membership.objects.get(user=director, area=places.village)
+    membership_revoke(revoked_by=cast["county_admin"], user_id=director.pk, membership_id=here.pk)
+    assert download(client, made).status_code == 404
+    again = ask(client, {"format": "csv"})
+    run_jobs("exports")
+    assert download(client, again).status_code == 200
 
 
 def test_a_role_revoked_while_the_job_waited_fails_the_job(places, cast, kids, client_for):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from conftest import BROWSER_PASSWORD, artifact, make_id_number, run_jobs
+from conftest import artifact, log_in, make_id_number, run_jobs
 from guanai.children.models import Child
 from guanai.roster.tests.test_importing import line, roster
 
@@ -50,11 +50,7 @@ def test_a_village_director_uploads_a_roster_imports_the_valid_rows_and_gets_the
         )
     )
     base = live_server.url
-    phone.goto(f"{base}/login/")
-    phone.fill("#id_username", "changtan")
-    phone.fill("#id_password", BROWSER_PASSWORD)
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{base}/")
+    log_in(phone, base)
     phone.goto(f"{base}/children/")
     phone.click("[data-testid=roster-import]")
     phone.set_input_files("input[type=file]", str(path))
