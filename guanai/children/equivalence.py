@@ -82,13 +82,6 @@ def _province_and_rest(text: str) -> tuple[str, str] | None:
     return short, rest
 
 
-def province_name(text: str) -> str:
-    """The official name of a province written either way (广东, 广东省 -> 广东省); other
-    text as it is."""
-    found = _province_and_rest(text.strip())
-    return PROVINCES[found[0]] if found and not found[1] else text
-
-
 def split_work_place(text: str) -> tuple[str, str]:
     """ "广东省深圳市" or "广东深圳" -> ("广东省", "深圳市"/"深圳"); unknown -> ("", text).
 
@@ -139,7 +132,9 @@ _CANONICAL: dict[str, Callable[[str], str]] = {
 }
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it: model instances by primary key, dates as ISO text,
+    collections sorted."""
     if isinstance(value, Model):
         return value.pk
     if isinstance(value, list | tuple | set | frozenset):
@@ -152,7 +147,7 @@ def _plain(value: Any) -> Any:
 def same_value(field: str, held: Any, entered: Any) -> bool:
     """Whether `entered` means what `held` does for this field of a child or a family
     member (a related record and its key are the same; empty is empty)."""
-    held, entered = _plain(held), _plain(entered)
+    held, entered = plain(held), plain(entered)
     if held in (None, "", []) and entered in (None, "", []):
         return True
     if not (isinstance(held, str) and isinstance(entered, str)):

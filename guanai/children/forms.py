@@ -827,9 +827,10 @@ class ReviewFilterForm(forms.Form):
     )
 
     def place(self) -> tuple[str, int | None]:
-        if not self.is_valid():
-            return "", None
-        return self.cleaned_data["village"], self.cleaned_data["school"]
+        """The village and school asked for; one that cannot be read is left out, and a
+        page size typed by hand never drops them."""
+        self.is_valid()
+        return self.cleaned_data.get("village") or "", self.cleaned_data.get("school")
 
     def query(self) -> str:
         """The filters as a query string, to go back to the same page of the queue."""

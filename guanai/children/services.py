@@ -26,7 +26,7 @@ from guanai.children.completeness import (
     identity_check,
     parents_work_stated,
 )
-from guanai.children.equivalence import same_value, same_work_place
+from guanai.children.equivalence import plain, same_value, same_work_place
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.materiality import is_material
 from guanai.children.models import (
@@ -127,17 +127,6 @@ def id_index(id_number: str) -> str:
 # --- history -------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON keeps it: model instances by primary key, dates as ISO text."""
-    if isinstance(value, Model):
-        return value.pk
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple | set | frozenset):
-        return sorted(value)
-    return value
-
-
 def _display(model: type[Model], field: str, value: Any) -> str:
     if value in (None, "", []):
         return ""
@@ -175,8 +164,8 @@ def _diff(
             )
         else:
             entry.update(
-                old=_plain(old),
-                new=_plain(new),
+                old=plain(old),
+                new=plain(new),
                 old_display=_display(model, field, old),
                 new_display=_display(model, field, new),
             )
@@ -342,7 +331,7 @@ def _person_values(person: Person) -> dict[str, Any]:
     """A family member's values as a history entry keeps them (secret ones encrypted), so
     that undoing an import can bring back one it replaced and who was deleted since."""
     return {
-        field: encrypt(value) if field in SECRET_FIELDS else _plain(value)
+        field: encrypt(value) if field in SECRET_FIELDS else plain(value)
         for field in PERSON_FIELDS
         if (value := getattr(person, field)) not in (None, "")
     }

@@ -33,6 +33,7 @@ _FILTER_LABELS = {
     "definition": gettext_lazy("口径"),
     "age_band": gettext_lazy("年龄"),
     "review_state": gettext_lazy("审核状态"),
+    "completeness": gettext_lazy("资料"),
 }
 
 

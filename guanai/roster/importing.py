@@ -20,7 +20,6 @@ from datetime import date
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,10 +115,6 @@ def importer_places(user: User) -> Places:
     return Places(list(villages), list(schools_visible_to(user)))
 
 
-def _comparable(value: Any) -> Any:
-    return value.pk if isinstance(value, Model) else value
-
-
 # Foreign keys are compared by key, without fetching the related row.
 _ATTNAMES = {f.name: f.attname for f in Child._meta.concrete_fields}
 
@@ -134,7 +129,7 @@ def _changed(row: RosterRow, child: Child) -> bool:
     for name, value in row.updates().items():
         if name in SECRET_FIELDS and not value:
             continue  # blank keeps what is held
-        if not same_value(name, getattr(child, _ATTNAMES[name]), _comparable(value)):
+        if not same_value(name, getattr(child, _ATTNAMES[name]), value):
             return True
     return any(_person_changed(given, getattr(child, role)) for role, given in row.family.items())
 

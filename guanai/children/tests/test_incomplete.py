@@ -20,6 +20,8 @@ from guanai.children.selectors import children_incomplete, incomplete_counts
 from guanai.children.services import child_create, child_derive, child_update
 from guanai.children.tests.test_views import form_data
 from guanai.core.errors import ApplicationError
+from guanai.exports.models import ExportJob
+from guanai.exports.registry import exporter_for
 
 TODAY = date(2026, 3, 20)
 
@@ -258,6 +260,9 @@ def test_the_export_follows_the_filter(places, cast, kids, client_for):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "王待补" in body
     assert "张小明" not in body
+    # The user's list of exports says which files it holds.
+    job = ExportJob.objects.get()
+    assert "资料：待补充" in exporter_for(job.kind).describe(job.user, job.filter)
 
 
 # --- the home page's count ---------------------------------------------------------------

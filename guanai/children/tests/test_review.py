@@ -112,6 +112,7 @@ def test_the_queue_filters_by_village_and_school_and_offers_only_places_with_wor
     assert names(village=places.village.code) == {"张小明", "张小红"}
     assert names(village=places.sibling_village.code) == {"李四"}
     assert names(school=places.school.pk) == {at_school.name}
+    assert names(village=places.village.code, per_page=7) == {"张小明", "张小红"}
     # A place out of the supervisor's township has nothing for them, whatever is asked.
     assert names(village=places.other_township_village.code) == set()
     response = queue(client)
