@@ -15,7 +15,7 @@ from enum import StrEnum
 from django.db.models import Q
 
 from guanai.accounts.models import Membership, ScopeKind, User
-from guanai.areas.models import PREFIX_LENGTH
+from guanai.areas.codes import code_range, prefix_at
 
 
 class ChildAccess(StrEnum):
@@ -150,9 +150,8 @@ def prefix_q(lookup: str, prefixes: frozenset[str]) -> Q:
         if len(prefix) == 12:  # a village: an equality, which planners rank above a range
             q |= Q(**{lookup: prefix})
         else:
-            q |= Q(
-                **{f"{lookup}__gte": prefix.ljust(12, "0"), f"{lookup}__lte": prefix.ljust(12, "9")}
-            )
+            low, high = code_range(prefix)
+            q |= Q(**{f"{lookup}__gte": low, f"{lookup}__lte": high})
     return q
 
 
@@ -236,7 +235,7 @@ def school_q(scope: Scope) -> Q | None:
     """
     if scope.everything:
         return None
-    prefixes = frozenset(p[: PREFIX_LENGTH["township"]] for p in scope.area_prefixes)
+    prefixes = frozenset(prefix_at(p, "township") for p in scope.area_prefixes)
     return prefix_q("area__code", prefixes) | Q(pk__in=sorted(scope.school_ids))
 
 

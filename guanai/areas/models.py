@@ -1,9 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Digits of the 12-digit statistical division code that identify an area at each
-# level; everything below an area shares this prefix of its code.
-PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+from guanai.areas.codes import PREFIX_LENGTH
 
 
 def village_short_name(name: str) -> str:

@@ -5,6 +5,7 @@ from django.http import Http404
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import area_q, managed_school_q, prefix_q, school_q, scope_for
+from guanai.areas.codes import ancestor_codes, code_of
 from guanai.areas.models import Area, AreaLevel, School
 
 
@@ -37,12 +38,12 @@ def area_roots_for_user(user: User) -> QuerySet[Area]:
     prefixes = scope.area_prefixes | scope.school_area_prefixes
     # Keep only prefixes not inside another one of the user's prefixes.
     roots = [p for p in prefixes if not any(p != o and p.startswith(o) for o in prefixes)]
-    return Area.objects.filter(code__in=[p.ljust(12, "0") for p in roots])
+    return Area.objects.filter(code__in=[code_of(p) for p in roots])
 
 
 def area_ancestors(area: Area) -> list[Area]:
     """The areas above this one, from the top down (names for breadcrumbs)."""
-    codes = [area.code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(area.prefix)]
+    codes = ancestor_codes(area.code, len(area.prefix))
     return list(Area.objects.filter(code__in=codes).exclude(code=area.code).order_by("code"))
 
 

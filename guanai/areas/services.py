@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import scope_for
+from guanai.areas.codes import UPPER_PREFIX_LENGTHS, code_at, code_of
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.areas.selectors import school_get_for_manager
 from guanai.core.errors import ApplicationError, NotInScope
@@ -81,7 +82,7 @@ def area_load_subtree(*, code: str, data_dir: Path | None = None) -> AreaLoadRes
         )
 
     areas: list[Area] = []
-    ancestors = {prefix[:n] for n in (2, 4) if n < len(prefix)}
+    ancestors = {prefix[:n] for n in UPPER_PREFIX_LENGTHS[:2] if n < len(prefix)}
     for level, filename, parent_column in _DIVISION_FILES:
         for row in _division_rows(directory / filename, (prefix, *ancestors)):
             short = row["code"]
@@ -90,13 +91,13 @@ def area_load_subtree(*, code: str, data_dir: Path | None = None) -> AreaLoadRes
             parent = row[parent_column] if parent_column else None
             areas.append(
                 Area(
-                    code=short.ljust(12, "0"),
+                    code=code_of(short),
                     name=row["name"],
                     level=level,
-                    parent_id=parent.ljust(12, "0") if parent else None,
+                    parent_id=code_of(parent) if parent else None,
                 )
             )
-    root_code = prefix.ljust(12, "0")
+    root_code = code_of(prefix)
     if not any(area.code == root_code for area in areas):
         raise ApplicationError(_("区划数据中没有代码为 %(code)s 的省、市或县。") % {"code": prefix})
 
@@ -104,7 +105,7 @@ def area_load_subtree(*, code: str, data_dir: Path | None = None) -> AreaLoadRes
     for area in areas:
         # A few county-level areas hang directly under a province in the data.
         if area.parent_id and area.parent_id not in known:
-            area.parent_id = area.code[:2].ljust(12, "0")
+            area.parent_id = code_at(area.code, "province")
 
     with transaction.atomic():
         existing = set(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanai.accounts.scope import scope_for
+from guanai.areas.codes import prefix_at
 from guanai.areas.forms import SchoolFilterForm, SchoolForm
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import (
@@ -40,7 +41,9 @@ def area_detail(request: AuthedRequest, code: str) -> HttpResponse:
     visible = areas_visible_to(request.user)
     children = visible.filter(parent=area).annotate(n_children=Count("children")).order_by("code")
     # A village's children go to the schools of its township.
-    school_prefix = area.code[:9] if area.level == AreaLevel.VILLAGE else area.prefix
+    school_prefix = (
+        prefix_at(area.code, "township") if area.level == AreaLevel.VILLAGE else area.prefix
+    )
     schools = schools_visible_to(request.user).filter(area__code__startswith=school_prefix)
     scope = scope_for(request.user)
     return render(

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, child_q, prefix_q, scope_for
+from guanai.areas.codes import code_range, prefix_at
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import (
@@ -555,13 +556,10 @@ def child_filter(
     children: QuerySet[Child], f: ChildFilter, *, on: date, sort: str = "village"
 ) -> QuerySet[Child]:
     if f.village or f.township:
+        low, high = code_range(prefix_at(f.township, "township"))
+        # A relation takes no __range lookup: the two bounds, as accounts.scope.prefix_q.
         place = (
-            Q(village_id=f.village)
-            if f.village
-            else Q(
-                village_id__gte=f.township[:9].ljust(12, "0"),
-                village_id__lte=f.township[:9].ljust(12, "9"),
-            )
+            Q(village_id=f.village) if f.village else Q(village_id__gte=low, village_id__lte=high)
         )
         # The place's range goes first: SQLite bounds the index scan by the first range
         # it meets on a column, and the place is narrower than the user's scope.

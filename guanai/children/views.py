@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.areas.codes import prefix_at
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
 from guanai.audit.models import AccessEvent
@@ -136,7 +137,7 @@ def child_list(request: AuthedRequest) -> HttpResponse:
     context["townships"] = visible_areas.filter(level=AreaLevel.TOWNSHIP).order_by("code")[:200]
     context["villages"] = (
         visible_areas.filter(level=AreaLevel.VILLAGE)
-        .filter(code__startswith=child_filter_.township[:9])
+        .filter(code__startswith=prefix_at(child_filter_.township, "township"))
         .order_by("code")[:500]
         if child_filter_.township
         else []

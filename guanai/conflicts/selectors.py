@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import scope_for
-from guanai.areas.models import PREFIX_LENGTH, Area
+from guanai.areas.codes import code_at
+from guanai.areas.models import Area
 from guanai.children.selectors import children_visible_to
 from guanai.conflicts.models import ConflictAlert, IdentityConflict
 from guanai.core.crypto import mask_id_number
@@ -86,7 +87,7 @@ class ConflictRow:
 
 
 def _county_code(village_code: str) -> str:
-    return village_code[: PREFIX_LENGTH["county"]].ljust(12, "0")
+    return code_at(village_code, "county")
 
 
 def conflict_rows(viewer: User, conflicts: Iterable[IdentityConflict]) -> list[ConflictRow]:

@@ -31,6 +31,7 @@ from stdnum.cn import ric
 
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.scope import prefix_q
+from guanai.areas.codes import PREFIX_LENGTH, ancestor_codes, code_at, prefix_at
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.children.bulk import Factory, page_cache
 from guanai.children.idnumber import FEMALE, MALE
@@ -137,7 +138,8 @@ def _villages(root: Area) -> list[_Village]:
     """Every village under root, in code order, with the names its addresses begin with."""
     names = dict(
         Area.objects.filter(
-            code__in=[root.code[:n].ljust(12, "0") for n in (2, 4) if n < len(root.prefix)]
+            # The province and city above root; the county and below come with the villages.
+            code__in=ancestor_codes(root.code, min(len(root.prefix), PREFIX_LENGTH["county"]))
         ).values_list("code", "name")
     )
     rows = (
@@ -151,18 +153,18 @@ def _villages(root: Area) -> list[_Village]:
             names[code] = name
             continue
         short = Area(code=code, name=name, level=level).short_name
-        place = [names.get(code[:n].ljust(12, "0"), "") for n in (2, 4, 6)]
-        city = names.get(code[:4].ljust(12, "0"), "")
+        place = [names.get(code_at(code, level), "") for level in ("province", "city", "county")]
+        city = names.get(code_at(code, "city"), "")
         villages.append(
             _Village(
                 code=code,
                 township=parent,
-                county=code[:6].ljust(12, "0"),
-                area_code=code[:6],
+                county=code_at(code, "county"),
+                area_code=prefix_at(code, "county"),
                 city_name=city,
                 address="".join([*place, names.get(parent, ""), short]),
                 rural="社区" not in name,
-                ethnicities=ETHNICITIES_BY_CITY.get(code[:4], ETHNICITIES),
+                ethnicities=ETHNICITIES_BY_CITY.get(prefix_at(code, "city"), ETHNICITIES),
             )
         )
     return villages
@@ -200,7 +202,7 @@ class _Schools:
             for schooling, stages in STAGES_FOR.items():
                 if stage in stages:
                     self._in_township.setdefault((township, schooling), []).append(pk)
-                    county = township[:6].ljust(12, "0")
+                    county = code_at(township, "county")
                     self._in_county.setdefault((county, schooling), []).append(pk)
 
     def pick(self, rng: random.Random, village: _Village, schooling: str) -> int | None:

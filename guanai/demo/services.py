@@ -12,6 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanai.accounts.models import Membership, Role, ScopeKind, User
+from guanai.areas.codes import prefix_at
 from guanai.areas.models import Area, AreaLevel, School, SchoolStage, township_short_name
 from guanai.areas.services import area_load_subtree, normalize_division_code
 
@@ -110,7 +111,7 @@ def demo_schools_ensure(root: Area) -> int:
             plan = _school_plan(township, index, county_name)
             for number, (name, stage) in enumerate(plan, start=1):
                 if (township.code, name) not in existing:
-                    code = f"{township.code[:9]}{number:02d}"
+                    code = f"{prefix_at(township.code, 'township')}{number:02d}"
                     new.append(School(name=name, code=code, area=township, stage=stage))
     School.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     return len(new)

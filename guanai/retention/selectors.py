@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope, prefix_q, scope_for
-from guanai.areas.models import PREFIX_LENGTH, Area, AreaLevel
+from guanai.areas.codes import prefix_at
+from guanai.areas.models import Area, AreaLevel
 from guanai.areas.selectors import is_area_code
 from guanai.children.models import Child, ReviewState, Status
 from guanai.children.selectors import children_in_areas, children_not_anonymised
@@ -29,7 +30,6 @@ from guanai.retention.models import (
 )
 
 ADULT_AGE = 18
-_COUNTY = PREFIX_LENGTH["county"]
 
 
 def months_before(day: date, months: int) -> date:
@@ -103,10 +103,10 @@ class PeriodTable:
         if county is not None:
             policies = policies.filter(county=county)
         self.county = county
-        self.own = {p.county_id[:_COUNTY]: _periods(p) for p in policies}
+        self.own = {prefix_at(p.county_id, "county"): _periods(p) for p in policies}
 
     def for_village(self, code: str) -> Periods:
-        return self.own.get(code[:_COUNTY], Periods())
+        return self.own.get(prefix_at(code, "county"), Periods())
 
     def due_q(self, on: date) -> Q:
         """Children whose county's period has run out on `on`."""

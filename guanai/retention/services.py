@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
-from guanai.areas.models import PREFIX_LENGTH, Area
+from guanai.areas.codes import prefix_at
+from guanai.areas.models import Area
 from guanai.children.anonymise import children_anonymise
 from guanai.children.models import Child
 from guanai.children.selectors import persons_orphaned
@@ -187,7 +188,7 @@ def _tally(
         periods = table.for_village(village_id)
         reason = Reason.EXIT if pk in by_exit else Reason.ADULTHOOD
         run.by_reason[reason] += 1
-        run.by_county[village_id[: PREFIX_LENGTH["county"]]] += 1
+        run.by_county[prefix_at(village_id, "county")] += 1
         found.append((pk, reason, periods))
     return found
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.areas.codes import code_of
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
 from guanai.audit.services import logged_parameters
 from guanai.children.forms import ChildFilterForm
@@ -84,7 +85,7 @@ def describe(user: User, logged: Mapping[str, str]) -> str:
             continue
         shown: str = value
         if key in ("township", "village"):
-            areas = areas_visible_to(user).filter(code=value.ljust(12, "0"))
+            areas = areas_visible_to(user).filter(code=code_of(value))
             shown = areas.values_list("name", flat=True).first() or value
         elif key == "school" and value.isdigit():
             schools = schools_visible_to(user).filter(pk=int(value))

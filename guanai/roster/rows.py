@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from guanai.areas.codes import prefix_at
 from guanai.areas.models import Area, School, township_short_name
 from guanai.children.completeness import UNKNOWN_WORDS, VALUE_FIELDS, identity_faults
 from guanai.children.equivalence import split_work_place
@@ -105,7 +106,7 @@ class Places:
     def school(self, name: str, village: Area) -> School:
         found = self.schools.get(name, [])
         if len(found) > 1:
-            county = village.code[:6]
+            county = prefix_at(village.code, "county")
             found = [s for s in found if s.area_id.startswith(county)]
         if len(found) != 1:
             raise CellError(_("找不到学校“%(name)s”，或它不在您的管辖范围内。") % {"name": name})

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from guanai.areas.codes import code_of
 from guanai.areas.models import Area, AreaLevel
 from guanai.retention.selectors import Reason, county_periods
 from guanai.retention.services import BATCH_SIZE, anonymise_expired, retention_daily
@@ -30,13 +31,13 @@ class Command(BaseCommand):
         place = None
         if county:
             place = Area.objects.filter(
-                code=county.strip().ljust(12, "0"), level=AreaLevel.COUNTY
+                code=code_of(county.strip()), level=AreaLevel.COUNTY
             ).first()
             if place is None:
                 raise CommandError(f"没有代码为 {county} 的县。")
             periods = county_periods(place)
             self.stdout.write(
-                f"{place.name}（{place.code[:6]}）：移出后保留 {periods.months_after_exit} 个月，"
+                f"{place.name}（{place.prefix}）：移出后保留 {periods.months_after_exit} 个月，"
                 f"年满18周岁后保留 {periods.months_after_adulthood} 个月"
                 + ("" if periods.own else "（默认）")
             )
@@ -54,12 +55,12 @@ class Command(BaseCommand):
         else:
             run = retention_daily(county=place, batch_size=batch_size, progress=progress)
         names = dict(
-            Area.objects.filter(
-                code__in=[prefix.ljust(12, "0") for prefix in run.by_county]
-            ).values_list("code", "name")
+            Area.objects.filter(code__in=[code_of(prefix) for prefix in run.by_county]).values_list(
+                "code", "name"
+            )
         )
         for prefix, count in sorted(run.by_county.items()):
-            self.stdout.write(f"  {prefix} {names.get(prefix.ljust(12, '0'), '')}：{count} 名")
+            self.stdout.write(f"  {prefix} {names.get(code_of(prefix), '')}：{count} 名")
         reasons = "，".join(
             f"{REASONS[reason]} {count} 名" for reason, count in sorted(run.by_reason.items())
         )
