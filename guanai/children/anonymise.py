@@ -5,8 +5,9 @@ children, of which gender, age group, village, school, schooling, guardianship, 
 left-behind kind, who left when and why) stays the same. Everything that names the child
 or their family goes: name, ID number and its blind index, the day and month of birth,
 address, illness, class, free text, the family members no other child needs, the values in
-the change history, consents and the photo. The row is then out of every list and search
-(selectors.children_visible_to).
+the change history, consents and the photo. What other apps hold of the child goes by the
+clean-ups they register (children.cleanup); the children app registers its own below. The row
+is then out of every list and search (selectors.children_visible_to).
 
 What an exit was stays whole, as evidence that the file was anonymised when its period
 had run out: the row's exit reason, the date typed for it, when it was recorded and who
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from django.db.models.functions import TruncYear
 from django.utils import timezone
 
-from guanai.children.models import Child, ChildChange, ChildConsent, Grandparent
+from guanai.children.cleanup import Cleanup, anonymise_held
+from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Grandparent
 from guanai.children.selectors import family_of
 from guanai.children.services import EXIT_FIELDS, persons_orphaned_delete
 
@@ -47,10 +49,9 @@ def children_anonymise(notes: dict[int, str]) -> Anonymised:
     """Anonymise these children (by id); each one's history gets one entry with its note
     (which period ran out, nothing about the child). Call inside a transaction."""
     ids = list(notes)
+    # Read before the grandparents' links go (CLEANUPS).
     family = family_of(ids)
-    Grandparent.objects.filter(child_id__in=ids).delete()
-    # The photo goes with the consent it was taken under (ChildPhoto.consent cascades).
-    ChildConsent.objects.filter(child_id__in=ids).delete()
+    anonymise_held(child_ids=ids)
     now = timezone.now()
     Child.objects.filter(pk__in=ids).update(
         name=ANONYMISED_NAME,
@@ -70,13 +71,21 @@ def children_anonymise(notes: dict[int, str]) -> Anonymised:
         anonymised_at=now,
         updated_at=now,
     )
-    _history_scrub(ids)
     kept = persons_orphaned_delete(family)
     ChildChange.objects.bulk_create(
         ChildChange(child_id=pk, at=now, kind=ChildChange.Kind.ANONYMISED, comment=note)
         for pk, note in notes.items()
     )
     return Anonymised(family_deleted=family - kept, family_kept=kept)
+
+
+def _grandparents_unlink(child_ids: list[int]) -> None:
+    Grandparent.objects.filter(child_id__in=child_ids).delete()
+
+
+def _consents_delete(child_ids: list[int]) -> None:
+    # The photo goes with the consent it was taken under (ChildPhoto.consent cascades).
+    ChildConsent.objects.filter(child_id__in=child_ids).delete()
 
 
 def _history_scrub(child_ids: list[int]) -> None:
@@ -94,3 +103,15 @@ def _history_scrub(child_ids: list[int]) -> None:
         ]
         entry.comment = ""
     ChildChange.objects.bulk_update(entries, ["changes", "comment"], batch_size=_BULK)
+
+
+# The children app's own rows about a child (registered by ChildrenConfig.ready). When a
+# child is removed, they all go with it (on_delete=CASCADE).
+CLEANUPS = (
+    Cleanup(name="children.grandparents", models=(Grandparent,), anonymise=_grandparents_unlink),
+    Cleanup(
+        name="children.consents", models=(ChildConsent, ChildPhoto), anonymise=_consents_delete
+    ),
+    # Run before the entry saying the child was anonymised is written: that one stays whole.
+    Cleanup(name="children.history", models=(ChildChange,), anonymise=_history_scrub),
+)

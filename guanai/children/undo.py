@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
+from guanai.children.cleanup import remove_held
 from guanai.children.models import Child, ChildChange, Person
 from guanai.children.selectors import (
     children_visible_to,
@@ -199,8 +200,11 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
 
 
 def _remove(child_ids: list[int]) -> None:
-    """Delete these children, then the family members no other child refers to."""
+    """Delete these children, after what other apps hold of them that their relations'
+    on_delete does not take along (children.cleanup), then the family members no other
+    child refers to."""
     family = family_of(child_ids)
+    remove_held(child_ids=child_ids)
     Child.objects.filter(pk__in=child_ids).delete()
     persons_orphaned_delete(family)
 
