@@ -5,9 +5,8 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,9 +19,8 @@ from guanai.children.anonymise import children_anonymise
 from guanai.children.models import Child
 from guanai.children.selectors import persons_orphaned
 from guanai.children.services import persons_orphaned_delete
-from guanai.conflicts.services import conflicts_expire
-from guanai.exports.services import export_files_expire
 from guanai.retention.models import RetentionPolicy
+from guanai.retention.registry import expiries
 from guanai.retention.selectors import (
     Periods,
     PeriodTable,
@@ -30,7 +28,6 @@ from guanai.retention.selectors import (
     children_due,
     county_get_for_policy,
 )
-from guanai.roster.services import batch_files_expire
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +70,8 @@ class RetentionRun:
     family_deleted: int = 0
     # Family members of no child at all, found by the daily run (retention_daily).
     orphans_deleted: int = 0
-    # Import batches whose stored file rows were dropped (roster.services.batch_files_expire).
-    import_batches_cleared: int = 0
-    # Resolved ID conflicts whose entry was dropped (conflicts.services.conflicts_expire).
-    conflicts_cleared: int = 0
-    # Export files deleted past EXPORT_FILE_HOURS (exports.services.export_files_expire).
-    export_files_deleted: int = 0
+    # What each registered expiry cleared, by its name (retention.registry).
+    expired: dict[str, int] = field(default_factory=dict)
     # Family members of anonymised children still recorded for children whose period runs
     # on: left as they are (one kept by an early batch may go with a sibling in a later one).
     kept_ids: set[int] = field(default_factory=set)
@@ -96,9 +89,7 @@ class RetentionRun:
             "family_deleted": self.family_deleted,
             "family_kept": self.family_kept,
             "orphans_deleted": self.orphans_deleted,
-            "import_batches_cleared": self.import_batches_cleared,
-            "conflicts_cleared": self.conflicts_cleared,
-            "export_files_deleted": self.export_files_deleted,
+            "expired": dict(self.expired),
         }
 
 
@@ -150,16 +141,14 @@ def retention_daily(
     *, county: Area | None = None, batch_size: int = BATCH_SIZE, progress: Progress | None = None
 ) -> RetentionRun:
     """The daily run (the command and the background job): the children whose period has
-    run out, then what import batches keep of their files, and resolved ID conflicts of
-    the entries, past IMPORT_FILE_RETENTION_DAYS, and export files past EXPORT_FILE_HOURS,
-    then any family member no child refers to
+    run out, then every expiry the apps registered (what import batches keep of their
+    files and resolved ID conflicts of the entries, past IMPORT_FILE_RETENTION_DAYS;
+    export files past EXPORT_FILE_HOURS; ...), then any family member no child refers to
     (none should be left: see children.services.persons_orphaned_delete; they belong to no
     county, so every run looks for them, whichever county it is for)."""
     run = anonymise_expired(county=county, batch_size=batch_size, progress=progress)
-    kept_for = timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
-    run.import_batches_cleared = batch_files_expire(older_than=kept_for)
-    run.conflicts_cleared = conflicts_expire(older_than=kept_for)
-    run.export_files_deleted = export_files_expire()
+    for expiry in expiries():
+        run.expired[expiry.name] = expiry.expire()
     run.orphans_deleted = _orphans_delete(batch_size)
     return run
 

@@ -361,7 +361,7 @@ def test_the_daily_retention_run_drops_the_entry_of_conflicts_resolved_long_ago(
         IdentityConflict.objects.filter(pk=conflict.pk).update(
             resolved_at=timezone.now() - timedelta(days=days)
         )
-    assert retention_daily().conflicts_cleared == 1
+    assert retention_daily().expired["conflicts.resolved_entries"] == 1
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.id_number, old.id_number_index, old.child_name) == ("", "", "")
@@ -372,7 +372,7 @@ def test_the_daily_retention_run_drops_the_entry_of_conflicts_resolved_long_ago(
     )
     assert recent.id_number
     assert recent.child_name == "冯三"
-    assert retention_daily().conflicts_cleared == 0
+    assert retention_daily().expired["conflicts.resolved_entries"] == 0
 
 
 def test_the_menu_leads_county_admins_to_the_page(cast, client_for):

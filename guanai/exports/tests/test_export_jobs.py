@@ -196,7 +196,7 @@ def test_expired_files_are_refused_then_deleted_by_the_daily_run(places, cast, k
     hour_ago = (timezone.now() - timedelta(hours=2)).timestamp()
     os.utime(stray, (hour_ago, hour_ago))
     run = retention_daily()
-    assert run.export_files_deleted == 1
+    assert run.expired["exports.files"] == 1
     job.refresh_from_db()
     assert (job.state, job.stored_name) == ("expired", "")
     assert not path.exists()

@@ -1,10 +1,10 @@
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanai.areas.codes import code_of
 from guanai.areas.models import Area, AreaLevel
+from guanai.retention.registry import expiries
 from guanai.retention.selectors import Reason, county_periods
 from guanai.retention.services import BATCH_SIZE, anonymise_expired, retention_daily
 
@@ -73,12 +73,8 @@ class Command(BaseCommand):
                 )
             )
             return
-        self.stdout.write(
-            f"清除了 {run.import_batches_cleared} 个超过 "
-            f"{settings.IMPORT_FILE_RETENTION_DAYS} 天的导入批次中保存的文件内容，"
-            f"{run.conflicts_cleared} 条已处理的身份冲突中保存的填报内容；"
-            f"删除了 {run.export_files_deleted} 个超过 {settings.EXPORT_FILE_HOURS} 小时的导出文件。"
-        )
+        for expiry in expiries():
+            self.stdout.write(expiry.describe(run.expired.get(expiry.name, 0)))
         if run.orphans_deleted:
             self.stdout.write(f"删除了 {run.orphans_deleted} 名已不属于任何儿童的家庭成员。")
         self.stdout.write(
