@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.areas.models import PREFIX_LENGTH, Area
 from guanai.children.anonymise import children_anonymise
+from guanai.children.family import persons_orphaned_delete
 from guanai.children.models import Child
 from guanai.children.selectors import persons_orphaned
-from guanai.children.services import persons_orphaned_delete
 from guanai.conflicts.services import conflicts_expire
 from guanai.exports.services import export_files_expire
 from guanai.retention.models import RetentionPolicy
@@ -152,7 +152,7 @@ def retention_daily(
     run out, then what import batches keep of their files, and resolved ID conflicts of
     the entries, past IMPORT_FILE_RETENTION_DAYS, and export files past EXPORT_FILE_HOURS,
     then any family member no child refers to
-    (none should be left: see children.services.persons_orphaned_delete; they belong to no
+    (none should be left: see children.family.persons_orphaned_delete; they belong to no
     county, so every run looks for them, whichever county it is for)."""
     run = anonymise_expired(county=county, batch_size=batch_size, progress=progress)
     kept_for = timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
