@@ -8,15 +8,15 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
+from guanai.children.choices import FamilySlot, Subject
 from guanai.children.models import Child, Person
 from guanai.children.selectors import child_get_for_user
 from guanai.core.errors import ApplicationError, NotInScope
 
+# What may be revealed, by subject: a child has no phone of their own.
 REVEALABLE = {
-    "child": ("id_number", "address"),
-    "father": ("id_number", "phone", "address"),
-    "mother": ("id_number", "phone", "address"),
-    "guardian": ("id_number", "phone", "address"),
+    Subject.CHILD.value: ("id_number", "address"),
+    **dict.fromkeys(FamilySlot.values, ("id_number", "phone", "address")),
 }
 
 
