@@ -23,8 +23,8 @@ from playwright.sync_api import Page, sync_playwright
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES
 from guanai.areas.models import Area, School
+from guanai.children.derived import child_derive
 from guanai.children.models import Child, Person
-from guanai.children.services import child_derive
 
 
 @dataclass

@@ -25,14 +25,15 @@ from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from guanai.children.cleanup import Cleanup, anonymise_held
+from guanai.children.family import persons_orphaned_delete
+from guanai.children.fields import EXIT_FIELDS
 from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Grandparent
 from guanai.children.selectors import family_of
-from guanai.children.services import EXIT_FIELDS, persons_orphaned_delete
 
 # What an anonymised child is called: data, not interface text, so never translated.
 ANONYMISED_NAME = "已匿名"
 # What a history entry keeps: which field changed, never from what to what; but whole for
-# the facts of an exit (services.EXIT_FIELDS but the note), which name no one.
+# the facts of an exit (fields.EXIT_FIELDS but the note), which name no one.
 _HISTORY_KEYS = ("field", "secret")
 _EXIT_EVIDENCE = frozenset(EXIT_FIELDS) - {"exit_note"}
 _BULK = 500

@@ -32,7 +32,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from guanai.children.models import Child, MissingField
+from guanai.children.choices import PARENT_SLOTS, MissingField
+from guanai.children.models import Child
 from guanai.core.errors import ApplicationError
 
 # Official fields of the child itself that may be empty (unknown).
@@ -43,7 +44,6 @@ VALUE_FIELDS = (
     MissingField.ASSESSMENT.value,
 )
 PARENTS_WORK = MissingField.PARENTS_WORK.value
-PARENTS = ("father", "mother")
 
 Family = Mapping[str, Mapping[str, Any] | None]
 
@@ -97,10 +97,10 @@ def parents_work_stated(family: Family | None) -> bool:
     work, or when it has nothing on a parent at all (a roster without those columns)."""
     if not family:
         return False
-    for role in PARENTS:
-        if role not in family:
+    for slot in PARENT_SLOTS:
+        if slot not in family:
             return False
-        person = family[role]
+        person = family[slot]
         if person and str(person.get("name") or "").strip() and "away_for_work" not in person:
             return False
     return True

@@ -10,32 +10,35 @@ from django.utils.translation import gettext_lazy as _
 from guanai.accounts.models import Membership, User
 from guanai.areas.models import Area, School
 from guanai.areas.selectors import schools_visible_to
-from guanai.children.completeness import identity_faults
-from guanai.children.idnumber import IdNumber, check_consistency, parse_id_number
-from guanai.children.models import (
+from guanai.children.choices import (
     AT_SCHOOL,
     GRANDPARENT_RELATIONSHIPS,
+    PARENT_SLOTS,
     Assistance,
-    Child,
     Concern,
     ExitReason,
+    FamilySlot,
     GuardianshipType,
     Health,
     IncomeSource,
     MissingField,
-    Person,
     ReviewState,
     RiskLevel,
     Schooling,
     Status,
 )
+from guanai.children.completeness import identity_faults
+from guanai.children.family import GrandparentInput
+from guanai.children.fields import CHILD_FIELDS
+from guanai.children.idnumber import IdNumber, check_consistency, parse_id_number
+from guanai.children.models import Child, Person
+from guanai.children.reveal import REVEALABLE
 from guanai.children.selectors import (
     AGE_BANDS,
     ChildFilter,
     looks_like_id_number,
     villages_editable_by,
 )
-from guanai.children.services import GrandparentInput
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.forms import StyledFormMixin, style_widgets
 
@@ -305,35 +308,8 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
 
     class Meta:
         model = Child
-        fields = (
-            "name",
-            "id_number",
-            "gender",
-            "birth_date",
-            "ethnicity",
-            "village",
-            "hukou_rural",
-            "address",
-            "health",
-            "disability_category",
-            "disability_grade",
-            "illness",
-            "schooling",
-            "school",
-            "grade",
-            "class_name",
-            "boarding",
-            "guardianship_type",
-            "guardian_relationship",
-            "entrustment_confirmed_on",
-            "assessment",
-            "income_sources",
-            "assistance",
-            "risk_level",
-            "concerns",
-            "responsible_teacher",
-            "director",
-        )
+        # The household registration is not asked: it is the village (values()).
+        fields = tuple(field for field in CHILD_FIELDS if field != "hukou_area")
         widgets = {
             "id_number": forms.TextInput(),
             "address": forms.TextInput(),
@@ -478,21 +454,19 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
 class FamilyForms:
     """The father, mother, guardian and grandparent forms that go with a child's form."""
 
-    ROLES = (("father", _("父亲")), ("mother", _("母亲")), ("guardian", _("委托监护人")))
-
     def __init__(self, data: Any = None, *, child: Child | None = None) -> None:
         self.child = child
         # While the parents' work is 待补充, the form asks it rather than reading an unticked
         # box as "not away" (children.completeness: unknown is not "no").
         self.work_unknown = bool(child and child.parents_work_unknown)
         self.persons = {
-            role: PersonForm(
+            slot: PersonForm(
                 data,
-                prefix=role,
-                instance=getattr(child, role) if child else None,
-                work_unknown=self.work_unknown and role != "guardian",
+                prefix=slot,
+                instance=getattr(child, slot) if child else None,
+                work_unknown=self.work_unknown and slot in PARENT_SLOTS,
             )
-            for role, _label in self.ROLES
+            for slot in FamilySlot.values
         }
         links = list(child.grandparent_links.all()) if child and child.pk else []
         slots = max(2, len(links) + (1 if len(links) < 4 else 0))
@@ -515,7 +489,7 @@ class FamilyForms:
             hide_secrets(form, {"phone": mask_phone(link.person.phone)})
 
     def sections(self) -> list[tuple[str, str, PersonForm]]:
-        return [(role, str(label), self.persons[role]) for role, label in self.ROLES]
+        return [(slot, str(label), self.persons[slot]) for slot, label in FamilySlot.choices]
 
     def is_valid(self) -> bool:
         valid = all([f.is_valid() for f in self.persons.values()])
@@ -529,18 +503,18 @@ class FamilyForms:
 
     def family(self) -> dict[str, dict[str, Any] | None]:
         family = {}
-        for role, form in self.persons.items():
+        for slot, form in self.persons.items():
             value = form.values()
             if (
                 value is None
                 and self.work_unknown
-                and role != "guardian"
-                and getattr(self.child, role) is None
+                and slot in PARENT_SLOTS
+                and getattr(self.child, slot) is None
             ):
                 # A parent the file never had, left blank: nothing said of them (the
                 # completion form records one as absent).
                 continue
-            family[role] = value
+            family[slot] = value
         return family
 
     def grandparent_values(self) -> list[GrandparentInput]:
@@ -563,9 +537,6 @@ def check_guardianship(child_form: ChildForm, family: FamilyForms) -> None:
         child_form.add_error("guardian_relationship", _("请选择监护人与儿童的关系。"))
 
 
-PARENT_LABELS = (("father", _("父亲")), ("mother", _("母亲")))
-
-
 class ChildCompleteForm(StyledFormMixin, forms.Form):
     """补充资料: only the official fields a 待补充 child's file lacks (children.completeness),
     short enough for a phone. A question left blank stays 待补充; the answers are saved
@@ -584,11 +555,11 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
         for name, rule in SHOW_WHEN.items():
             if name in self.fields:
                 self.fields[name].widget.attrs["data-show-when"] = rule
-        for role, _label in PARENT_LABELS:
-            for name in (f"{role}_work_province", f"{role}_work_city"):
+        for slot in PARENT_SLOTS:
+            for name in (f"{slot}_work_province", f"{slot}_work_city"):
                 if name in self.fields:
-                    self.fields[name].widget.attrs["data-show-when"] = f"{role}_away=yes"
-                    self.initial[name] = getattr(getattr(child, role), name[len(role) + 1 :], "")
+                    self.fields[name].widget.attrs["data-show-when"] = f"{slot}_away=yes"
+                    self.initial[name] = getattr(getattr(child, slot), name[len(slot) + 1 :], "")
         self.initial.update(school=child.school_id, grade=child.grade, class_name=child.class_name)
 
     @staticmethod
@@ -612,21 +583,22 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
             school_field: forms.ModelChoiceField[School] = fields["school"]  # type: ignore[assignment]
             school_field.queryset = schools_visible_to(user).order_by("area_id", "name")
         if MissingField.PARENTS_WORK in missing:
-            for role, label in PARENT_LABELS:
-                person: Person | None = getattr(child, role)
+            for slot in PARENT_SLOTS:
+                label = FamilySlot(slot).label
+                person: Person | None = getattr(child, slot)
                 choices = [("", "—"), ("yes", _("外出务工")), ("no", _("未外出务工"))]
                 if person is None:
-                    fields[f"{role}_name"] = forms.CharField(
+                    fields[f"{slot}_name"] = forms.CharField(
                         label=_("%(who)s姓名") % {"who": label}, max_length=60, required=False
                     )
                     choices.append(("none", _("无（已故或下落不明）")))
-                fields[f"{role}_away"] = forms.ChoiceField(
+                fields[f"{slot}_away"] = forms.ChoiceField(
                     label=_("%(who)s是否外出务工") % {"who": label}, choices=choices, required=False
                 )
-                fields[f"{role}_work_province"] = forms.CharField(
+                fields[f"{slot}_work_province"] = forms.CharField(
                     label=_("务工省份"), max_length=20, required=False
                 )
-                fields[f"{role}_work_city"] = forms.CharField(
+                fields[f"{slot}_work_city"] = forms.CharField(
                     label=_("务工城市"), max_length=30, required=False
                 )
         return fields
@@ -642,14 +614,15 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
                 "guardianship_type",
                 _("祖辈或亲友监护的，需要填写委托监护人：请用“修改档案”填写监护人。"),
             )
-        for role, label in PARENT_LABELS:
-            if f"{role}_name" not in self.fields:
+        for slot in PARENT_SLOTS:
+            label = FamilySlot(slot).label
+            if f"{slot}_name" not in self.fields:
                 continue
-            away, name = data.get(f"{role}_away"), (data.get(f"{role}_name") or "").strip()
+            away, name = data.get(f"{slot}_away"), (data.get(f"{slot}_name") or "").strip()
             if away in ("yes", "no") and not name:
-                self.add_error(f"{role}_name", _("请填写%(who)s的姓名。") % {"who": label})
+                self.add_error(f"{slot}_name", _("请填写%(who)s的姓名。") % {"who": label})
             if name and not away:
-                self.add_error(f"{role}_away", _("请选择%(who)s是否外出务工。") % {"who": label})
+                self.add_error(f"{slot}_away", _("请选择%(who)s是否外出务工。") % {"who": label})
         return data
 
     def values(self) -> tuple[dict[str, Any], dict[str, dict[str, Any] | None]]:
@@ -670,19 +643,19 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
             if d.get(name):
                 data[name] = d[name]
         family: dict[str, dict[str, Any] | None] = {}
-        for role, _label in PARENT_LABELS:
-            away = d.get(f"{role}_away")
+        for slot in PARENT_SLOTS:
+            away = d.get(f"{slot}_away")
             if not away:
                 continue
             if away == "none":
-                family[role] = None
+                family[slot] = None
                 continue
-            person: Person | None = getattr(self.child, role)
-            family[role] = {
-                "name": person.name if person else d[f"{role}_name"].strip(),
+            person: Person | None = getattr(self.child, slot)
+            family[slot] = {
+                "name": person.name if person else d[f"{slot}_name"].strip(),
                 "away_for_work": away == "yes",
-                "work_province": d.get(f"{role}_work_province") or "",
-                "work_city": d.get(f"{role}_work_city") or "",
+                "work_province": d.get(f"{slot}_work_province") or "",
+                "work_city": d.get(f"{slot}_work_city") or "",
             }
         return data, family
 
@@ -790,7 +763,7 @@ class RevealForm(forms.Form):
     """One secret field to reveal, and why. Without a reason the view may still use the
     one remembered for the child's phones (children.views.child_reveal_view)."""
 
-    subject = forms.ChoiceField(choices=[(s, s) for s in ("child", "father", "mother", "guardian")])
+    subject = forms.ChoiceField(choices=[(s, s) for s in REVEALABLE])
     field = forms.ChoiceField(choices=[(f, f) for f in ("id_number", "phone", "address")])
     reason = forms.ChoiceField(choices=RevealReason.choices, required=False)
     reason_other = forms.CharField(max_length=150, required=False, strip=True)

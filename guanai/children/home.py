@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.accounts.selectors import village_directors_for
-from guanai.children.models import ReviewState
+from guanai.children.choices import ReviewState
 from guanai.children.selectors import (
     assigned_only_schools,
     child_counts,

@@ -1,4 +1,4 @@
-"""Chinese resident ID numbers (公民身份号码, GB 11643-1999): normalise, validate, read.
+"""Chinese resident ID numbers (公民身份号码, GB 11643-1999): normalise, validate, read, index.
 
 python-stdnum computes the check digit; the birth date is read here. Its place lookup is not used:
 in stdnum 2.2 `get_birth_place`, and so `validate` and `is_valid`, raise `KeyError` for
@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
+
+from guanai.core.crypto import blind_index
 
 MALE = "male"
 FEMALE = "female"
@@ -71,6 +73,11 @@ def normalize_id_number(raw: str) -> str:
     if text.endswith("x"):
         text = text[:-1] + "X"
     return text
+
+
+def id_index(id_number: str) -> str:
+    """The keyed hash (blind index) an ID number is found and kept unique by."""
+    return blind_index("id_number", normalize_id_number(id_number)) if id_number else ""
 
 
 def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:

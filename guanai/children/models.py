@@ -18,153 +18,28 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanai.children.choices import (
+    GRANDPARENT_RELATIONSHIPS,
+    Assessment,
+    Assistance,
+    Concern,
+    ConsentMethod,
+    ConsentPurpose,
+    ExitReason,
+    Gender,
+    GuardianshipType,
+    Health,
+    Incapacity,
+    IncomeSource,
+    MissingField,
+    Relationship,
+    ReviewState,
+    RiskLevel,
+    Schooling,
+    Status,
+    Subject,
+)
 from guanai.core.fields import EncryptedTextField
-
-
-class Gender(models.TextChoices):
-    MALE = "male", _("男")
-    FEMALE = "female", _("女")
-
-
-class Health(models.TextChoices):
-    HEALTHY = "healthy", _("健康")
-    DISABLED = "disabled", _("残疾")
-    SERIOUSLY_ILL = "seriously_ill", _("患重病")
-
-
-class Schooling(models.TextChoices):
-    NOT_IN_KINDERGARTEN = "not_in_kindergarten", _("未入园")
-    KINDERGARTEN = "kindergarten", _("幼儿园")
-    PRIMARY = "primary", _("小学")
-    JUNIOR = "junior", _("初中")
-    SENIOR = "senior", _("高中")
-    VOCATIONAL = "vocational", _("中职")
-    DROPPED_OUT = "dropped_out", _("辍学")
-    NOT_IN_SCHOOL = "not_in_school", _("不在学")
-
-
-# Schooling states in which a child has a school.
-AT_SCHOOL = frozenset(
-    {
-        Schooling.KINDERGARTEN,
-        Schooling.PRIMARY,
-        Schooling.JUNIOR,
-        Schooling.SENIOR,
-        Schooling.VOCATIONAL,
-    }
-)
-
-
-class GuardianshipType(models.TextChoices):
-    GRANDPARENT = "grandparent", _("祖辈监护")
-    RELATIVE = "relative", _("亲友委托监护")
-    PARENT = "parent", _("父母一方监护")
-    NONE = "none", _("无人监护")
-
-
-class Assessment(models.TextChoices):
-    NO_GUARDIAN = "no_guardian", _("无人监护")
-    PARENT_INCAPABLE = "parent_incapable", _("父或母无监护能力")
-    GUARDIAN_INSUFFICIENT = "guardian_insufficient", _("受委托监护人监护能力不足")
-    ORDINARY = "ordinary", _("一般")
-    GOOD = "good", _("较好")
-
-
-class Relationship(models.TextChoices):
-    GRANDFATHER = "grandfather", _("祖父")
-    GRANDMOTHER = "grandmother", _("祖母")
-    MATERNAL_GRANDFATHER = "maternal_grandfather", _("外祖父")
-    MATERNAL_GRANDMOTHER = "maternal_grandmother", _("外祖母")
-    FATHER = "father", _("父亲")
-    MOTHER = "mother", _("母亲")
-    SIBLING = "sibling", _("兄姐")
-    UNCLE_AUNT = "uncle_aunt", _("叔伯姑舅姨")
-    OTHER_RELATIVE = "other_relative", _("其他亲属")
-    NEIGHBOUR = "neighbour", _("邻居朋友")
-    OTHER = "other", _("其他")
-
-
-GRANDPARENT_RELATIONSHIPS = (
-    Relationship.GRANDFATHER,
-    Relationship.GRANDMOTHER,
-    Relationship.MATERNAL_GRANDFATHER,
-    Relationship.MATERNAL_GRANDMOTHER,
-)
-
-
-class Incapacity(models.TextChoices):
-    SERIOUS_ILLNESS = "serious_illness", _("重病")
-    DISABILITY = "disability", _("重残")
-    DETAINED = "detained", _("服刑或强制隔离戒毒")
-    OTHER = "other", _("其他原因")
-
-
-class IncomeSource(models.TextChoices):
-    MIGRANT_WORK = "migrant_work", _("务工收入")
-    FARMING = "farming", _("务农收入")
-    BUSINESS = "business", _("经营收入")
-    ASSISTANCE = "assistance", _("救助补贴")
-    OTHER = "other", _("其他")
-
-
-class Assistance(models.TextChoices):
-    DIBAO = "dibao", _("低保")
-    TEKUN = "tekun", _("特困供养")
-    TEMPORARY = "temporary", _("临时救助")
-    MEDICAL = "medical", _("医疗救助")
-    EDUCATION = "education", _("教育资助")
-    UNSUPPORTED_CHILD = "unsupported_child", _("事实无人抚养儿童保障")
-    DISABILITY = "disability", _("残疾人补贴")
-    OTHER = "other", _("其他")
-
-
-class Concern(models.TextChoices):
-    """The six concerns the seeds sort children by (六失)."""
-
-    ACADEMIC = "academic", _("学业偏差")
-    LIVELIHOOD = "livelihood", _("生活失助")
-    PSYCHOLOGICAL = "psychological", _("心理失衡")
-    MORAL = "moral", _("道德失范")
-    SAFETY = "safety", _("安全失保")
-    AFFECTION = "affection", _("感情缺失")
-
-
-class RiskLevel(models.TextChoices):
-    LOW = "low", _("低")
-    MEDIUM = "medium", _("中")
-    HIGH = "high", _("高")
-
-
-class Status(models.TextChoices):
-    ACTIVE = "active", _("在册")
-    EXITED = "exited", _("已移出")
-
-
-class ExitReason(models.TextChoices):
-    AGED_OUT = "aged_out", _("超过年龄")
-    PARENT_RETURNED = "parent_returned", _("父母返乡")
-    WITH_PARENTS = "with_parents", _("随父母外出")
-    MOVED = "moved", _("迁出或转学")
-    DECEASED = "deceased", _("死亡")
-    DUPLICATE = "duplicate", _("重复登记")
-    OTHER = "other", _("其他")
-
-
-class MissingField(models.TextChoices):
-    """The official fields a child's file may lack for a while (待补充), in the form's order:
-    see children.completeness for the rule."""
-
-    HEALTH = "health", _("健康状况")
-    SCHOOLING = "schooling", _("就学状况")
-    GUARDIANSHIP_TYPE = "guardianship_type", _("监护类型")
-    ASSESSMENT = "assessment", _("监护情况评估")
-    PARENTS_WORK = "parents_work", _("父母外出务工情况")
-
-
-class ReviewState(models.TextChoices):
-    PENDING = "pending", _("待审核")
-    APPROVED = "approved", _("已审核")
-    RETURNED = "returned", _("已退回")
 
 
 class ChoiceSetField(models.CharField):
@@ -365,10 +240,10 @@ class Child(models.Model):
     concerns = ChoiceSetField(
         _("关注类别"), max_length=200, choices=Concern.choices, blank=True, default=""
     )
-    # Derived from the parents (see services.child_derive): never typed in.
+    # Derived from the parents (see derived.child_derive): never typed in.
     parents_away_2016 = models.BooleanField(default=False, editable=False)
     parent_away = models.BooleanField(default=False, editable=False)
-    # The official fields the file still lacks (待补充), set by services.child_derive through
+    # The official fields the file still lacks (待补充), set by derived.child_derive through
     # children.completeness: empty when the file is complete.
     missing_fields = ChoiceSetField(
         _("待补充项目"),
@@ -510,15 +385,6 @@ class Grandparent(models.Model):
         return f"{self.get_relationship_display()} {self.person_id}"
 
 
-SUBJECT_LABELS = {
-    "child": _("儿童"),
-    "father": _("父亲"),
-    "mother": _("母亲"),
-    "guardian": _("委托监护人"),
-    "grandparent": _("祖辈"),
-}
-
-
 class ChildChange(models.Model):
     """One entry of a child's change history (变动情况): who changed which fields, old → new.
 
@@ -541,7 +407,7 @@ class ChildChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    # Which record the change touched: "child", "father", "mother", "guardian", "grandparent".
+    # Which record the change touched (a Subject: the child, a family slot, a grandparent).
     subject = models.CharField(max_length=20, default="child")
     changes = models.JSONField(default=list)
     comment = models.CharField(max_length=300, blank=True)
@@ -559,7 +425,7 @@ class ChildChange(models.Model):
 
     @property
     def subject_label(self) -> str:
-        return str(SUBJECT_LABELS.get(self.subject, self.subject))
+        return str(dict(Subject.choices).get(self.subject, self.subject))
 
     @property
     def entries(self) -> list[dict[str, object]]:
@@ -577,18 +443,6 @@ class ChildChange(models.Model):
 
 
 # --- guardian consent (监护人同意) and the photo it allows -------------------------------
-
-
-class ConsentPurpose(models.TextChoices):
-    PHOTO = "photo", _("照片")
-    COUNSELLING = "counselling", _("心理辅导")
-
-
-class ConsentMethod(models.TextChoices):
-    WRITTEN = "written", _("书面签字")
-    ORAL = "oral", _("口头（有见证人）")
-    PHONE = "phone", _("电话")
-    MESSAGE = "message", _("短信或微信")
 
 
 class ChildConsent(models.Model):

@@ -24,18 +24,16 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess, child_q, prefix_q, scope_for
 from guanai.areas.codes import code_range, prefix_at
 from guanai.areas.models import Area, AreaLevel, School
-from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import (
-    Child,
-    ChildChange,
-    Grandparent,
+from guanai.children.choices import (
+    FamilySlot,
     GuardianshipType,
-    Person,
     ReviewState,
     RiskLevel,
     Status,
+    Subject,
 )
-from guanai.core.crypto import blind_index
+from guanai.children.idnumber import id_index, normalize_id_number
+from guanai.children.models import Child, ChildChange, Grandparent, Person
 
 
 def children_visible_to(user: User, *, access: ChildAccess = ChildAccess.VIEW) -> QuerySet[Child]:
@@ -140,7 +138,7 @@ def person_editable_by(user: User, person: Person) -> bool:
     to edit: a parent's record is shared by siblings, and may be by children of other
     places. A family member of no child is nobody's: the link that held them was replaced
     or removed, and nothing records whose they were. They are deleted at once when that
-    happens (services.persons_orphaned_delete), so one is met here only if it survived
+    happens (family.persons_orphaned_delete), so one is met here only if it survived
     somehow; the daily retention run deletes it, and the number can then be entered anew.
     """
     children = children_of_persons([person])
@@ -149,17 +147,17 @@ def person_editable_by(user: User, person: Person) -> bool:
 
 
 # A child's family, as children_of_persons joins it.
-FAMILY_SLOTS = ("father", "mother", "guardian", "grandparent")
+FAMILY_JOINED = (*FamilySlot.values, Subject.GRANDPARENT.value)
 
 
 @dataclass(frozen=True)
 class Holder:
-    """A record outside a user's reach that holds an ID number: a child (`role` "child"),
-    or a family member of one (`role` their place in that child's family); and where that
-    child is held, to say whom to ask (never shown with the child)."""
+    """A record outside a user's reach that holds an ID number (`held_as`, a Subject: the
+    child's own, or a family member's and their place in that child's family); and where
+    that child is held, to say whom to ask (never shown with the child)."""
 
     child_id: int | None
-    role: str
+    held_as: str
     village_id: str
     school_id: int | None = None
 
@@ -168,7 +166,7 @@ def id_numbers_held_out_of_reach(user: User, indexes: Iterable[str]) -> dict[str
     """Which of these ID-number indexes a record the user may not edit holds, as a child's
     own number or a family member's, whichever the number was typed for: a child the user
     may not edit, or a family member of one. The user is told only the one neutral answer
-    (children.services.IdentityConflictError), whatever and wherever the record is."""
+    (children.errors.IdentityConflictError), whatever and wherever the record is."""
     wanted = sorted({index for index in indexes if index})
     if not wanted:
         return {}
@@ -180,7 +178,7 @@ def id_numbers_held_out_of_reach(user: User, indexes: Iterable[str]) -> dict[str
         .order_by("pk")
         .values_list("pk", "id_number_index", "village_id", "school_id")
     ):
-        found.setdefault(index, Holder(pk, "child", village, school))
+        found.setdefault(index, Holder(pk, Subject.CHILD.value, village, school))
     persons = dict(persons_with_id_numbers(wanted).values_list("pk", "id_number_index"))
     if persons:
         family = (
@@ -198,9 +196,9 @@ def id_numbers_held_out_of_reach(user: User, indexes: Iterable[str]) -> dict[str
             )
         )
         for pk, village, school, *members in family:
-            for role, person_id in zip(FAMILY_SLOTS, members, strict=True):
+            for held_as, person_id in zip(FAMILY_JOINED, members, strict=True):
                 if person_id in persons:
-                    found.setdefault(persons[person_id], Holder(pk, role, village, school))
+                    found.setdefault(persons[person_id], Holder(pk, held_as, village, school))
     return found
 
 
@@ -498,8 +496,7 @@ def looks_like_id_number(query: str) -> bool:
 def _search_q(query: str) -> tuple[Q, str]:
     """The condition for a search, and the indexed column it ranges over ("" if several)."""
     if looks_like_id_number(query):
-        id_number = normalize_id_number(query)
-        return Q(id_number_index=blind_index("id_number", id_number)), "id_number_index"
+        return Q(id_number_index=id_index(query)), "id_number_index"
     lowered = query.lower().replace(" ", "")
     if lowered.isascii() and lowered.isalpha():
         upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)

@@ -1,373 +1,62 @@
-"""Writes for children and their families; each writes the change history (变动情况)."""
+"""Writes for children: registering, changing, exiting and restoring, reviewing. Each writes
+the change history (children.history); the family goes through children.family."""
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
-from guanai.audit.models import AccessEvent
-from guanai.audit.services import access_record
 from guanai.children.bulk import Factory, Table
+from guanai.children.choices import ExitReason, FamilySlot, ReviewState, Status, Subject
 from guanai.children.completeness import (
     VALUE_FIELDS,
-    child_missing_fields,
     identity_check,
     parents_work_stated,
 )
-from guanai.children.equivalence import plain, same_value, same_work_place
-from guanai.children.idnumber import normalize_id_number
-from guanai.children.materiality import is_material
-from guanai.children.models import (
-    Child,
-    ChildChange,
-    ExitReason,
-    Grandparent,
-    Person,
-    ReviewState,
-    Status,
+from guanai.children.derived import child_derive
+from guanai.children.equivalence import same_value
+from guanai.children.errors import IdentityConflictError
+from guanai.children.family import (
+    GrandparentInput,
+    family_save,
+    grandparents_save,
+    person_apply,
+    person_resolve,
+    persons_orphaned_delete,
 )
-from guanai.children.names import name_initials, name_pinyin
+from guanai.children.fields import CHILD_FIELDS, EXIT_FIELDS, SECRET_FIELDS
+from guanai.children.history import (
+    HISTORY_FIELDS,
+    change_record,
+    changes_since,
+    import_batch,
+    snapshot,
+)
+from guanai.children.idnumber import id_index, normalize_id_number
+from guanai.children.materiality import is_material
+from guanai.children.models import Child, ChildChange, Person
 from guanai.children.selectors import (
     child_get_for_user,
     child_latest_change_id,
     child_may,
-    children_of_persons,
     children_visible_to,
     children_with_id_numbers,
     id_numbers_held_out_of_reach,
-    person_editable_by,
     persons_with_id_numbers,
     review_queue,
 )
-from guanai.conflicts.models import Slot, Source
+from guanai.conflicts.models import Source
 from guanai.conflicts.services import Claim, conflicts_hold
-from guanai.core.crypto import blind_index, encrypt, mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
 
-FAMILY_ROLES = ("father", "mother", "guardian")
-ROLE_LABELS = {
-    "father": gettext_lazy("父亲"),
-    "mother": gettext_lazy("母亲"),
-    "guardian": gettext_lazy("委托监护人"),
-}
-SECRET_FIELDS = frozenset({"id_number", "phone", "address"})
-_MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
-
-CHILD_FIELDS = (
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number",
-    "hukou_area",
-    "hukou_rural",
-    "village",
-    "address",
-    "health",
-    "disability_category",
-    "disability_grade",
-    "illness",
-    "schooling",
-    "school",
-    "grade",
-    "class_name",
-    "boarding",
-    "guardian_relationship",
-    "entrustment_confirmed_on",
-    "guardianship_type",
-    "assessment",
-    "income_sources",
-    "assistance",
-    "responsible_teacher",
-    "director",
-    "risk_level",
-    "concerns",
-)
-# What an update's history entry compares: the fields entered, and what the file still
-# lacks (待补充), which an undo of the import that filled it in puts back.
-HISTORY_FIELDS = (*CHILD_FIELDS, "missing_fields")
-PERSON_FIELDS = (
-    "name",
-    "gender",
-    "birth_date",
-    "id_number",
-    "phone",
-    "address",
-    "away_for_work",
-    "work_province",
-    "work_city",
-    "able_to_guard",
-    "incapacity",
-    "health_note",
-)
-
-
-@dataclass
-class GrandparentInput:
-    relationship: str
-    person: Mapping[str, Any]
-
-
-def id_index(id_number: str) -> str:
-    return blind_index("id_number", normalize_id_number(id_number)) if id_number else ""
-
-
-# --- history -------------------------------------------------------------------------------
-
-
-def _display(model: type[Model], field: str, value: Any) -> str:
-    if value in (None, "", []):
-        return ""
-    if isinstance(value, Model):
-        return str(value)
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    choices = dict(getattr(model._meta.get_field(field), "choices", None) or [])
-    if isinstance(value, list | tuple | set | frozenset):
-        return "、".join(str(choices.get(v, v)) for v in sorted(value))
-    if choices:
-        return str(choices.get(value, value))
-    return str(value)
-
-
-def _diff(
-    instance: Model, before: Mapping[str, Any], fields: Iterable[str]
-) -> list[dict[str, Any]]:
-    """The fields whose value changed since `before`, as history entries."""
-    entries = []
-    model = type(instance)
-    for field in fields:
-        old, new = before.get(field), getattr(instance, field)
-        if same_value(field, old, new):
-            continue
-        entry: dict[str, Any] = {"field": field}
-        if field in SECRET_FIELDS:
-            mask = _MASKERS[field]
-            entry.update(
-                secret=True,
-                old=encrypt(old or ""),
-                new=encrypt(new or ""),
-                old_display=mask(old or ""),
-                new_display=mask(new or ""),
-            )
-        else:
-            entry.update(
-                old=plain(old),
-                new=plain(new),
-                old_display=_display(model, field, old),
-                new_display=_display(model, field, new),
-            )
-        entries.append(entry)
-    return entries
-
-
-def _snapshot(instance: Model | None, fields: Iterable[str]) -> dict[str, Any]:
-    if instance is None:
-        return {}
-    return {f: getattr(instance, f) for f in fields}
-
-
-# The import batch whose rows are being written, if any: its history entries carry it, so
-# the batch can be undone later (like django-reversion's revision context).
-_import_batch: ContextVar[int | None] = ContextVar("import_batch", default=None)
-
-
-@contextmanager
-def recording_batch(batch_id: int | None) -> Iterator[None]:
-    """History entries written inside belong to this import batch (None: to none)."""
-    token = _import_batch.set(batch_id)
-    try:
-        yield
-    finally:
-        _import_batch.reset(token)
-
-
-def _record(
-    child: Child,
-    *,
-    by: User,
-    kind: str,
-    subject: str = "child",
-    changes: list[dict[str, Any]] | None = None,
-    comment: str = "",
-    at: datetime | None = None,
-) -> None:
-    ChildChange.objects.create(
-        child=child,
-        at=at or timezone.now(),
-        by=by,
-        kind=kind,
-        subject=subject,
-        changes=changes or [],
-        comment=comment,
-        batch_id=_import_batch.get(),
-    )
-
-
-# --- derived facts -------------------------------------------------------------------------
-
-
-def child_derive(child: Child, *, parents_work: bool | None = None) -> None:
-    """Set the facts that decide whether the child counts as left behind, and what the
-    file still lacks (待补充, children.completeness; `parents_work`: whether the entry
-    being saved states the parents' work, None to keep what the file said).
-
-    2016 (国发〔2016〕13号): both parents away, or one away and the other unable to
-    guard. A parent who is not recorded (deceased, unknown) cannot guard either.
-    Broad (school) definition: at least one parent away.
-
-    While the parents' work is unknown (待补充) both read False, even where one parent is
-    known to be away: the child is in neither count and is counted apart, as undetermined
-    (selectors.incomplete_counts), until the file says. Unknown is neither "at home" nor a
-    guess at "away"; and a parent missing from a roster that had no column for them is
-    not the "not recorded" above.
-    """
-    child.missing_fields = child_missing_fields(child, parents_work=parents_work)
-    father, mother = child.father, child.mother
-    father_away = bool(father and father.away_for_work)
-    mother_away = bool(mother and mother.away_for_work)
-    father_unable = father is None or not father.able_to_guard
-    mother_unable = mother is None or not mother.able_to_guard
-    known = not child.parents_work_unknown
-    child.parent_away = known and (father_away or mother_away)
-    child.parents_away_2016 = known and (
-        (father_away and (mother_away or mother_unable)) or (mother_away and father_unable)
-    )
-    child.name_initials = name_initials(child.name)
-    child.name_pinyin = name_pinyin(child.name)
-    child.id_number_index = id_index(child.id_number)
-
-
-# --- persons -------------------------------------------------------------------------------
-
-
-def _person_apply(person: Person, data: Mapping[str, Any]) -> None:
-    """Set what was entered. Secret fields left blank keep their value: forms never show
-    them in clear, so blank means "unchanged". A value that means what is held already
-    (equivalence.same_value: 广东 for 广东省) is not written."""
-    place = data.get("work_province", ""), data.get("work_city", "")
-    keep_place = "work_province" in data and same_work_place(
-        (person.work_province, person.work_city), place
-    )
-    for field in PERSON_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        if field in SECRET_FIELDS and not value:
-            continue
-        if keep_place and field in ("work_province", "work_city"):
-            continue
-        if same_value(field, getattr(person, field), value):
-            continue
-        setattr(person, field, "" if value is None and field != "birth_date" else value)
-    person.id_number = normalize_id_number(person.id_number) if person.id_number else ""
-    person.id_number_index = id_index(person.id_number)
-    if not person.away_for_work:
-        person.work_province = person.work_city = ""
-    if person.able_to_guard:
-        person.incapacity = ""
-
-
-def _person_resolve(
-    user: User,
-    current: Person | None,
-    data: Mapping[str, Any] | None,
-    *,
-    label: str,
-    resolved: dict[str, Person],
-) -> tuple[Person | None, dict[str, Any]]:
-    """The person a family slot points to after the edit, saved, with its previous values.
-
-    The same ID number is the same person: a sibling's father is reused, not copied. A
-    person the user may not change (selectors.person_editable_by: family of children
-    outside the user's reach, or of no child at all) is not theirs to change or to attach:
-    the user is told to ask the county, and nothing else. `resolved` holds the people this
-    write has already settled by ID number (a grandmother who is also the guardian), who
-    are not asked about again: one just created belongs to no child yet.
-    """
-    if not data or not (data.get("name") or "").strip():
-        return None, {}
-    index = id_index(data.get("id_number") or "")
-    person: Person | None = resolved.get(index) if index else None
-    settled = person is not None
-    if person is None and index:
-        person = persons_with_id_numbers([index]).first()
-    if person is None and current is not None and index in ("", current.id_number_index):
-        person = current
-    elif person is None and current is not None and not current.id_number_index:
-        person = current  # an ID number added to a record that had none
-    if person is not None and not settled and not person_editable_by(user, person):
-        if current is None or person.pk != current.pk:
-            raise IdentityConflictError(label=label)  # claimed by ID number
-        raise ApplicationError(
-            _(
-                "%(who)s：该家庭成员也登记在您管辖范围以外的儿童档案中，不能在这里修改，请联系县民政局。"
-            )
-            % {"who": label}
-        )
-    before = _snapshot(person, PERSON_FIELDS)
-    person = person or Person()
-    _person_apply(person, data)
-    if person.pk is None or _snapshot(person, PERSON_FIELDS) != before:
-        person.save()  # one whose values all mean what they did is left as it was
-    if person.id_number_index:
-        resolved[person.id_number_index] = person
-    return person, before
-
-
-def _person_values(person: Person) -> dict[str, Any]:
-    """A family member's values as a history entry keeps them (secret ones encrypted), so
-    that undoing an import can bring back one it replaced and who was deleted since."""
-    return {
-        field: encrypt(value) if field in SECRET_FIELDS else plain(value)
-        for field in PERSON_FIELDS
-        if (value := getattr(person, field)) not in (None, "")
-    }
-
-
-def _propagate(person: Person, *, by: User, subject: str, changes: list, child: Child) -> None:
-    """A shared person changed: the other children of theirs get the history entry and
-    their left-behind facts derived again."""
-    for other in (
-        children_of_persons([person]).exclude(pk=child.pk).select_related("father", "mother")
-    ):
-        child_derive(other)
-        other.save(update_fields=["parents_away_2016", "parent_away", "updated_at"])
-        _record(other, by=by, kind=ChildChange.Kind.UPDATED, subject=subject, changes=changes)
-
-
-# --- children ------------------------------------------------------------------------------
-
-
 # --- ID numbers held out of the user's reach ----------------------------------------------
-
-
-def identity_conflict_message() -> str:
-    """The one answer to an ID number that a record outside the user's reach holds: the
-    same whether that record is a child or a family member, in the next village or in
-    another county, so that typing numbers tells nothing of who holds them."""
-    return _("该身份证号码需由县民政局核实，已暂存待处理。")
-
-
-class IdentityConflictError(ApplicationError):
-    """An ID number held out of the user's reach, refused with the one neutral message
-    (after the family member's label, when it was typed for one)."""
-
-    def __init__(self, *, label: str = "", field: str | None = None) -> None:
-        message = identity_conflict_message()
-        super().__init__(f"{label}：{message}" if label else message, field=field)
 
 
 def _typed_numbers(
@@ -380,15 +69,15 @@ def _typed_numbers(
     typed = []
     number = normalize_id_number(data.get("id_number") or "")
     if number and (child is None or id_index(number) != child.id_number_index):
-        typed.append((Slot.CHILD.value, number, ""))
-    for role in FAMILY_ROLES:
-        person = family.get(role) or {}
+        typed.append((Subject.CHILD.value, number, ""))
+    for slot in FamilySlot.values:
+        person = family.get(slot) or {}
         number = normalize_id_number(person.get("id_number") or "")
-        current: Person | None = getattr(child, role) if child is not None else None
+        current: Person | None = getattr(child, slot) if child is not None else None
         if not number or not (person.get("name") or "").strip():
             continue
         if current is None or id_index(number) != current.id_number_index:
-            typed.append((role, number, person["name"]))
+            typed.append((slot, number, person["name"]))
     return typed
 
 
@@ -428,9 +117,9 @@ def _claims_hold(
     source = Source.CHILD_NEW if child is None else Source.CHILD_EDIT
     conflicts_hold(user=user, claims=claims, source=source, edited_child=child)
     first = claims[0].typed_for
-    if first == Slot.CHILD:
+    if first == Subject.CHILD:
         raise IdentityConflictError(field="id_number")
-    raise IdentityConflictError(label=str(ROLE_LABELS[first]))
+    raise IdentityConflictError(label=str(FamilySlot(first).label))
 
 
 def _check_id_free(user: User, child: Child) -> None:
@@ -448,147 +137,12 @@ def _check_id_free(user: User, child: Child) -> None:
     )
 
 
+# --- children ------------------------------------------------------------------------------
+
+
 def _check_in_scope(user: User, child: Child) -> None:
     if not children_visible_to(user, access=ChildAccess.EDIT).filter(pk=child.pk).exists():
         raise NotInScope(_("该村（社区）或学校不在您的管辖范围内。"))
-
-
-@dataclass
-class _FamilySaved:
-    changed: bool = False
-    material: bool = False  # a change that sends an approved file back (materiality)
-    # Family members a slot or a grandparent link no longer points to: deleted once the
-    # child is saved, unless another link (of this child or another) still holds them.
-    unlinked: set[int] = dataclass_field(default_factory=set)
-
-
-def _save_family(
-    child: Child,
-    *,
-    by: User,
-    family: Mapping[str, Mapping[str, Any] | None],
-    grandparents: list[GrandparentInput] | None,
-) -> _FamilySaved:
-    """Write the family slots and grandparents; record their history."""
-    saved = _FamilySaved()
-    resolved: dict[str, Person] = {}
-    for role in FAMILY_ROLES:
-        if role not in family:
-            continue
-        current: Person | None = getattr(child, role)
-        person, before = _person_resolve(
-            by, current, family[role], label=str(ROLE_LABELS[role]), resolved=resolved
-        )
-        if (person and person.pk) != (current and current.pk):
-            setattr(child, role, person)
-            slot: dict[str, Any] = {
-                "field": "name",
-                "old": current.pk if current else None,
-                "new": person.pk if person else None,
-                "old_display": str(current or ""),
-                "new_display": str(person or ""),
-            }
-            if current is not None:
-                slot["old_person"] = _person_values(current)
-                saved.unlinked.add(current.pk)
-            _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=[slot])
-            saved.changed = saved.material = True
-        elif person is not None:
-            changes = _diff(person, before, PERSON_FIELDS)
-            if changes:
-                _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=role, changes=changes)
-                _propagate(person, by=by, subject=role, changes=changes, child=child)
-                saved.changed = True
-                saved.material |= is_material(role, changes)
-    if grandparents is not None:
-        _save_grandparents(
-            child,
-            by=by,
-            grandparents=grandparents,
-            resolved=resolved,
-            unlinked=saved.unlinked,
-            saved=saved,
-        )
-    return saved
-
-
-def _save_grandparents(
-    child: Child,
-    *,
-    by: User,
-    grandparents: list[GrandparentInput],
-    resolved: dict[str, Person],
-    unlinked: set[int],
-    record: bool = True,
-    saved: _FamilySaved | None = None,
-) -> None:
-    """Write the grandparent links; the people of links dropped or repointed go into
-    `unlinked`, and whether anything changed, and anything material, into `saved`."""
-    links = {link.relationship: link for link in child.grandparent_links.select_related("person")}
-    saved = saved or _FamilySaved()
-    wanted = {g.relationship: g for g in grandparents if (g.person.get("name") or "").strip()}
-    for relationship, link in links.items():
-        if relationship not in wanted:
-            link.delete()
-            unlinked.add(link.person_id)
-            saved.changed = saved.material = True
-            if not record:
-                continue
-            _record(
-                child,
-                by=by,
-                kind=ChildChange.Kind.UPDATED,
-                subject="grandparent",
-                changes=[
-                    {
-                        "field": relationship,
-                        "old": link.person_id,
-                        "new": None,
-                        "old_display": link.person.name,
-                        "new_display": "",
-                    }
-                ],
-            )
-    for relationship, item in wanted.items():
-        existing = links.get(relationship)
-        person, before = _person_resolve(
-            by,
-            existing.person if existing else None,
-            item.person,
-            label=str(_("祖辈")),
-            resolved=resolved,
-        )
-        assert person is not None
-        if existing is None or existing.person_id != person.pk:
-            old_name = existing.person.name if existing else ""
-            if existing is None:
-                Grandparent.objects.create(child=child, person=person, relationship=relationship)
-            else:
-                unlinked.add(existing.person_id)
-                existing.person = person
-                existing.save(update_fields=["person"])
-            changes = [
-                {
-                    "field": relationship,
-                    "old": None,
-                    "new": person.pk,
-                    "old_display": old_name,
-                    "new_display": person.name,
-                }
-            ]
-        else:
-            changes = _diff(person, before, PERSON_FIELDS)
-        if changes:
-            if record:
-                _record(
-                    child,
-                    by=by,
-                    kind=ChildChange.Kind.UPDATED,
-                    subject="grandparent",
-                    changes=changes,
-                )
-            saved.changed = True
-            saved.material |= is_material("grandparent", changes)
 
 
 def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
@@ -608,29 +162,6 @@ def _review_after_entry(child: Child, user: User, *, material: bool) -> None:
     else:
         return
     child.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_comment"])
-
-
-def persons_orphaned_delete(person_ids: set[int]) -> set[int]:
-    """Delete those of these family members whom no child refers to any more (after a
-    link to them was replaced or removed, or their children removed or anonymised); return
-    the ids of those still referred to.
-
-    A family member is kept for a child's file and for nothing else: left without a child,
-    their name, ID number and phone have no purpose here any more (PIPL art. 47)."""
-    if not person_ids:
-        return set()
-    held: set[int] = set()
-    for role in FAMILY_ROLES:
-        held.update(
-            Child.objects.filter(**{f"{role}_id__in": person_ids}).values_list(
-                f"{role}_id", flat=True
-            )
-        )
-    held.update(
-        Grandparent.objects.filter(person_id__in=person_ids).values_list("person_id", flat=True)
-    )
-    Person.objects.filter(pk__in=person_ids - held).delete()
-    return held
 
 
 def child_create(
@@ -661,11 +192,11 @@ def _child_create(
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
     resolved: dict[str, Person] = {}
-    for role in FAMILY_ROLES:
-        person, _before = _person_resolve(
-            user, None, family.get(role), label=str(ROLE_LABELS[role]), resolved=resolved
+    for slot in FamilySlot.values:
+        person, _before = person_resolve(
+            user, None, family.get(slot), label=str(FamilySlot(slot).label), resolved=resolved
         )
-        setattr(child, role, person)
+        setattr(child, slot, person)
     child_derive(child, parents_work=parents_work_stated(family))
     identity_check(child)
     _check_id_free(user, child)
@@ -674,7 +205,7 @@ def _child_create(
     _check_in_scope(user, child)
     _review_after_entry(child, user, material=True)
     if grandparents:
-        _save_grandparents(
+        grandparents_save(
             child,
             by=user,
             grandparents=grandparents,
@@ -682,7 +213,7 @@ def _child_create(
             unlinked=set(),
             record=False,
         )
-    _record(child, by=user, kind=ChildChange.Kind.CREATED)
+    change_record(child, by=user, kind=ChildChange.Kind.CREATED)
     return child
 
 
@@ -734,19 +265,19 @@ def children_create_many(
             created_at=now,
         )
         child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
-        for role in FAMILY_ROLES:
-            person_data = family.get(role)
+        for slot in FamilySlot.values:
+            person_data = family.get(slot)
             if not person_data or not (person_data.get("name") or "").strip():
                 continue
             index = id_index(person_data.get("id_number") or "")
             person = made.get(index) if index else None
             if person is None:
                 person = _PERSONS.make()
-                _person_apply(person, person_data)
+                person_apply(person, person_data)
                 persons.append(person)
                 if index:
                     made[index] = person
-            setattr(child, role, person)
+            setattr(child, slot, person)
         child_derive(child, parents_work=parents_work_stated(family))
         identity_check(child)
         children.append(child)
@@ -759,7 +290,7 @@ def children_create_many(
     children_visible_to(user, access=ChildAccess.REVIEW).filter(pk__in=ids).update(
         review_state=ReviewState.APPROVED, reviewed_by=user, reviewed_at=timezone.now()
     )
-    batch_id = _import_batch.get()
+    batch_id = import_batch.get()
     Table(ChildChange).insert(
         [
             _CHANGES.make(
@@ -802,7 +333,7 @@ def _child_update(
     family: Mapping[str, Mapping[str, Any] | None] | None = None,
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
-    before = _snapshot(child, HISTORY_FIELDS)
+    before = snapshot(child, HISTORY_FIELDS)
     for field in CHILD_FIELDS:
         # Secret fields left blank keep their value (forms never show them in clear), and a
         # value meaning what is held is not written (equivalence.same_value).
@@ -811,12 +342,12 @@ def _child_update(
         if not same_value(field, before[field], data[field]):
             setattr(child, field, data[field])
     child.id_number = normalize_id_number(child.id_number) if child.id_number else ""
-    family_saved = _save_family(child, by=user, family=family or {}, grandparents=grandparents)
+    family_saved = family_save(child, by=user, family=family or {}, grandparents=grandparents)
     # An entry silent on the parents' work leaves the file's 待补充 mark on it as it was.
     child_derive(child, parents_work=parents_work_stated(family) or None)
     identity_check(child)
     _check_id_free(user, child)
-    changes = _diff(child, before, HISTORY_FIELDS)
+    changes = changes_since(child, before, HISTORY_FIELDS)
     material = family_saved.material or is_material("child", changes)
     child.save()
     _check_in_scope(user, child)  # the new village or school must be the user's too
@@ -824,13 +355,8 @@ def _child_update(
     if changes or family_saved.changed:
         _review_after_entry(child, user, material=material)
     if changes:
-        _record(child, by=user, kind=ChildChange.Kind.UPDATED, changes=changes)
+        change_record(child, by=user, kind=ChildChange.Kind.UPDATED, changes=changes)
     return child
-
-
-# What an exit sets, and its history entry records old → new. The anonymisation keeps the
-# values of all but the note (children.anonymise): they are the evidence of the exit.
-EXIT_FIELDS = ("status", "exit_reason", "exited_on", "exit_note")
 
 
 def exit_date_check(child: Child, on: date) -> None:
@@ -858,7 +384,7 @@ def child_exit(*, user: User, child_id: int, reason: str, on: date, note: str = 
     if reason not in ExitReason.values:
         raise ApplicationError(_("请选择移出原因。"), field="reason")
     exit_date_check(child, on)
-    before = _snapshot(child, EXIT_FIELDS)
+    before = snapshot(child, EXIT_FIELDS)
     child.status, child.exit_reason, child.exited_on, child.exit_note = (
         Status.EXITED,
         reason,
@@ -868,11 +394,11 @@ def child_exit(*, user: User, child_id: int, reason: str, on: date, note: str = 
     child.exit_recorded_at = timezone.now()
     child.save()
     _review_after_entry(child, user, material=True)
-    _record(
+    change_record(
         child,
         by=user,
         kind=ChildChange.Kind.EXITED,
-        changes=_diff(child, before, EXIT_FIELDS),
+        changes=changes_since(child, before, EXIT_FIELDS),
         at=child.exit_recorded_at,
     )
     return child
@@ -884,13 +410,16 @@ def child_restore(*, user: User, child_id: int) -> Child:
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.EDIT)
     if child.status != Status.EXITED:
         raise ApplicationError(_("该儿童在册，无需恢复。"))
-    before = _snapshot(child, EXIT_FIELDS)
+    before = snapshot(child, EXIT_FIELDS)
     child.status, child.exit_reason, child.exited_on, child.exit_note = Status.ACTIVE, "", None, ""
     child.exit_recorded_at = None
     child.save()
     _review_after_entry(child, user, material=True)
-    _record(
-        child, by=user, kind=ChildChange.Kind.RESTORED, changes=_diff(child, before, EXIT_FIELDS)
+    change_record(
+        child,
+        by=user,
+        kind=ChildChange.Kind.RESTORED,
+        changes=changes_since(child, before, EXIT_FIELDS),
     )
     return child
 
@@ -923,7 +452,7 @@ def child_review(
     child.reviewed_at = timezone.now()
     child.save(update_fields=["review_state", "review_comment", "reviewed_by", "reviewed_at"])
     kind = ChildChange.Kind.APPROVED if approve else ChildChange.Kind.RETURNED
-    _record(child, by=user, kind=kind, comment=comment)
+    change_record(child, by=user, kind=kind, comment=comment)
     return child
 
 
@@ -961,43 +490,3 @@ def children_approve_many(*, user: User, seen: Mapping[int, int]) -> BulkApprova
         except ChangedSinceSeen:
             changed.append(child_get_for_user(user=user, child_id=child_id))
     return BulkApproval(approved=approved, skipped=len(seen) - len(pending), changed=changed)
-
-
-# --- revealing -----------------------------------------------------------------------------
-
-REVEALABLE = {
-    "child": ("id_number", "address"),
-    "father": ("id_number", "phone", "address"),
-    "mother": ("id_number", "phone", "address"),
-    "guardian": ("id_number", "phone", "address"),
-}
-
-
-def child_reveal(
-    *, user: User, child_id: int, subject: str, field: str, reason: str, request: HttpRequest
-) -> str:
-    """The clear value of one secret field, logged with the reason.
-
-    ID numbers need the reveal right; phones and addresses only the right to see the
-    child (a teacher calls the guardian), but each look is logged all the same.
-    """
-    if field not in REVEALABLE.get(subject, ()):
-        raise NotInScope(_("不在管辖范围内。"))
-    access = ChildAccess.REVEAL if field == "id_number" else ChildAccess.VIEW
-    child = child_get_for_user(user=user, child_id=child_id, access=access)
-    reason = reason.strip()
-    if not reason:
-        raise ApplicationError(_("请填写查看理由。"), field="reason")
-    holder: Child | Person | None = child if subject == "child" else getattr(child, subject)
-    if holder is None:
-        raise NotInScope(_("不在管辖范围内。"))
-    access_record(
-        user=user,
-        action=AccessEvent.Action.REVEAL,
-        target=f"child:{child.pk}",
-        field=f"{subject}.{field}",
-        reason=reason,
-        request=request,
-    )
-    value: str = getattr(holder, field)
-    return value

@@ -20,26 +20,19 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
+from guanai.children.choices import FamilySlot
 from guanai.children.cleanup import remove_held
+from guanai.children.derived import child_derive
+from guanai.children.family import person_change_propagate, persons_orphaned_delete
+from guanai.children.fields import PERSON_FIELDS, SECRET_FIELDS
+from guanai.children.history import HISTORY_FIELDS, change_record, changes_since, snapshot
+from guanai.children.idnumber import id_index
 from guanai.children.models import Child, ChildChange, Person
 from guanai.children.selectors import (
     children_visible_to,
     family_of,
     person_editable_by,
     persons_with_id_numbers,
-)
-from guanai.children.services import (
-    FAMILY_ROLES,
-    HISTORY_FIELDS,
-    PERSON_FIELDS,
-    SECRET_FIELDS,
-    _diff,
-    _propagate,
-    _record,
-    _snapshot,
-    child_derive,
-    id_index,
-    persons_orphaned_delete,
 )
 from guanai.core.crypto import decrypt
 
@@ -103,7 +96,7 @@ def _replaced_slot(entry: ChildChange) -> dict[str, Any] | None:
 def _held_before(slot: dict[str, Any]) -> tuple[bool, Person | None]:
     """Whom a replaced slot pointed to before: (False, None) if that cannot be known.
 
-    The person left without a child by the replacement was deleted (services.
+    The person left without a child by the replacement was deleted (family.
     persons_orphaned_delete): they come back from the values the entry kept, unsaved, or
     as the record holding their ID number now. An entry written before entries kept those
     values cannot bring them back.
@@ -127,10 +120,10 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
     # By the id of the person a replaced slot held: whom it points to again.
     held_before: dict[int | None, tuple[bool, Person | None]] = {}
     for entry in entries:
-        person = getattr(child, entry.subject) if entry.subject in FAMILY_ROLES else None
+        person = getattr(child, entry.subject) if entry.subject in FamilySlot.values else None
         if person is not None and not person_editable_by(by, person):
             return False
-        slot = _replaced_slot(entry) if entry.subject in FAMILY_ROLES else None
+        slot = _replaced_slot(entry) if entry.subject in FamilySlot.values else None
         if slot is None or slot["old"] in held_before:
             continue  # one person held in two slots (father and guardian) comes back as one
         held_before[slot["old"]] = _held_before(slot)
@@ -142,7 +135,7 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
             and not person_editable_by(by, earlier)
         ):
             return False
-    before = _snapshot(child, HISTORY_FIELDS)
+    before = snapshot(child, HISTORY_FIELDS)
     persons: dict[int, tuple[Person, dict[str, Any], str]] = {}
     dropped: set[int] = set()
     for entry in entries:
@@ -150,7 +143,7 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
             for change in entry.changes:
                 attribute, value = _python(Child, change["field"], change["old"])
                 setattr(child, attribute, value)
-        elif entry.subject in FAMILY_ROLES:
+        elif entry.subject in FamilySlot.values:
             slot = _replaced_slot(entry)
             if slot is not None:
                 # The slot itself changed (another person): point it back; the person the
@@ -169,30 +162,32 @@ def _revert(child: Child, entries: list[ChildChange], *, by: User, comment: str)
             if person is None:
                 continue
             if person.pk not in persons:
-                persons[person.pk] = (person, _snapshot(person, PERSON_FIELDS), entry.subject)
+                persons[person.pk] = (person, snapshot(person, PERSON_FIELDS), entry.subject)
             for change in entry.changes:
                 attribute, value = _python(Person, change["field"], change["old"])
                 setattr(person, attribute, value)
     for person, person_before, subject in persons.values():
         person.id_number_index = id_index(person.id_number)
         person.save()
-        changes = _diff(person, person_before, PERSON_FIELDS)
+        changes = changes_since(person, person_before, PERSON_FIELDS)
         if changes:
-            _record(child, by=by, kind=ChildChange.Kind.UPDATED, subject=subject, changes=changes)
-            _propagate(person, by=by, subject=subject, changes=changes, child=child)
+            change_record(
+                child, by=by, kind=ChildChange.Kind.UPDATED, subject=subject, changes=changes
+            )
+            person_change_propagate(person, by=by, subject=subject, changes=changes, child=child)
     # Relations are read again: slots may point elsewhere now.
-    for role in FAMILY_ROLES:
-        relation = Child._meta.get_field(role)
+    for family_slot in FamilySlot.values:
+        relation = Child._meta.get_field(family_slot)
         assert isinstance(relation, models.ForeignKey)
         if relation.is_cached(child):
             relation.delete_cached_value(child)
     child_derive(child)
     child.save()
-    _record(
+    change_record(
         child,
         by=by,
         kind=ChildChange.Kind.UPDATED,
-        changes=_diff(child, before, HISTORY_FIELDS),
+        changes=changes_since(child, before, HISTORY_FIELDS),
         comment=comment,
     )
     persons_orphaned_delete(dropped)

@@ -21,6 +21,7 @@ from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record, access_record_coalesced, mask_numbers
+from guanai.children.choices import FamilySlot, ReviewState, Status
 from guanai.children.consent.views import consent_section
 from guanai.children.forms import (
     PAGE_SIZES,
@@ -37,7 +38,8 @@ from guanai.children.forms import (
     reveal_reason_text,
 )
 from guanai.children.idnumber import normalize_id_number
-from guanai.children.models import Child, ChildChange, ReviewState, Status
+from guanai.children.models import Child, ChildChange
+from guanai.children.reveal import REVEALABLE, child_reveal
 from guanai.children.selectors import (
     ChildFilter,
     ChildPaginator,
@@ -60,11 +62,9 @@ from guanai.children.selectors import (
     submissions_of,
 )
 from guanai.children.services import (
-    REVEALABLE,
     child_create,
     child_exit,
     child_restore,
-    child_reveal,
     child_review,
     child_update,
     children_approve_many,
@@ -178,12 +178,12 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     today = timezone.localdate()
     can_edit = child_may(request.user, child, ChildAccess.EDIT)
     family = []
-    for role, label in FamilyForms.ROLES:
-        person = getattr(child, role)
+    for slot, label in FamilySlot.choices:
+        person = getattr(child, slot)
         if person is not None:
             family.append(
                 {
-                    "role": role,
+                    "slot": slot,
                     "label": label,
                     "person": person,
                     "id_number": _secret(person.id_number, mask_id_number),
@@ -442,9 +442,11 @@ def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
         context["child"] = child
         context["phone_reason"] = _phone_reason_label(request, child_id)
         context["other_phones"] = [
-            role
-            for role in PHONE_HOLDERS
-            if role != subject and getattr(child, role) is not None and getattr(child, role).phone
+            holder
+            for holder in PHONE_HOLDERS
+            if holder != subject
+            and getattr(child, holder) is not None
+            and getattr(child, holder).phone
         ]
     response = render(request, "children/partials/revealed.html", context)
     response["Cache-Control"] = "no-store"

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanai.children.choices import Subject
 from guanai.core.fields import EncryptedTextField
 
 
@@ -20,16 +21,6 @@ class Source(models.TextChoices):
     IMPORT = "import", _("花名册导入")
     CHILD_NEW = "child_new", _("新增儿童")
     CHILD_EDIT = "child_edit", _("修改儿童档案")
-
-
-class Slot(models.TextChoices):
-    """Whose ID number it is: the child's own, or a family member's."""
-
-    CHILD = "child", _("儿童本人")
-    FATHER = "father", _("父亲")
-    MOTHER = "mother", _("母亲")
-    GUARDIAN = "guardian", _("委托监护人")
-    GRANDPARENT = "grandparent", _("祖辈")
 
 
 class IdentityConflict(models.Model):
@@ -74,7 +65,7 @@ class IdentityConflict(models.Model):
     # ... every time it was typed: [{"at", "source", "batch", "file", "row", "column", "child"}].
     occurrences = models.JSONField(default=list)
     # ... and what was typed: the number, for whom, and the child of the entry.
-    typed_for = models.CharField(_("填写于"), max_length=12, choices=Slot.choices)
+    typed_for = models.CharField(_("填写于"), max_length=12, choices=Subject.choices)
     id_number = EncryptedTextField(_("身份证号码"), blank=True, default="")
     id_number_index = models.CharField(max_length=32, db_index=True)
     child_name = models.CharField(_("儿童姓名"), max_length=60, blank=True)
@@ -98,7 +89,7 @@ class IdentityConflict(models.Model):
         related_name="+",
         verbose_name=_("已登记的儿童"),
     )
-    held_as = models.CharField(_("登记为"), max_length=12, choices=Slot.choices)
+    held_as = models.CharField(_("登记为"), max_length=12, choices=Subject.choices)
     held_village = models.ForeignKey(
         "areas.Area",
         on_delete=models.PROTECT,

@@ -45,7 +45,7 @@ class Claim:
     """An ID number typed for a record outside the user's reach, with what the county
     needs to resolve it: for whom it was typed, the child of the entry, and where."""
 
-    typed_for: str  # a conflicts.models.Slot
+    typed_for: str  # a children.choices.Subject
     id_number: str
     index: str
     holder: Holder
@@ -153,7 +153,7 @@ def conflicts_hold(
                     held_child_id=claim.holder.child_id
                     if claim.holder.child_id in on_file
                     else None,
-                    held_as=claim.holder.role,
+                    held_as=claim.holder.held_as,
                     held_village_id=claim.holder.village_id,
                     held_school_id=claim.holder.school_id,
                 )

@@ -34,23 +34,21 @@ from guanai.accounts.scope import prefix_q
 from guanai.areas.codes import PREFIX_LENGTH, ancestor_codes, code_at, prefix_at
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.children.bulk import Factory, page_cache
-from guanai.children.idnumber import FEMALE, MALE
-from guanai.children.models import (
+from guanai.children.choices import (
     Assessment,
     Assistance,
-    Child,
-    ChildChange,
     Concern,
     ExitReason,
     GuardianshipType,
     Health,
     IncomeSource,
-    Person,
     ReviewState,
     Schooling,
     Status,
 )
-from guanai.children.services import child_derive, id_index
+from guanai.children.derived import child_derive
+from guanai.children.idnumber import FEMALE, MALE, id_index
+from guanai.children.models import Child, ChildChange, Person
 from guanai.demo.bulk import Batch, Tables
 from guanai.demo.population import (
     AGES,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from guanai.areas.models import SchoolStage
-from guanai.children.models import (
+from guanai.children.choices import (
     Assessment,
     Concern,
     ExitReason,

@@ -20,7 +20,8 @@ from guanai.accounts.scope import Scope, prefix_q, scope_for
 from guanai.areas.codes import prefix_at
 from guanai.areas.models import Area, AreaLevel
 from guanai.areas.selectors import is_area_code
-from guanai.children.models import Child, ReviewState, Status
+from guanai.children.choices import ReviewState, Status
+from guanai.children.models import Child
 from guanai.children.selectors import children_in_areas, children_not_anonymised
 from guanai.retention.models import (
     DEFAULT_MONTHS_AFTER_ADULTHOOD,

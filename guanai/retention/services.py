@@ -16,9 +16,9 @@ from guanai.accounts.models import User
 from guanai.areas.codes import prefix_at
 from guanai.areas.models import Area
 from guanai.children.anonymise import children_anonymise
+from guanai.children.family import persons_orphaned_delete
 from guanai.children.models import Child
 from guanai.children.selectors import persons_orphaned
-from guanai.children.services import persons_orphaned_delete
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.registry import expiries
 from guanai.retention.selectors import (
@@ -144,7 +144,7 @@ def retention_daily(
     run out, then every expiry the apps registered (what import batches keep of their
     files and resolved ID conflicts of the entries, past IMPORT_FILE_RETENTION_DAYS;
     export files past EXPORT_FILE_HOURS; ...), then any family member no child refers to
-    (none should be left: see children.services.persons_orphaned_delete; they belong to no
+    (none should be left: see children.family.persons_orphaned_delete; they belong to no
     county, so every run looks for them, whichever county it is for)."""
     run = anonymise_expired(county=county, batch_size=batch_size, progress=progress)
     for expiry in expiries():

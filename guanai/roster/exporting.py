@@ -19,8 +19,9 @@ from guanai.accounts.scope import ChildAccess, scope_for
 from guanai.areas.models import village_short_name
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
+from guanai.children.choices import FamilySlot, MissingField
 from guanai.children.completeness import UNKNOWN_MARK
-from guanai.children.models import Child, MissingField
+from guanai.children.models import Child
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError
 from guanai.core.spreadsheets import SAFE_XLSX
@@ -70,7 +71,7 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
     id_shown = (lambda v: v) if full else mask_id_number
     phone_shown = (lambda v: v) if full else mask_phone
     address_shown = (lambda v: v) if full else mask_address
-    person_columns = [f"{r}__{f}" for r in ("father", "mother", "guardian") for f in _PERSON]
+    person_columns = [f"{slot}__{f}" for slot in FamilySlot.values for f in _PERSON]
     columns = [
         "name", "gender", "ethnicity", "birth_date", "id_number", "village__parent__name",
         "village__name", "hukou_rural", "address", "health", "schooling", "school__name",
@@ -91,18 +92,18 @@ def roster_rows(children: QuerySet[Child], *, full: bool) -> Iterator[list[Any]]
             health.get(state, unknown), schooling.get(school_state, unknown), school or "",
             grade, class_name, _yes_no(boarding),
         ]  # fmt: skip
-        for offset, role in ((0, "father"), (6, "mother"), (12, "guardian")):
+        for offset, slot in ((0, "father"), (6, "mother"), (12, "guardian")):
             p_name, p_id, p_phone, away, province, city = people[offset : offset + 6]
             # While the parents' work is unknown, only "away" was ever stated.
             blank_work = unknown if work_unknown else ""
             if p_name is None:
-                person = ["", "", blank_work, ""] if role != "guardian" else ["", "", ""]
-            elif role == "guardian":
+                person = ["", "", blank_work, ""] if slot != "guardian" else ["", "", ""]
+            elif slot == "guardian":
                 person = [p_name, id_shown(p_id), phone_shown(p_phone)]
             else:
                 work = (f"{province}{city}" or away_no_place) if away else blank_work
                 person = [p_name, id_shown(p_id), work, phone_shown(p_phone)]
-            if role == "guardian":
+            if slot == "guardian":
                 cells += [person[0], relationship.get(rel, ""), person[1], person[2]]
             else:
                 cells += person

@@ -27,23 +27,20 @@ from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.areas.selectors import schools_visible_to
 from guanai.children.bulk import page_cache
+from guanai.children.choices import Subject
 from guanai.children.completeness import missing_after
 from guanai.children.equivalence import same_value, same_work_place
+from guanai.children.errors import identity_conflict_message
+from guanai.children.fields import SECRET_FIELDS
+from guanai.children.history import recording_batch
+from guanai.children.idnumber import id_index
 from guanai.children.models import Child, Person
 from guanai.children.selectors import (
     children_visible_to,
     id_numbers_held_out_of_reach,
     villages_editable_by,
 )
-from guanai.children.services import (
-    SECRET_FIELDS,
-    child_update,
-    children_create_many,
-    id_index,
-    identity_conflict_message,
-    recording_batch,
-)
-from guanai.conflicts.models import Slot
+from guanai.children.services import child_update, children_create_many
 from guanai.conflicts.services import Claim
 from guanai.core.crypto import remembering_indexes
 from guanai.core.errors import ApplicationError
@@ -131,7 +128,7 @@ def _changed(row: RosterRow, child: Child) -> bool:
             continue  # blank keeps what is held
         if not same_value(name, getattr(child, _ATTNAMES[name]), value):
             return True
-    return any(_person_changed(given, getattr(child, role)) for role, given in row.family.items())
+    return any(_person_changed(given, getattr(child, slot)) for slot, given in row.family.items())
 
 
 def _person_changed(given: dict[str, Any] | None, held: Person | None) -> bool:
@@ -164,15 +161,15 @@ class _Typed:
 def _typed(row: RosterRow, held: Child | None) -> Iterator[_Typed]:
     if row.child.get("id_number"):
         label = str(_("身份证号码"))
-        yield _Typed(Slot.CHILD.value, label, row.child["id_number"], None, held is not None)
-    for role, person in row.family.items():
+        yield _Typed(Subject.CHILD.value, label, row.child["id_number"], None, held is not None)
+    for slot, person in row.family.items():
         if person and person.get("id_number"):
-            current: Person | None = getattr(held, role) if held is not None else None
+            current: Person | None = getattr(held, slot) if held is not None else None
             already = current is not None and current.id_number_index == id_index(
                 person["id_number"]
             )
-            label = str(BY_KEY[f"{role}_id_number"].label)
-            yield _Typed(role, label, person["id_number"], person, already)
+            label = str(BY_KEY[f"{slot}_id_number"].label)
+            yield _Typed(slot, label, person["id_number"], person, already)
 
 
 def _out_of_reach(
@@ -208,7 +205,7 @@ def _out_of_reach(
                         column=t.column,
                     )
                 )
-            elif t.slot != Slot.CHILD:
+            elif t.slot != Subject.CHILD:
                 shared.setdefault(row.row, []).append(
                     RowError(
                         row.row,

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from guanai.areas.codes import prefix_at
 from guanai.areas.models import Area, School, township_short_name
+from guanai.children.choices import PARENT_SLOTS, FamilySlot, RiskLevel
 from guanai.children.completeness import UNKNOWN_WORDS, VALUE_FIELDS, identity_faults
 from guanai.children.equivalence import split_work_place
+from guanai.children.fields import CHILD_FIELDS
 from guanai.children.idnumber import check_consistency, parse_id_number
-from guanai.children.models import RiskLevel
 from guanai.roster import vocabulary
 from guanai.roster.columns import BY_KEY, HeaderMatch
 from guanai.roster.values import (
@@ -203,32 +204,32 @@ class RowReader:
         child["guardian_relationship"] = coded("guardian_relationship")
         child["assessment"] = coded("assessment")
         child["risk_level"] = coded("risk_level") or RiskLevel.LOW
-        for role in ("father", "mother", "guardian"):
-            if f"{role}_name" in self.columns:
-                person = self._person(row, role, take, secret)
-                if person is None and self._work_unknown(cell(f"{role}_work_place")):
+        for slot in FamilySlot.values:
+            if f"{slot}_name" in self.columns:
+                person = self._person(row, slot, take, secret)
+                if person is None and self._work_unknown(cell(f"{slot}_work_place")):
                     continue  # nothing known of this parent: the row says nothing of them
-                row.family[role] = person
+                row.family[slot] = person
         self._check_required(row, child)
         return row
 
     def _person(
-        self, row: RosterRow, role: str, take: _Take, secret: _Take
+        self, row: RosterRow, slot: str, take: _Take, secret: _Take
     ) -> dict[str, Any] | None:
-        name = clean_text(take(f"{role}_name", lambda v: v))
+        name = clean_text(take(f"{slot}_name", lambda v: v))
         person: dict[str, Any] = {"name": name}
-        number = secret(f"{role}_id_number", read_id_number) or ""
+        number = secret(f"{slot}_id_number", read_id_number) or ""
         if number:
             try:
                 person["id_number"] = parse_id_number(number, today=self.today).number
             except ValidationError as error:
-                header = self.columns[f"{role}_id_number"][1]
+                header = self.columns[f"{slot}_id_number"][1]
                 row.errors.append(RowError(row.row, header, number, error.messages[0]))
-        phone = secret(f"{role}_phone", read_phone)
+        phone = secret(f"{slot}_phone", read_phone)
         if phone:
             person["phone"] = phone
-        if role in ("father", "mother") and f"{role}_work_place" in self.columns:
-            place = clean_text(take(f"{role}_work_place", lambda v: v))
+        if slot in PARENT_SLOTS and f"{slot}_work_place" in self.columns:
+            place = clean_text(take(f"{slot}_work_place", lambda v: v))
             # Blank is "not away", as rosters write it; 待补充 (or 不详) is unknown, which
             # leaves the child 待补充 until someone says (children.completeness).
             if not self._work_unknown(place):
@@ -288,28 +289,7 @@ def masked_message() -> str:
 
 
 # Columns that are fields of the child under the same name.
-_CHILD_COLUMNS = frozenset(
-    {
-        "name",
-        "gender",
-        "ethnicity",
-        "birth_date",
-        "id_number",
-        "village",
-        "hukou_rural",
-        "address",
-        "health",
-        "schooling",
-        "school",
-        "grade",
-        "class_name",
-        "boarding",
-        "guardianship_type",
-        "guardian_relationship",
-        "assessment",
-        "risk_level",
-    }
-)
+_CHILD_COLUMNS = frozenset(BY_KEY) & frozenset(CHILD_FIELDS)
 
 
 def _required_text(value: object) -> str:

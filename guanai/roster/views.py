@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanai.accounts.scope import ChildAccess
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
-from guanai.children.models import MissingField
+from guanai.children.choices import MissingField
 from guanai.children.selectors import child_access_required
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from guanai.children.models import (
+from guanai.children.choices import (
     Assessment,
     Gender,
     GuardianshipType,

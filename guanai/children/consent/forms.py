@@ -2,9 +2,9 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from guanai.children.choices import ConsentMethod, ConsentPurpose, Relationship
 from guanai.children.consent.images import MAX_BYTES
 from guanai.children.forms import DATE_INPUT
-from guanai.children.models import ConsentMethod, ConsentPurpose, Relationship
 from guanai.core.forms import StyledFormMixin
 
 

@@ -5,7 +5,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from guanai.children.models import Child, ChildConsent, ChildPhoto, ConsentPurpose
+from guanai.children.choices import ConsentPurpose
+from guanai.children.models import Child, ChildConsent, ChildPhoto
 from guanai.core.errors import ApplicationError
 
 # What a feature says when the consent it needs is missing.

@@ -8,15 +8,10 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
+from guanai.children.choices import ConsentMethod, ConsentPurpose, Relationship
 from guanai.children.consent.images import clean_photo
 from guanai.children.consent.selectors import consent_required
-from guanai.children.models import (
-    ChildConsent,
-    ChildPhoto,
-    ConsentMethod,
-    ConsentPurpose,
-    Relationship,
-)
+from guanai.children.models import ChildConsent, ChildPhoto
 from guanai.children.selectors import child_get_for_user
 from guanai.core.crypto import seal
 from guanai.core.errors import ApplicationError

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanai.accounts.scope import ChildAccess
 from guanai.audit.services import access_record_coalesced
+from guanai.children.choices import ConsentPurpose
 from guanai.children.consent.forms import ConsentForm, PhotoForm, WithdrawForm
 from guanai.children.consent.selectors import consents_of, photo_get, photo_of
 from guanai.children.consent.services import (
@@ -19,7 +20,7 @@ from guanai.children.consent.services import (
     photo_delete,
     photo_upload,
 )
-from guanai.children.models import Child, ConsentPurpose
+from guanai.children.models import Child
 from guanai.children.selectors import child_get_for_user
 from guanai.core.crypto import unseal
 from guanai.core.errors import ApplicationError

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, sync_playwright
 
 from conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, artifact, logged_in_client, make_id_number
 from guanai.accounts.models import User
-from guanai.children.models import Child, ReviewState
+from guanai.children.choices import ReviewState
+from guanai.children.models import Child
 from guanai.children.services import child_review, child_update
 from guanai.children.tests.test_review import register
 

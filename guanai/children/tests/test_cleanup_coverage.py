@@ -13,8 +13,9 @@ from conftest import make_child
 from guanai.children import cleanup
 from guanai.children.anonymise import children_anonymise
 from guanai.children.cleanup import Cleanup, uncovered
+from guanai.children.history import recording_batch
 from guanai.children.models import Child
-from guanai.children.services import child_create, child_update, recording_batch
+from guanai.children.services import child_create, child_update
 from guanai.children.tests.test_services import FAMILY, child_data
 from guanai.children.undo import batch_changes_undo
 from guanai.roster.models import ImportBatch

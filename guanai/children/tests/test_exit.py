@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_child
-from guanai.children.models import ChildChange, Status
+from guanai.children.choices import Status
+from guanai.children.models import ChildChange
 from guanai.children.services import child_exit, child_restore
 from guanai.core.errors import ApplicationError
 

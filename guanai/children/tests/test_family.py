@@ -9,18 +9,14 @@ import pytest
 from django.apps import apps
 
 from conftest import make_child, make_id_number, make_user
+from guanai.children.family import GrandparentInput
+from guanai.children.idnumber import id_index
 from guanai.children.models import Child, Grandparent, Person
-from guanai.children.services import (
-    GrandparentInput,
-    child_create,
-    child_exit,
-    child_update,
-    id_index,
-)
+from guanai.children.services import child_create, child_exit, child_update
 from guanai.children.tests.test_services import child_data
 from guanai.core.errors import ApplicationError
 
-NEUTRAL = "该身份证号码需由县民政局核实"  # services.identity_conflict_message()
+NEUTRAL = "该身份证号码需由县民政局核实"  # errors.identity_conflict_message()
 REGISTERED = datetime(2020, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
@@ -249,7 +245,7 @@ def test_the_migration_deletes_the_family_members_no_child_refers_to(places, cas
 
 def imported_father(places, cast, number: str) -> tuple[Child, int]:
     """A child whose father (with this ID number) an import batch replaced; the batch id."""
-    from guanai.children.services import recording_batch
+    from guanai.children.history import recording_batch
     from guanai.roster.models import ImportBatch
 
     child = make_child(places.village)

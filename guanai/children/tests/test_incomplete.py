@@ -9,15 +9,17 @@ from django.urls import reverse
 
 from conftest import exported, make_child, make_id_number
 from guanai.audit.models import AccessEvent
+from guanai.children.choices import ReviewState
 from guanai.children.completeness import (
     child_missing_fields,
     identity_faults,
     missing_after,
     parents_work_stated,
 )
-from guanai.children.models import Child, ReviewState
+from guanai.children.derived import child_derive
+from guanai.children.models import Child
 from guanai.children.selectors import children_incomplete, incomplete_counts
-from guanai.children.services import child_create, child_derive, child_update
+from guanai.children.services import child_create, child_update
 from guanai.children.tests.test_views import form_data
 from guanai.core.errors import ApplicationError
 from guanai.exports.models import ExportJob

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from conftest import make_child, make_id_number
+from guanai.children.choices import ReviewState
 from guanai.children.materiality import is_material
-from guanai.children.models import Child, ReviewState
+from guanai.children.models import Child
 from guanai.roster.importing import import_roster
 
 

@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import make_child, make_id_number, make_user
-from guanai.children.models import Child, ChildChange, ReviewState
+from guanai.children.choices import ReviewState
+from guanai.children.models import Child, ChildChange
 from guanai.children.services import child_create, child_review, child_update
 
 pytestmark = pytest.mark.django_db

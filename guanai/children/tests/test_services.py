@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from conftest import make_child, make_id_number, make_user
 from guanai.audit.models import AccessEvent
-from guanai.children.models import Child, ChildChange, Person, ReviewState, Status
+from guanai.children.choices import ReviewState, Status
+from guanai.children.errors import IdentityConflictError
+from guanai.children.family import GrandparentInput
+from guanai.children.idnumber import id_index
+from guanai.children.models import Child, ChildChange, Person
+from guanai.children.reveal import child_reveal
 from guanai.children.selectors import (
     ChildFilter,
     child_counts,
@@ -22,15 +27,11 @@ from guanai.children.selectors import (
     left_behind_q,
 )
 from guanai.children.services import (
-    GrandparentInput,
-    IdentityConflictError,
     child_create,
     child_exit,
     child_restore,
-    child_reveal,
     child_review,
     child_update,
-    id_index,
 )
 from guanai.core.crypto import decrypt
 from guanai.core.errors import ApplicationError, NotInScope
@@ -405,7 +406,7 @@ def test_both_definitions_follow_the_facts(
             able_to_guard=False, incapacity="disability"
         )
         child = Child.objects.get(pk=child.pk)
-        from guanai.children.services import child_derive
+        from guanai.children.derived import child_derive
 
         child_derive(child)
         child.save()

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from conftest import make_child, make_id_number
 from guanai.audit.models import AccessEvent
-from guanai.children.models import Child, ReviewState
+from guanai.children.choices import ReviewState
+from guanai.children.models import Child
 
 
 def form_data(places, **overrides):

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from conftest import make_child, make_id_number, make_user, run_jobs
 from guanai.audit.models import AccessEvent
+from guanai.children.choices import Subject
+from guanai.children.idnumber import id_index
 from guanai.children.models import Child
 from guanai.children.selectors import Holder
-from guanai.children.services import id_index
 from guanai.children.tests.test_views import form_data
-from guanai.conflicts.models import ConflictAlert, IdentityConflict, Slot, Source
+from guanai.conflicts.models import ConflictAlert, IdentityConflict, Source
 from guanai.conflicts.services import Claim, conflict_resolve, conflicts_hold
 from guanai.core.crypto import mask_id_number
 from guanai.roster.tests.test_import_views import uploaded_and_checked
@@ -238,10 +239,10 @@ def test_a_number_whose_holder_was_removed_meanwhile_is_held_with_its_place(
 ):
     far = kids.other_county
     claim = Claim(
-        typed_for=Slot.CHILD,
+        typed_for=Subject.CHILD,
         id_number=far.id_number,
         index=far.id_number_index,
-        holder=Holder(far.pk, Slot.CHILD, far.village_id),
+        holder=Holder(far.pk, Subject.CHILD, far.village_id),
         child_name="冯一",
     )
     Child.objects.filter(pk=far.pk).delete()  # an import undone, between finding and holding

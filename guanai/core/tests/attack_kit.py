@@ -24,10 +24,11 @@ from conftest import Kids, Places, make_child, make_id_number, make_user, run_jo
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.accounts.scope import scope_for
+from guanai.children.choices import Subject
 from guanai.children.consent.services import consent_record, photo_upload
 from guanai.children.models import Child
 from guanai.children.selectors import Holder
-from guanai.conflicts.models import ConflictAlert, IdentityConflict, Slot, Source
+from guanai.conflicts.models import ConflictAlert, IdentityConflict, Source
 from guanai.conflicts.services import Claim, conflicts_hold
 from guanai.exports.services import export_request
 from guanai.roster.models import ImportBatch
@@ -164,10 +165,10 @@ def conflict_and_alert(user: User, child: Child) -> tuple[int, int]:
     """The user typed the child's ID number, held out of their reach; and an alert about
     them, as if they had gone on past the day's limit."""
     claim = Claim(
-        typed_for=Slot.CHILD,
+        typed_for=Subject.CHILD,
         id_number=child.id_number,
         index=child.id_number_index,
-        holder=Holder(child.pk, Slot.CHILD, child.village_id, child.school_id),
+        holder=Holder(child.pk, Subject.CHILD, child.village_id, child.school_id),
         child_name="冲突儿童",
     )
     conflicts_hold(user=user, claims=[claim], source=Source.CHILD_NEW)

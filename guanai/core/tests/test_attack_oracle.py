@@ -20,8 +20,9 @@ from python_calamine import CalamineWorkbook
 
 from conftest import make_id_number, run_jobs
 from guanai.audit.models import AccessEvent
+from guanai.children.derived import child_derive
+from guanai.children.idnumber import id_index
 from guanai.children.models import Child, Person
-from guanai.children.services import child_derive, id_index
 from guanai.children.tests.test_views import form_data
 from guanai.core.crypto import mask_id_number
 from guanai.core.tests.attack_kit import World, attacker, body

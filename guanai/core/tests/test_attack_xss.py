@@ -22,10 +22,12 @@ from python_calamine import CalamineWorkbook
 
 from conftest import exported, make_child, make_id_number, make_user, run_jobs
 from guanai.areas.models import School
+from guanai.children.choices import Subject
+from guanai.children.derived import child_derive
 from guanai.children.models import Child, ChildChange, ChildConsent, Grandparent, Person
+from guanai.children.reveal import REVEALABLE
 from guanai.children.selectors import Holder
-from guanai.children.services import REVEALABLE, child_derive
-from guanai.conflicts.models import ConflictAlert, IdentityConflict, Slot, Source
+from guanai.conflicts.models import ConflictAlert, IdentityConflict, Source
 from guanai.conflicts.services import Claim, conflict_resolve, conflicts_hold
 from guanai.core.tests.attack_kit import (
     World,
@@ -172,10 +174,10 @@ def poisoned(world: World, cast, client_for) -> World:
         # Each payload director typed the number of 青川县's child, as a father's, on a
         # row of the payload file; stopped past the limit; half of them dealt with.
         claim = Claim(
-            typed_for=Slot.FATHER,
+            typed_for=Subject.FATHER,
             id_number=far.id_number,
             index=far.id_number_index,
-            holder=Holder(far.pk, Slot.CHILD, far.village_id),
+            holder=Holder(far.pk, Subject.CHILD, far.village_id),
             child_name=payload,
             person_name=payload,
             row=i + 3,

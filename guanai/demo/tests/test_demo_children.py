@@ -12,17 +12,9 @@ from django.utils import timezone
 
 from guanai.accounts.models import Role, User
 from guanai.areas.models import Area, School
+from guanai.children.choices import AT_SCHOOL, Assessment, GuardianshipType, Schooling
 from guanai.children.idnumber import parse_id_number
-from guanai.children.models import (
-    AT_SCHOOL,
-    Assessment,
-    Child,
-    ChildChange,
-    Grandparent,
-    GuardianshipType,
-    Person,
-    Schooling,
-)
+from guanai.children.models import Child, ChildChange, Grandparent, Person
 from guanai.children.selectors import SUBMISSION_KINDS
 from guanai.demo.children import demo_children_generate
 

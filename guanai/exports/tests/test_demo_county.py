@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import logged_in_client, make_id_number, run_jobs
 from guanai.accounts.models import User
-from guanai.children.models import Status
+from guanai.children.choices import Status
 from guanai.children.selectors import children_visible_to
 from guanai.exports.models import ExportJob
 from guanai.roster.models import ImportBatch

@@ -6,15 +6,9 @@ from django.utils import timezone
 
 from conftest import make_child, make_id_number
 from guanai.children.anonymise import ANONYMISED_NAME
-from guanai.children.models import (
-    Child,
-    ChildChange,
-    ChildConsent,
-    ChildPhoto,
-    Grandparent,
-    Person,
-)
-from guanai.children.services import child_exit, child_review, child_update, id_index
+from guanai.children.idnumber import id_index
+from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Grandparent, Person
+from guanai.children.services import child_exit, child_review, child_update
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import Reason, months_before
 from guanai.retention.services import anonymise_expired, retention_daily

@@ -352,7 +352,7 @@ def test_two_clicks_on_import_queue_one_job(places, cast, client_for):
 
 
 def test_undo_leaves_a_parent_shared_with_a_child_out_of_reach(places, cast, client_for):
-    from guanai.children.services import id_index
+    from guanai.children.idnumber import id_index
 
     near = make_child(name="韩近", id_number=make_id_number(sequence=454), village=places.village)
     father = near.father
@@ -382,8 +382,8 @@ def test_undo_leaves_a_parent_shared_with_a_child_out_of_reach(places, cast, cli
 
 
 def test_undo_puts_back_a_changed_id_number_and_its_index(places, cast, client_for):
+    from guanai.children.idnumber import id_index
     from guanai.children.selectors import persons_with_id_numbers
-    from guanai.children.services import id_index
 
     client = client_for(cast["village_director"])
     held = make_child(name="钟一", id_number=make_id_number(sequence=455), village=places.village)
@@ -405,8 +405,8 @@ def test_undo_puts_back_a_changed_id_number_and_its_index(places, cast, client_f
 def test_undo_points_a_family_slot_back_and_drops_the_person_it_pointed_to(
     places, cast, client_for
 ):
+    from guanai.children.idnumber import id_index
     from guanai.children.selectors import persons_with_id_numbers
-    from guanai.children.services import id_index
 
     client = client_for(cast["village_director"])
     held = make_child(name="钟二", id_number=make_id_number(sequence=456), village=places.village)

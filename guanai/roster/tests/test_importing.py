@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from conftest import make_child, make_id_number
+from guanai.children.errors import identity_conflict_message
 from guanai.children.models import Child, ChildChange
-from guanai.children.services import identity_conflict_message
 from guanai.roster.importing import Action, import_plan, import_roster
 from guanai.roster.models import ImportBatch
 
@@ -133,7 +133,7 @@ def test_the_command_line_counts_and_honours_dry_run(places, cast, tmp_path):
 
 
 def test_a_parent_held_by_children_out_of_reach_is_a_fault_found_in_the_check(places, cast, kids):
-    from guanai.children.services import id_index
+    from guanai.children.idnumber import id_index
 
     far_father = kids.other_county.father
     far_father.id_number = make_id_number("510822", date(1980, 1, 1), 73)
@@ -152,7 +152,7 @@ def test_a_number_held_out_of_reach_reads_the_same_whoever_holds_it_and_wherever
 ):
     """The child of the next village or of another county, or the father of either: in
     the child's column or in the father's, one and the same message, and each is held."""
-    from guanai.children.services import id_index
+    from guanai.children.idnumber import id_index
 
     fathers = [kids.sibling_village.father, kids.other_county.father]
     for sequence, (father, area) in enumerate(zip(fathers, ("510821", "510822"), strict=True)):
@@ -184,7 +184,7 @@ def test_a_parent_of_ones_own_child_shared_out_of_reach_stays_a_fault_of_the_row
 ):
     """Typing again the number of a father the child already has is no claim to hold; he is
     still not the user's to change while a child out of their reach shares him."""
-    from guanai.children.services import id_index
+    from guanai.children.idnumber import id_index
 
     father = kids.village.father
     father.id_number = make_id_number("510821", date(1985, 1, 1), 75)

@@ -11,8 +11,9 @@ from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from conftest import make_child, make_id_number
+from guanai.children.derived import child_derive
+from guanai.children.idnumber import id_index
 from guanai.children.models import Child, ChildChange, Person
-from guanai.children.services import child_derive, id_index
 from guanai.roster.exporting import roster_rows, roster_title, write_xlsx
 from guanai.roster.importing import import_plan, import_roster
 from guanai.roster.values import is_masked

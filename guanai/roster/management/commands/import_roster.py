@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanai.accounts.models import User
-from guanai.children.models import MissingField
+from guanai.children.choices import MissingField
 from guanai.core.errors import ApplicationError
 from guanai.roster.importing import Action, import_roster
 from guanai.roster.reading import COMMAND_MAX_BYTES
