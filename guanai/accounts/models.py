@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanai.areas.models import AreaLevel
@@ -82,11 +82,34 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.username
 
 
+class HeldMembershipManager(models.Manager["Membership"]):
+    """The memberships held now: not revoked."""
+
+    def get_queryset(self) -> models.QuerySet["Membership"]:
+        return super().get_queryset().filter(revoked_at__isnull=True)
+
+
 class Membership(models.Model):
-    """Binds a user to a role at one area (any level) or one school."""
+    """Binds a user to a role at one area (any level) or one school, from `granted_at` until
+    it is revoked (`revoked_at`). A revoked membership is kept, as the account's history
+    of roles: who granted and who revoked which role where, and when.
+
+    Everything that decides what a user may do must count only the memberships held now,
+    and forgetting to say so must not be possible. So the default manager, `objects`, and
+    with it `user.memberships` (and a prefetch of it), return only those; the history,
+    revoked ones included, is read through `all_objects`, by name, where a history is
+    meant. Joins from a user (`User.objects.filter(...)` through its memberships) bypass
+    managers: their lookup is `memberships_incl_revoked__`, so that the `memberships__`
+    one would expect fails loudly (FieldError) instead of counting a revoked role. Join
+    through a subquery of held ones: `memberships_incl_revoked__in=Membership.objects...`.
+    """
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户")
+        User,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        related_query_name="memberships_incl_revoked",
+        verbose_name=_("用户"),
     )
     role = models.ForeignKey(Role, on_delete=models.PROTECT, verbose_name=_("角色"))
     area = models.ForeignKey(
@@ -103,7 +126,23 @@ class Membership(models.Model):
         related_name="+",
         verbose_name=_("授权人"),
     )
+    # Valid from.
     granted_at = models.DateTimeField(_("授权时间"), default=timezone.now)
+    # Valid until; held now while empty.
+    revoked_at = models.DateTimeField(
+        pgettext_lazy("membership", "撤销时间"), null=True, blank=True
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("membership", "撤销人"),
+    )
+
+    objects: ClassVar[HeldMembershipManager] = HeldMembershipManager()
+    all_objects: ClassVar[models.Manager["Membership"]] = models.Manager()
 
     class Meta:
         ordering = ["user_id", "-role__rank"]
@@ -114,20 +153,31 @@ class Membership(models.Model):
                 condition=~models.Q(area__isnull=False, school__isnull=False),
                 name="membership_area_or_school",
             ),
-            # One constraint per shape, since SQLite cannot treat NULLs as equal.
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True)
+                | models.Q(revoked_at__gte=models.F("granted_at")),
+                name="membership_revoked_after_granted",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_by__isnull=True) | models.Q(revoked_at__isnull=False),
+                name="membership_revoked_by_when_revoked",
+            ),
+            # One role at one place once among the memberships held now; a role revoked
+            # can be granted again. One constraint per shape, since SQLite cannot treat
+            # NULLs as equal.
             models.UniqueConstraint(
                 fields=["user", "role", "area"],
-                condition=models.Q(area__isnull=False),
+                condition=models.Q(area__isnull=False, revoked_at__isnull=True),
                 name="membership_unique_area",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "school"],
-                condition=models.Q(school__isnull=False),
+                condition=models.Q(school__isnull=False, revoked_at__isnull=True),
                 name="membership_unique_school",
             ),
             models.UniqueConstraint(
                 fields=["user", "role"],
-                condition=models.Q(area__isnull=True, school__isnull=True),
+                condition=models.Q(area__isnull=True, school__isnull=True, revoked_at__isnull=True),
                 name="membership_unique_global",
             ),
         ]
@@ -157,11 +207,13 @@ class PasswordHistory(models.Model):
 
 class LoginEvent(models.Model):
     """One event of an account's security: logins, failures, lockouts, password and
-    two-factor changes, an administrator's lock or unlock, roles granted and revoked. Who,
-    when, from where.
+    two-factor changes, an administrator's lock or unlock, the account created, roles
+    granted and revoked. Who, when, from where.
 
-    A role revoked is remembered here with its place: for REVOKED_ROLE_HOLD it still counts
-    when deciding who manages the account (selectors.users_managed_by).
+    The log of acts, kept for the audit retention period and then pruned; what roles an
+    account holds and held (and so what counts for REVOKED_ROLE_HOLD) is its memberships'
+    record, never this log. A role event carries the role and its place, by which the
+    county's log of role changes finds it (selectors.role_events_in_scope_of).
     """
 
     class Kind(models.TextChoices):
@@ -181,6 +233,7 @@ class LoginEvent(models.Model):
         ADMIN_LOCK = "admin_lock", _("管理员停用账户")
         ADMIN_UNLOCK = "admin_unlock", _("管理员启用账户")
         RATE_LIMITED = "rate_limited", _("操作过于频繁")
+        ACCOUNT_CREATED = "account_created", _("创建账户")
         ROLE_GRANTED = "role_granted", _("授予角色")
         ROLE_REVOKED = "role_revoked", _("撤销角色")
         ENROLMENT_CODE_ISSUED = "enrol_code_issued", _("管理员签发绑定码")
@@ -203,7 +256,8 @@ class LoginEvent(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
-    # The role granted or revoked, and where (the membership's role, area and school).
+    # The role granted or revoked, and where (the membership's role, area and school); for
+    # an account created, its first role.
     role = models.ForeignKey(
         Role, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("角色")
     )
@@ -218,7 +272,11 @@ class LoginEvent(models.Model):
         ordering = ["-at"]
         verbose_name = _("登录日志")
         verbose_name_plural = _("登录日志")
-        indexes = [models.Index(fields=["user", "-at"])]
+        indexes = [
+            models.Index(fields=["user", "-at"]),
+            # The county's log of role changes: a few kinds among every login.
+            models.Index(fields=["kind", "-at"], name="loginevent_kind_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,7 @@
 """What a user may see and change: the security boundary for every read.
 
-A user's scope is the union of their memberships. Area-bound memberships give a
+A user's scope is the union of the memberships they hold now (`Membership.objects`: a
+revoked one is only history and gives nothing). Area-bound memberships give a
 subtree of areas, expressed as code prefixes (the 12-digit statistical codes
 share the prefix of every area above them), so "inside my scope" is a prefix test
 on an indexed column. School-bound memberships give single schools.
@@ -251,7 +252,8 @@ def _place_q(prefixes: frozenset[str]) -> Q:
 
 def membership_in_scope_q(scope: Scope) -> Q | None:
     """Filter for memberships that lie where the scope manages users, whatever their rank;
-    None means all."""
+    None means all. Role events of the login log (account created, role granted or revoked)
+    have the same fields, and the same filter."""
     if scope.global_manage_rank >= 0:
         return None
     return _place_q(frozenset(p for p, _rank in scope.manage_ranks))
@@ -259,8 +261,7 @@ def membership_in_scope_q(scope: Scope) -> Q | None:
 
 def managed_role_q(scope: Scope) -> Q:
     """Filter for the memberships the scope manages: where it manages users, ranking below
-    the role it does it with there. Role records of the login log (granted, revoked) have
-    the same fields, and the same filter."""
+    the role it does it with there."""
     q = Q(pk__in=[])
     if scope.global_manage_rank >= 0:
         q |= Q(role__rank__lt=scope.global_manage_rank)

@@ -247,13 +247,11 @@ def user_create(
     membership = Membership.objects.create(
         user=user, role=role, area=area, school=school, granted_by=created_by
     )
-    account_event_record(
-        request=request,
-        user=user,
-        kind=LoginEvent.Kind.ROLE_GRANTED,
-        by=created_by,
-        membership=membership,
-    )
+    # With the first role's place, by which the county's log of role changes finds it.
+    for kind in (LoginEvent.Kind.ACCOUNT_CREATED, LoginEvent.Kind.ROLE_GRANTED):
+        account_event_record(
+            request=request, user=user, kind=kind, by=created_by, membership=membership
+        )
     return handover_prepare(user=user, by=created_by, request=request)
 
 
@@ -268,7 +266,8 @@ def membership_grant(
     request: HttpRequest | None = None,
 ) -> Handover:
     """Grant a role to an account the granter manages; a role needing two-factor login, to
-    an account without an authenticator, comes with an enrolment code to hand over."""
+    an account without an authenticator, comes with an enrolment code to hand over. A role
+    held before and revoked is granted anew: a membership of its own in the history."""
     user = user_get_for_manager(manager=granted_by, user_id=user_id)
     _check_place(role=role, area=area, school=school)
     _check_grantable(granter=granted_by, role=role, area=area, school=school)
@@ -292,13 +291,20 @@ def membership_revoke(
     *, revoked_by: User, user_id: int, membership_id: int, request: HttpRequest | None = None
 ) -> None:
     """Revoke a role the revoker manages, even of an account they do not manage as a whole
-    (the county admin of another county volunteering in theirs)."""
+    (the county admin of another county volunteering in theirs). The membership stays in
+    the account's history, ended now by the revoker."""
     # Only roles ranking below the revoker's there: not a fellow county admin's.
     membership = membership_get_for_manager(manager=revoked_by, membership_id=membership_id)
     if membership.user_id != user_id:
         raise Http404
     if membership.user_id == revoked_by.pk:
         raise ApplicationError(_("不能撤销自己的角色。"))
+    # Only if still held: of two revocations at once, the second ends nothing and logs nothing.
+    ended = Membership.objects.filter(pk=membership.pk).update(
+        revoked_at=timezone.now(), revoked_by=revoked_by
+    )
+    if not ended:
+        raise Http404
     account_event_record(
         request=request,
         user=membership.user,
@@ -306,7 +312,6 @@ def membership_revoke(
         by=revoked_by,
         membership=membership,
     )
-    membership.delete()
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/2fa/disable/", views.two_factor_disable, name="two_factor_disable"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_new, name="user_new"),
+    path("users/role-changes/", views.role_changes, name="role_changes"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
     path(
         "users/<int:user_id>/password/",

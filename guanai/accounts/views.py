@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts import twofactor
@@ -30,8 +31,10 @@ from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import (
     enrolment_codes_usable,
     login_events_of,
+    membership_history_of,
     memberships_in_scope_of,
     memberships_managed_by,
+    role_events_in_scope_of,
     user_get_for_manager,
     users_in_scope_of,
     users_managed_by,
@@ -108,6 +111,7 @@ def my_account(request: AuthedRequest) -> HttpResponse:
         "accounts/my_account.html",
         {
             "memberships": scope_for(request.user).memberships,
+            "role_history": membership_history_of(request.user),
             "login_events": login_events_of(request.user),
             "two_factor_enabled": twofactor.two_factor_enabled(request.user),
             "two_factor_required": twofactor.two_factor_required(request.user),
@@ -307,6 +311,24 @@ def user_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"form": form, "page": page})
 
 
+@never_cache
+@require_GET
+def role_changes(request: AuthedRequest) -> HttpResponse:
+    """角色变更记录: accounts created, roles granted and revoked where the user manages
+    users, with who did it; the accounts they manage open on their pages."""
+    if not scope_for(request.user).manages_users:
+        raise Http404
+    page = Paginator(role_events_in_scope_of(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    managed = set(
+        users_managed_by(request.user)
+        .filter(pk__in=[event.user_id for event in page if event.user_id is not None])
+        .values_list("pk", flat=True)
+    )
+    return render(request, "accounts/role_changes.html", {"page": page, "managed": managed})
+
+
 @require_http_methods(["GET", "POST"])
 def user_new(request: AuthedRequest) -> HttpResponse:
     if not scope_for(request.user).manages_users:
@@ -348,6 +370,7 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
         {
             "subject": user,
             "memberships": memberships_managed_by(request.user).filter(user=user),
+            "role_history": membership_history_of(user),
             "form": form,
             "reset_form": PasswordResetForm(),
             "two_factor_enabled": twofactor.two_factor_enabled(user),

@@ -1,15 +1,16 @@
 """Scoped reads of the access log: the county admin's search (访问日志) and its export.
 
-A county admin sees the entries of their county: those made by anyone holding a
+A county admin sees the entries of their county: those made by anyone while they held a
 membership there (at an area or a school in it), and those about a child who lives there,
-whoever made them. The system admin sees every entry; anyone else, none (404).
+whoever made them. The system admin sees every
+entry; anyone else, none (404).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,17 +42,21 @@ def access_events_visible_to(user: User) -> QuerySet[AccessEvent]:
     prefixes = scope.administered_prefixes
     if not prefixes:
         return events.none()
-    members = Membership.objects.filter(
-        prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes)
-    ).values("user_id")
+    # A membership there when the entry was made: what a user did under a role since
+    # revoked stays in the county's log, and a role granted later does not bring along
+    # what they did before, elsewhere.
+    held_then = Membership.all_objects.filter(
+        prefix_q("area__code", prefixes) | prefix_q("school__area__code", prefixes),
+        Q(revoked_at__isnull=True) | Q(revoked_at__gt=OuterRef("at")),
+        user=OuterRef("user_id"),
+        granted_at__lte=OuterRef("at"),
+    )
     # Anonymised children included: their entries stay in their county's log.
     children = children_in_areas(prefixes).values("pk")
     # An entry about a child belongs to the child's county, whoever made it; the county's
     # users' other entries (exports, log exports) to the county. A user who also works in
     # another county does not bring the entries about that county's children along.
-    return events.filter(
-        Q(child_id__in=children) | (Q(user_id__in=members) & Q(child_id__isnull=True))
-    )
+    return events.filter(Q(child_id__in=children) | (Exists(held_then) & Q(child_id__isnull=True)))
 
 
 def access_log_required(user: User) -> None:

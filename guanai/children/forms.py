@@ -389,7 +389,9 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
     def _staff(memberships: Any) -> Any:
         """Active users holding one of these memberships (one join, so both conditions
         hold for the same membership)."""
-        return User.objects.filter(is_active=True, memberships__in=memberships).distinct()
+        return User.objects.filter(
+            is_active=True, memberships_incl_revoked__in=memberships
+        ).distinct()
 
     def clean_village(self) -> Area:
         code = (self.cleaned_data.get("village") or "").strip()

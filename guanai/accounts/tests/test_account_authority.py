@@ -142,8 +142,9 @@ def test_a_peer_stripped_of_the_county_role_stays_out_of_reach_for_a_day(cast, p
     assert untouched(peer)
 
     # A day later, the village director is the county admin's to manage.
-    LoginEvent.objects.filter(user=peer, kind="role_revoked").update(
-        at=F("at") - timedelta(hours=24, minutes=1)
+    Membership.all_objects.filter(pk=county_role.pk).update(
+        granted_at=F("granted_at") - timedelta(days=30),
+        revoked_at=F("revoked_at") - timedelta(hours=24, minutes=1),
     )
     response = admin.post(
         reverse("accounts:user_password_reset", args=[peer.pk]), {"password": NEW_PASSWORD}

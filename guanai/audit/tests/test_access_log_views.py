@@ -16,6 +16,8 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from conftest import exported, make_user
+from guanai.accounts.models import Role
+from guanai.accounts.services import membership_grant, membership_revoke
 from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import access_events_visible_to, access_log_rows
 from guanai.audit.services import access_log_faults, access_record
@@ -83,6 +85,30 @@ def test_the_county_admin_sees_their_county_and_not_the_next(log, cast, other_ad
     assert pks(access_events_visible_to(cast["county_admin"])) == pks(ours)
     theirs = {log.outside_on_outside, log.ours_on_outside}
     assert pks(access_events_visible_to(other_admin)) == pks(theirs)
+
+
+def test_what_a_user_did_under_a_role_since_revoked_stays_in_that_countys_log(
+    places, cast, other_admin
+):
+    """A county education bureau's export stays in the county's log when the bureau's
+    role is revoked; what the user does afterwards, working in the next county, is not
+    ours."""
+    bureau = cast["county_education"]
+    before = access_record(user=bureau, action="export", target="roster")
+    membership_revoke(
+        revoked_by=cast["system_admin"],
+        user_id=bureau.pk,
+        membership_id=bureau.memberships.get().pk,
+    )
+    membership_grant(
+        granted_by=cast["system_admin"],
+        user_id=bureau.pk,
+        role=Role.objects.get(code="county_education"),
+        area=places.other_county,
+    )
+    after = access_record(user=bureau, action="export", target="roster")
+    assert pks(access_events_visible_to(cast["county_admin"])) == {before.pk}
+    assert pks(access_events_visible_to(other_admin)) == {after.pk}
 
 
 def test_the_system_admin_sees_everything(log, cast):

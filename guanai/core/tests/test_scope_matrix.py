@@ -55,6 +55,8 @@ LIST_VIEWS = {"areas:area_list", "areas:school_list"}
 MANAGER_ONLY_VIEWS = {
     "accounts:user_list": MANAGE_USERS,
     "accounts:user_new": MANAGE_USERS,
+    # The log of role changes where they manage users: accounts/tests/test_role_history.py.
+    "accounts:role_changes": MANAGE_USERS,
     "areas:school_new": MANAGE_SCHOOLS,
     "children:child_list": CHILD_VIEW,
     "children:child_new": CHILD_EDIT,

@@ -187,8 +187,8 @@ class TestTheDefaultCounty:
         """填报人: every village has a child director, who registered its children."""
         assert not Child.objects.filter(created_by=None).exists()
         mismatched = Child.objects.exclude(
-            created_by__memberships__role__code="village_director",
-            created_by__memberships__area=F("village"),
+            created_by__memberships_incl_revoked__role__code="village_director",
+            created_by__memberships_incl_revoked__area=F("village"),
         )
         assert not mismatched.exists()
         created = ChildChange.objects.filter(kind=ChildChange.Kind.CREATED)
