@@ -1,19 +1,26 @@
 """What the attack suite (test_attack_*.py) shares: every URL pattern of the project, found
-by walking the URL configuration, and the objects to fill their parameters with.
+by walking the URL configuration, and the objects to fill their parameters with; every
+model of the project, found by walking the app registry, for the snapshot that shows an
+attack changed nothing (and for the payloads of test_attack_xss).
 
 A view added later is attacked without anyone listing it. A parameter the suite does not
 know makes `Route.urls` fail, naming the parameter: add it to PARAMETERS, with objects
 the county admin of 旺苍县 may reach (`inside`) and objects of 青川县 that nobody in the
-cast may reach (`outside`, built in `build_world`).
+cast may reach (`outside`, built in `build_world`). A table added later is in the snapshot
+unless SNAPSHOT_SKIPS names it, with why.
 """
 
+import hashlib
 import html.parser
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.apps import apps
+from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, StringConverter
@@ -33,8 +40,9 @@ from guanai.conflicts.services import Claim, conflicts_hold
 from guanai.exports.services import export_request
 from guanai.roster.models import ImportBatch
 
-# Views that answer without a login. Everything else sends a visitor to the login page.
-PUBLIC_VIEWS = frozenset({"accounts:login", "accounts:logout", "core:healthz", "set_language"})
+# Views that answer without a login. Everything else sends a visitor to the login page
+# (logging out too: a visitor has no session to end).
+PUBLIC_VIEWS = frozenset({"accounts:login", "core:healthz", "set_language"})
 # Routes of a programmatic API answer 401 rather than redirect (there are none yet).
 API_PREFIXES = ("api/",)
 
@@ -229,6 +237,52 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         alerts_outside=[alert_outside],
         exports_outside=[export_outside, _export(outsider)],
     )
+
+
+# --- the app registry, walked ------------------------------------------------------------
+
+# Tables an attack may change without harm, each with why. Every other table of the project
+# is in the snapshot (test_attack_urls.py keeps this list to tables that exist).
+SNAPSHOT_SKIPS = {
+    # Every request that reads personal data is logged, a refused one too; the log's own
+    # tests (guanai/audit/tests) check what it records.
+    "audit.AccessEvent": "logs the attack's requests",
+    "audit.AccessLogHead": "moves with every entry of the access log",
+    # Rate limits are lifted for the attacks (unlimited_rates), but still counted.
+    "core.RateCounter": "counts the attack's requests",
+}
+
+
+def project_models() -> list[type[models.Model]]:
+    """Every model of the project's own apps: a model added later is attacked too."""
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_config.name.startswith("guanai.")
+        and model._meta.managed
+        and not model._meta.proxy
+    ]
+
+
+def _plain(value: Any) -> str:
+    # Binary columns come back as memoryview, whose str() names its address.
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    return str(value)
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Every table of the project (SNAPSHOT_SKIPS aside): its row count and a hash of its
+    rows, to show that an attack changed nothing anywhere."""
+    state = {}
+    for model in project_models():
+        label = model._meta.label
+        if label in SNAPSHOT_SKIPS:
+            continue
+        rows = list(model._base_manager.order_by("pk").values())
+        text = json.dumps(rows, default=_plain, sort_keys=True, ensure_ascii=False)
+        state[label] = (len(rows), hashlib.sha256(text.encode()).hexdigest())
+    return state
 
 
 # --- the URL configuration, walked ---------------------------------------------------------

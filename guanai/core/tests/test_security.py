@@ -20,9 +20,12 @@ def pages(cast, places, client_for):
         reverse("accounts:user_new"),
         reverse("accounts:my_account"),
     ]
-    return [(url, client.get(url)) for url in urls] + [
+    fetched = [(url, client.get(url)) for url in urls] + [
         ("login", Client().get(reverse("accounts:login")))
     ]
+    # The pages themselves: an error page's headers and markup would prove nothing of them.
+    assert [(url, r.status_code) for url, r in fetched] == [(url, 200) for url, _r in fetched]
+    return fetched
 
 
 def test_pages_forbid_inline_script_and_framing(pages):
@@ -64,7 +67,10 @@ def test_the_session_cookie_is_http_only(cast, places):
     teacher.set_password("Jiaoshi#2026")
     teacher.save()
     client = Client()
-    client.post(reverse("accounts:login"), {"username": "teacher", "password": "Jiaoshi#2026"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "teacher", "password": "Jiaoshi#2026"}
+    )
+    assert response.status_code == 302  # logged in
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"

@@ -8,7 +8,7 @@ from conftest import make_child, make_id_number
 from guanai.children.anonymise import ANONYMISED_NAME
 from guanai.children.idnumber import id_index
 from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Grandparent, Person
-from guanai.children.services import child_exit, child_review, child_update
+from guanai.children.services import child_create, child_exit, child_review, child_update
 from guanai.retention.models import RetentionPolicy
 from guanai.retention.selectors import Reason, months_before
 from guanai.retention.services import anonymise_expired, retention_daily
@@ -297,12 +297,28 @@ def test_consents_and_the_photo_go(places, cast):
     assert not ChildPhoto.objects.filter(child=child).exists()
 
 
-def test_an_anonymised_id_number_can_be_registered_again(places):
+def test_an_anonymised_id_number_can_be_registered_again(places, cast):
     number = make_id_number(sequence=55)
-    exited(places.village, months_ago=40, id_number=number)
+    old = exited(places.village, months_ago=40, id_number=number)
     anonymise_expired(on=ON)
-    # Nothing holds its blind index any more: the number no longer leads to the old file.
-    assert not Child.objects.filter(id_number_index=id_index(number)).exists()
+
+    # The child comes back: registered as new, nothing of the old file attached to them.
+    child = child_create(
+        user=cast["village_director"],
+        data={
+            "name": "陈小红",
+            "gender": "male",
+            "birth_date": date(2015, 3, 5),
+            "id_number": number,
+            "village": places.village,
+        },
+        family={},
+    )
+
+    assert child.pk != old.pk
+    assert Child.objects.get(id_number_index=id_index(number)) == child
+    old.refresh_from_db()
+    assert (old.name, old.id_number) == (ANONYMISED_NAME, "")
 
 
 @pytest.mark.parametrize("role", ["county_admin", "auditor", "system_admin"])
