@@ -43,7 +43,7 @@ MISSING_ID = 987654321
 # Views that need no login, or carry nothing to scope.
 PUBLIC_VIEWS = {"accounts:login", "accounts:logout", "core:healthz", "set_language"}
 # Views of the user's own things: every logged-in user gets them.
-OWN_VIEWS = {"core:home", "accounts:my_account", "accounts:my_password", "exports:export_list"}
+OWN_VIEWS = {"web:home", "accounts:my_account", "accounts:my_password", "exports:export_list"}
 # The user's own two-factor login: accounts/tests/test_two_factor.py.
 LOGIN_STEP_VIEWS = {
     "accounts:two_factor_verify",
@@ -427,7 +427,7 @@ def test_logged_out_visitors_are_sent_to_login(places):
 
     client = Client()
     for name, args in [
-        ("core:home", []),
+        ("web:home", []),
         ("areas:area_detail", [places.county.code]),
         ("areas:school_detail", [places.school.pk]),
         ("accounts:user_list", []),
