@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanai.core.error_views import error_page
 
@@ -32,8 +33,15 @@ class IdleTimeoutMiddleware:
                 # Read by the audit log's logout receiver, to record a timeout.
                 request.idle_timeout = True  # type: ignore[attr-defined]
                 logout(request)
+                minutes = round(limit / 60)
                 messages.info(
-                    request, _("您已超过15分钟未操作，为保护儿童信息已自动退出，请重新登录。")
+                    request,
+                    ngettext(
+                        "您已超过 %(minutes)s 分钟未操作，为保护儿童信息已自动退出，请重新登录。",
+                        "您已超过 %(minutes)s 分钟未操作，为保护儿童信息已自动退出，请重新登录。",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
                 )
                 response = redirect(settings.LOGIN_URL)
                 if getattr(request, "htmx", False):
