@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "guanai.conflicts",
     "guanai.exports",
     "guanai.demo",
+    # The shell (home page, menu, layout, login steps): above every domain app.
+    "guanai.web",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +96,7 @@ MIDDLEWARE = [
     "guanai.core.middleware.IdleTimeoutMiddleware",
     # Until the second factor, a changed password and two-factor enrolment are done,
     # a user can reach only the page of the step due (and log out).
-    "guanai.core.middleware.LoginStepsMiddleware",
+    "guanai.web.middleware.LoginStepsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires, so it sees the outcome of every login attempt.
@@ -115,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "guanai.core.context_processors.navigation",
+                "guanai.web.context_processors.navigation",
             ],
         },
     },
@@ -162,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Background jobs wait in the database until `manage.py db_worker` runs them: no broker to

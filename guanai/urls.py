@@ -9,6 +9,7 @@ handler404 = "guanai.core.error_views.page_not_found"
 handler500 = "guanai.core.error_views.server_error"
 
 urlpatterns = [
+    path("", include("guanai.web.urls")),
     path("", include("guanai.core.urls")),
     path("", include("guanai.areas.urls")),
     path("", include("guanai.accounts.urls")),

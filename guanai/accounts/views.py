@@ -50,9 +50,9 @@ from guanai.accounts.services import (
     user_password_reset,
     user_unlock,
 )
+from guanai.accounts.types import AuthedRequest
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
-from guanai.core.types import AuthedRequest
 
 PAGE_SIZE = 50
 # Recovery codes wait here between enrolment and the page that shows them, once.
@@ -244,7 +244,7 @@ def recovery_codes(request: AuthedRequest) -> HttpResponse:
     response = render(
         request,
         "accounts/recovery_codes.html",
-        {"codes": codes, "next": _next_url(request) or reverse("core:home")},
+        {"codes": codes, "next": _next_url(request) or reverse("web:home")},
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanai.accounts.scope import scope_for
+from guanai.accounts.types import AuthedRequest
 from guanai.areas.codes import prefix_at
 from guanai.areas.forms import SchoolFilterForm, SchoolForm
 from guanai.areas.models import AreaLevel
@@ -22,7 +23,6 @@ from guanai.areas.selectors import (
 )
 from guanai.areas.services import school_create, school_update
 from guanai.core.errors import ApplicationError
-from guanai.core.types import AuthedRequest
 
 PAGE_SIZE = 50
 

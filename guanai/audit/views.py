@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from guanai.accounts.types import AuthedRequest
 from guanai.audit.exports import KIND
 from guanai.audit.forms import AccessLogFilterForm
 from guanai.audit.selectors import (
@@ -17,7 +18,6 @@ from guanai.audit.services import (
     retention_days,
 )
 from guanai.core.ratelimit import rate_limit
-from guanai.core.types import AuthedRequest
 from guanai.exports.views import export_start
 
 PER_PAGE = 50

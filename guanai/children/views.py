@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from guanai.accounts.scope import ChildAccess, scope_for
+from guanai.accounts.types import AuthedRequest
 from guanai.areas.codes import prefix_at
 from guanai.areas.models import AreaLevel
 from guanai.areas.selectors import areas_visible_to, schools_visible_to
@@ -73,7 +74,6 @@ from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
 from guanai.core.forms import enable_inline_validation
 from guanai.core.ratelimit import rate_limit
-from guanai.core.types import AuthedRequest
 
 
 def _per_page(request: AuthedRequest) -> int:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from guanai.accounts.types import AuthedRequest
 from guanai.conflicts.forms import ResolveForm
 from guanai.conflicts.selectors import (
     alert_get_for_user,
@@ -17,7 +18,6 @@ from guanai.conflicts.selectors import (
 )
 from guanai.conflicts.services import alert_acknowledge, conflict_resolve
 from guanai.core.errors import ApplicationError
-from guanai.core.types import AuthedRequest
 
 PER_PAGE = 50
 
@@ -63,5 +63,5 @@ def alert_acknowledge_view(request: AuthedRequest, alert_id: int) -> HttpRespons
     alert = alert_get_for_user(user=request.user, alert_id=alert_id)
     alert_acknowledge(user=request.user, alert_id=alert.pk)
     # The banner on the home page acknowledges there and stays there.
-    target = "core:home" if request.POST.get("next") == "home" else "conflicts:conflict_list"
+    target = "web:home" if request.POST.get("next") == "home" else "conflicts:conflict_list"
     return redirect(target)

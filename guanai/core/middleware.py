@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from guanai.accounts.twofactor import login_step_due
 from guanai.core.error_views import error_page
 
 _LAST_SEEN = "guanai_last_seen"
@@ -33,8 +33,15 @@ class IdleTimeoutMiddleware:
                 # Read by the audit log's logout receiver, to record a timeout.
                 request.idle_timeout = True  # type: ignore[attr-defined]
                 logout(request)
+                minutes = round(limit / 60)
                 messages.info(
-                    request, _("您已超过15分钟未操作，为保护儿童信息已自动退出，请重新登录。")
+                    request,
+                    ngettext(
+                        "您已超过 %(minutes)s 分钟未操作，为保护儿童信息已自动退出，请重新登录。",
+                        "您已超过 %(minutes)s 分钟未操作，为保护儿童信息已自动退出，请重新登录。",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
                 )
                 response = redirect(settings.LOGIN_URL)
                 if getattr(request, "htmx", False):
@@ -64,38 +71,6 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        return response
-
-
-class LoginStepsMiddleware:
-    """Until the steps of login_step_due are done, a user may reach only the page of the
-    step due (and log out, or switch language). Otherwise whoever knows a password could
-    skip the second factor, or go on using an initial or expired password."""
-
-    always_allowed = frozenset({"accounts:logout", "set_language"})
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view: object, args: object, kwargs: object
-    ) -> HttpResponse | None:
-        user = request.user
-        if not user.is_authenticated:
-            return None
-        match = request.resolver_match
-        view_name = match.view_name if match is not None else ""
-        if view_name in self.always_allowed:
-            return None
-        step = login_step_due(user)
-        if step is None or step == view_name:
-            return None
-        response = redirect(step)
-        if getattr(request, "htmx", False):
-            response["HX-Redirect"] = response["Location"]
         return response
 
 

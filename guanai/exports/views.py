@@ -11,10 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from guanai.accounts.models import User
+from guanai.accounts.types import AuthedRequest
 from guanai.core.errors import ApplicationError
 from guanai.core.http import client_address
 from guanai.core.ratelimit import rate_limit
-from guanai.core.types import AuthedRequest
 from guanai.exports import services
 from guanai.exports.models import ExportJob
 from guanai.exports.registry import exporter_for

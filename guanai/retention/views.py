@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanai.accounts.scope import scope_for
-from guanai.core.types import AuthedRequest
+from guanai.accounts.types import AuthedRequest
 from guanai.retention.forms import CountyFilterForm, PolicyForm
 from guanai.retention.models import EXIT_WAIT_DAYS, RetentionPolicy
 from guanai.retention.selectors import (

@@ -10,13 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess
+from guanai.accounts.types import AuthedRequest
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.children.choices import MissingField
 from guanai.children.selectors import child_access_required
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
-from guanai.core.types import AuthedRequest
 from guanai.exports.views import export_start
 from guanai.roster.columns import COLUMNS
 from guanai.roster.exports import KIND

@@ -18,7 +18,7 @@ from guanai.accounts.tests.test_two_factor import code_for
 
 PASSWORD = "Tuanwei#2026"
 LOGIN = reverse("accounts:login")
-HOME = reverse("core:home")
+HOME = reverse("web:home")
 SETUP = reverse("accounts:two_factor_setup")
 
 

@@ -41,7 +41,7 @@ def test_a_good_password_logs_in_and_is_audited(alice):
     client = Client()
     response = attempt(client, alice.username, PASSWORD)
     assert response.status_code == 302
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 200
     event = LoginEvent.objects.get()
     assert (event.user, event.kind, event.ip_address) == (alice, "success", "10.1.2.3")
 
@@ -102,12 +102,12 @@ def _age_session(client: Client, seconds: float) -> None:
 def test_fifteen_idle_minutes_log_the_user_out(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 200
     _age_session(client, 15 * 60 + 5)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("web:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
-    assert client.get(reverse("core:home")).status_code == 302  # still logged out
+    assert client.get(reverse("web:home")).status_code == 302  # still logged out
     assert LoginEvent.objects.filter(kind="timeout", user=alice).exists()
 
 
@@ -115,7 +115,7 @@ def test_fourteen_idle_minutes_keep_the_session(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
     _age_session(client, 14 * 60)
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 200
 
 
 def test_htmx_requests_after_the_timeout_redirect_the_whole_page(alice):
@@ -130,7 +130,7 @@ def test_logout_is_a_post_and_is_audited(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
     assert client.post(reverse("accounts:logout")).status_code == 302
-    assert client.get(reverse("core:home")).status_code == 302
+    assert client.get(reverse("web:home")).status_code == 302
     assert LoginEvent.objects.filter(kind="logout", user=alice).exists()
 
 
@@ -198,7 +198,7 @@ def test_changing_the_password_checks_the_old_one_and_the_rules(alice):
     )
     assert response.status_code == 302
     assert User.objects.get(pk=alice.pk).check_password("Xin#Mima2027")
-    assert client.get(reverse("core:home")).status_code == 200  # still logged in
+    assert client.get(reverse("web:home")).status_code == 200  # still logged in
 
 
 def test_an_initial_password_must_be_changed_before_anything_else(alice):
@@ -207,7 +207,7 @@ def test_an_initial_password_must_be_changed_before_anything_else(alice):
     client = Client()
     response = attempt(client, alice.username, PASSWORD)
     assert response["Location"] == reverse("accounts:my_password")
-    for url in [reverse("core:home"), reverse("areas:area_list"), reverse("accounts:my_account")]:
+    for url in [reverse("web:home"), reverse("areas:area_list"), reverse("accounts:my_account")]:
         assert client.get(url)["Location"] == reverse("accounts:my_password")
     assert client.get(reverse("accounts:my_password")).status_code == 200
     client.post(
@@ -218,4 +218,4 @@ def test_an_initial_password_must_be_changed_before_anything_else(alice):
             "new_password_again": "Xin#Mima2027",
         },
     )
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 200

@@ -17,7 +17,7 @@ from guanai.core.errors import ApplicationError
 
 PASSWORD = "Shiqiao#2026"
 LOGIN = reverse("accounts:login")
-HOME = reverse("core:home")
+HOME = reverse("web:home")
 MY_PASSWORD = reverse("accounts:my_password")
 
 

@@ -19,7 +19,7 @@ from guanai.accounts.twofactor import enrolment_code_required
 
 PASSWORD = "Minzheng#2026"
 LOGIN = reverse("accounts:login")
-HOME = reverse("core:home")
+HOME = reverse("web:home")
 VERIFY = reverse("accounts:two_factor_verify")
 SETUP = reverse("accounts:two_factor_setup")
 

@@ -177,7 +177,7 @@ def test_the_log_says_which_part_of_a_file_which_import_or_which_export_was_open
 
 
 def test_the_menu_offers_the_log_to_county_admins_only(cast, client_for):
-    home = reverse("core:home")
+    home = reverse("web:home")
     assert URL in client_for(cast["county_admin"]).get(home).content.decode()
     assert URL in client_for(cast["system_admin"]).get(home).content.decode()
     assert URL not in client_for(cast["county_education"]).get(home).content.decode()

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanai.accounts.scope import ChildAccess
+from guanai.accounts.types import AuthedRequest
 from guanai.audit.services import access_record_coalesced
 from guanai.children.choices import ConsentPurpose
 from guanai.children.consent.forms import ConsentForm, PhotoForm, WithdrawForm
@@ -25,7 +26,6 @@ from guanai.children.selectors import child_get_for_user
 from guanai.core.crypto import unseal
 from guanai.core.errors import ApplicationError
 from guanai.core.ratelimit import rate_limit
-from guanai.core.types import AuthedRequest
 
 
 def _back_to_file(child_id: int, anchor: str) -> HttpResponse:

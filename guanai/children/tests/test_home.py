@@ -26,7 +26,7 @@ ROLES_WITH_LISTS = [
 
 
 def home(client):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("web:home"))
     assert response.status_code == 200
     return response
 

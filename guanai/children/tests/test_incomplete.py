@@ -297,7 +297,7 @@ def to_complete(places, kids):
 def test_the_home_page_counts_the_files_to_complete_in_the_users_area(
     role, expected, cast, to_complete, client_for
 ):
-    page = client_for(cast[role]).get(reverse("core:home")).content.decode()
+    page = client_for(cast[role]).get(reverse("web:home")).content.decode()
     if expected is None:
         assert 'data-testid="incomplete-total"' not in page
         return
@@ -312,7 +312,7 @@ def test_the_home_count_of_a_school_is_its_pupils(places, cast, client_for):
     pupil.school = places.school
     pupil.save()
     assert incomplete_counts(cast["school_admin"], on=TODAY)["incomplete"] == 1
-    page = client_for(cast["school_admin"]).get(reverse("core:home")).content.decode()
+    page = client_for(cast["school_admin"]).get(reverse("web:home")).content.decode()
     assert 'data-testid="incomplete-total">1<' in page
 
 
@@ -326,7 +326,7 @@ def test_the_count_link_opens_exactly_the_children_it_counts(cast, to_complete, 
 
 def test_children_whose_parents_work_is_unknown_are_counted_apart(cast, to_complete, client_for):
     Child.objects.update(review_state=ReviewState.APPROVED)
-    page = client_for(cast["village_director"]).get(reverse("core:home")).content.decode()
+    page = client_for(cast["village_director"]).get(reverse("web:home")).content.decode()
     assert 'data-testid="work-unknown"' in page
     assert "有 1 名父母外出务工情况待补充" in page
 

@@ -253,7 +253,7 @@ def test_a_return_reaches_its_submitter_s_home_with_the_comment_until_they_act(
     assert "已退回“张小明”。填报人儿童主任 张兰会在工作台上看到您的意见" in (
         response.content.decode()
     )
-    home = client_for(director).get(reverse("core:home"))
+    home = client_for(director).get(reverse("web:home"))
     assert [c.pk for c in home.context["returned"]] == [child.pk]
     body = home.content.decode()
     assert 'data-testid="returned-to-me"' in body
@@ -264,14 +264,14 @@ def test_a_return_reaches_its_submitter_s_home_with_the_comment_until_they_act(
     for other in (supervisor, next_door, cast["county_admin"]):
         assert (
             'data-testid="returned-to-me"'
-            not in client_for(other).get(reverse("core:home")).content.decode()
+            not in client_for(other).get(reverse("web:home")).content.decode()
         )
     # Saving without changing anything is not acting on it.
     child_update(user=director, child_id=child.pk, data={})
-    assert client_for(director).get(reverse("core:home")).context["returned"] != []
+    assert client_for(director).get(reverse("web:home")).context["returned"] != []
     # Acting on it submits it again: it leaves the home page and is back in the queue.
     child_update(user=director, child_id=child.pk, data={"entrustment_confirmed_on": "2026-03-01"})
-    assert client_for(director).get(reverse("core:home")).context["returned"] == []
+    assert client_for(director).get(reverse("web:home")).context["returned"] == []
     waiting = queue(client_for(supervisor)).context["entries"]
     assert [e["submission"].child.pk for e in waiting] == [child.pk]
 
@@ -287,8 +287,8 @@ def test_a_return_goes_to_whoever_submitted_last(places, cast, client_for):
     child_review(
         user=cast["township_supervisor"], child_id=child.pk, approve=False, comment="请核实"
     )
-    assert client_for(first).get(reverse("core:home")).context["returned"] == []
-    assert [c.pk for c in client_for(second).get(reverse("core:home")).context["returned"]] == [
+    assert client_for(first).get(reverse("web:home")).context["returned"] == []
+    assert [c.pk for c in client_for(second).get(reverse("web:home")).context["returned"]] == [
         child.pk
     ]
 

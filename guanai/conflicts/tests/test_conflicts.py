@@ -142,11 +142,11 @@ def test_the_sixth_number_in_a_day_stops_the_file_imports_nothing_and_alerts_the
     alert = ConflictAlert.objects.get()
     assert (alert.user, alert.conflicts, alert.batch) == (director, 6, batch)
     admin = client_for(cast["county_admin"])
-    for url in (reverse("core:home"), reverse("conflicts:conflict_list")):
+    for url in (reverse("web:home"), reverse("conflicts:conflict_list")):
         page = admin.get(url).content.decode()
         assert "village_director（village_director）在一天内提交了 6 个" in page, url
     # The director is told why the file stopped, and nothing of the alert.
-    own_home = client_for(director).get(reverse("core:home")).content.decode()
+    own_home = client_for(director).get(reverse("web:home")).content.decode()
     assert 'data-testid="conflict-alert"' not in own_home
 
 
@@ -343,10 +343,10 @@ def test_an_acknowledged_alert_leaves_the_home_page(places, cast, kids, client_f
     admin = client_for(cast["county_admin"])
     alert = ConflictAlert.objects.get()
     response = admin.post(reverse("conflicts:alert_acknowledge", args=[alert.pk]), {"next": "home"})
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("web:home")
     alert.refresh_from_db()
     assert alert.acknowledged_by == cast["county_admin"]
-    assert 'data-testid="conflict-alert"' not in admin.get(reverse("core:home")).content.decode()
+    assert 'data-testid="conflict-alert"' not in admin.get(reverse("web:home")).content.decode()
 
 
 def test_the_daily_retention_run_drops_the_entry_of_conflicts_resolved_long_ago(
@@ -379,22 +379,22 @@ def test_the_daily_retention_run_drops_the_entry_of_conflicts_resolved_long_ago(
 def test_the_menu_leads_county_admins_to_the_page(cast, client_for):
     url = reverse("conflicts:conflict_list")
     for role, shown in (("county_admin", True), ("village_director", False), ("teacher", False)):
-        page = client_for(cast[role]).get(reverse("core:home")).content.decode()
+        page = client_for(cast[role]).get(reverse("web:home")).content.decode()
         assert (f'href="{url}"' in page) == shown, role
 
 
 def test_the_county_admins_home_counts_what_waits(places, cast, kids, client_for):
     director = cast["village_director"]
     uploaded_and_checked(client_for(director), roster(line(1, "冯一", kids.other_county.id_number)))
-    admin_home = client_for(cast["county_admin"]).get(reverse("core:home")).content.decode()
+    admin_home = client_for(cast["county_admin"]).get(reverse("web:home")).content.decode()
     assert "1 个身份证号码待核实" in admin_home
     assert 'data-testid="conflicts-pending"' not in (
-        client_for(director).get(reverse("core:home")).content.decode()
+        client_for(director).get(reverse("web:home")).content.decode()
     )
     conflict = IdentityConflict.objects.get()
     client_for(cast["county_admin"]).post(
         reverse("conflicts:conflict_resolve", args=[conflict.pk]),
         {"decision": "rejected", "note": "已与朝天区核实"},
     )
-    admin_home = client_for(cast["county_admin"]).get(reverse("core:home")).content.decode()
+    admin_home = client_for(cast["county_admin"]).get(reverse("web:home")).content.decode()
     assert 'data-testid="conflicts-pending"' not in admin_home

@@ -612,7 +612,7 @@ def test_the_exports_show_their_filters_as_text(poisoned, client_for):
 def test_the_held_id_numbers_and_their_alerts_show_payloads_as_text(poisoned, client_for):
     client = attacker(client_for(poisoned.cast["county_admin"]))
     listing = client.get(reverse("conflicts:conflict_list")).content.decode()
-    home = client.get(reverse("core:home")).content.decode()
+    home = client.get(reverse("web:home")).content.decode()
     for page in (listing, home):
         assert not markup_problems(page)
         assert shown(page, FILE_NAME)  # the file an alert stopped

@@ -11,7 +11,7 @@ from django.urls import reverse
 from guanai.accounts.models import User
 from guanai.core.tests.urls_failing import SECRET_IN_THE_ERROR
 
-HOME = reverse("core:home")
+HOME = reverse("web:home")
 TITLES = {
     400: ("请求有误", "Bad request"),
     403: ("无权操作", "Not allowed"),

@@ -15,7 +15,7 @@ PO_FILE = Path(settings.BASE_DIR) / "guanai" / "locale" / "en" / "LC_MESSAGES" /
 
 
 def test_pages_are_chinese_by_default(cast, client_for):
-    page = client_for(cast["county_admin"]).get(reverse("core:home")).content.decode()
+    page = client_for(cast["county_admin"]).get(reverse("web:home")).content.decode()
     assert "工作台" in page
     assert 'lang="zh-hans"' in page
 

@@ -47,7 +47,7 @@ MISSING_ID = 987654321
 # Views that need no login.
 PUBLIC_VIEWS = {"accounts:login", "core:healthz", "set_language"}
 # Views of the user's own things: every logged-in user gets them.
-OWN_VIEWS = {"core:home", "accounts:my_account", "accounts:my_password", "exports:export_list"}
+OWN_VIEWS = {"web:home", "accounts:my_account", "accounts:my_password", "exports:export_list"}
 # The user's own two-factor login (accounts/tests/test_two_factor.py), and logging out.
 LOGIN_STEP_VIEWS = {
     "accounts:two_factor_verify",
@@ -403,7 +403,7 @@ def test_held_id_numbers_and_alerts_inside_and_outside(role, cast, held, client_
 def test_logged_out_visitors_are_sent_to_login(places):
     client = Client()
     for name, args in [
-        ("core:home", []),
+        ("web:home", []),
         ("areas:area_detail", [places.county.code]),
         ("areas:school_detail", [places.school.pk]),
         ("accounts:user_list", []),

@@ -11,7 +11,7 @@ from django.urls import reverse
 def pages(cast, places, client_for):
     client = client_for(cast["county_admin"])
     urls = [
-        reverse("core:home"),
+        reverse("web:home"),
         reverse("areas:area_detail", args=[places.county.code]),
         reverse("areas:school_list"),
         reverse("areas:school_detail", args=[places.school.pk]),

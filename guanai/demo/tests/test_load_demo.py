@@ -25,16 +25,16 @@ def login(username: str) -> Client:
     if response["Location"] == reverse("accounts:two_factor_verify"):
         # System and county logins: the demo authenticator's code.
         response = client.post(response["Location"], {"token": demo_code()})
-        assert response["Location"] == reverse("core:home"), username
+        assert response["Location"] == reverse("web:home"), username
     return client
 
 
 def test_the_demo_county_admin_needs_the_demo_code(demo):
     client = Client()
     client.post(reverse("accounts:login"), {"username": "county_admin", "password": DEMO_PASSWORD})
-    assert client.get(reverse("core:home"))["Location"] == reverse("accounts:two_factor_verify")
+    assert client.get(reverse("web:home"))["Location"] == reverse("accounts:two_factor_verify")
     client.post(reverse("accounts:two_factor_verify"), {"token": demo_code()})
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 200
 
 
 def test_every_role_has_a_demo_login_with_the_stated_password(demo):
@@ -63,7 +63,7 @@ def test_the_seeds_schools_exist(demo):
 
 def test_a_county_admin_sees_all_23_townships(demo):
     client = login("county_admin")
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("web:home")).content.decode()
     assert 'data-testid="township-count">23<' in page
     assert 'data-testid="village-count">257<' in page
     county = client.get(reverse("areas:area_detail", args=["510821000000"]))

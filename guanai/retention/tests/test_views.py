@@ -30,7 +30,7 @@ def test_an_anonymised_child_is_out_of_lists_and_search_but_counted(places, cast
     adult = make_child(places.village, name="张成年", birth_date=date(2000, 5, 1), id_number=number)
     leaver = exited_long_ago(places.village, name="张离开")
     client = client_for(cast["county_admin"])
-    total = client.get(reverse("core:home")).context["child_counts"]["total"]
+    total = client.get(reverse("web:home")).context["child_counts"]["total"]
 
     assert anonymise_expired().anonymised == 2
 
@@ -49,7 +49,7 @@ def test_an_anonymised_child_is_out_of_lists_and_search_but_counted(places, cast
     # By ID number: no longer found.
     response = client.post(reverse("children:child_find"), {"id_number": number})
     assert response["Location"] == url
-    assert client.get(reverse("core:home")).context["child_counts"]["total"] == total
+    assert client.get(reverse("web:home")).context["child_counts"]["total"] == total
 
 
 @pytest.mark.parametrize("role", ["county_admin", "system_admin"])
@@ -149,8 +149,8 @@ def test_the_page_says_how_many_are_due_and_how_many_were_anonymised(
 
 def test_the_menu_leads_county_admins_to_the_periods(places, cast, client_for):
     def menu(role):
-        response = client_for(cast[role]).get(reverse("core:home"))
-        return [item["url"] for item in response.context["nav_items"]]
+        response = client_for(cast[role]).get(reverse("web:home"))
+        return [item.url for item in response.context["nav_items"]]
 
     assert reverse("retention:policy_list") in menu("county_admin")
     assert reverse("retention:policy_list") in menu("system_admin")
