@@ -39,6 +39,7 @@ from guanai.children.models import (
     Status,
 )
 from guanai.children.names import name_initials, name_pinyin
+from guanai.children.rules import child_rules_check
 from guanai.children.selectors import (
     child_get_for_user,
     child_latest_change_id,
@@ -654,6 +655,7 @@ def _child_create(
     family: Mapping[str, Mapping[str, Any] | None],
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
+    child_rules_check(values=data, family=family)
     # An official field the entry does not give is unknown (待补充), not the model's default.
     child = Child(created_by=user, **dict.fromkeys(VALUE_FIELDS, ""))
     for field in CHILD_FIELDS:
@@ -721,6 +723,7 @@ def children_create_many(
         ):
             singles.append(_child_create(user=user, data=data, family=family))
             continue
+        child_rules_check(values=data, family=family)
         # An official field the entry does not give is unknown (待补充), not a default.
         given = dict.fromkeys(VALUE_FIELDS, "") | {
             _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
@@ -802,6 +805,7 @@ def _child_update(
     family: Mapping[str, Mapping[str, Any] | None] | None = None,
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
+    child_rules_check(values=data, family=family, held=child)
     before = _snapshot(child, HISTORY_FIELDS)
     for field in CHILD_FIELDS:
         # Secret fields left blank keep their value (forms never show them in clear), and a
