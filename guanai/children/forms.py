@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,15 +23,15 @@ from guanai.children.choices import (
     MissingField,
     ReviewState,
     RiskLevel,
-    Schooling,
     Status,
 )
 from guanai.children.completeness import identity_faults
 from guanai.children.family import GrandparentInput
 from guanai.children.fields import CHILD_FIELDS
-from guanai.children.idnumber import IdNumber, check_consistency, parse_id_number
+from guanai.children.idnumber import IdNumber, parse_id_number
 from guanai.children.models import Child, Person
 from guanai.children.reveal import REVEALABLE
+from guanai.children.rules import FAMILY_SLOTS, Violation, child_violations
 from guanai.children.selectors import (
     AGE_BANDS,
     ChildFilter,
@@ -257,18 +256,12 @@ SHOW_WHEN = {
 
 
 def answers_clean(form: forms.BaseForm, data: dict[str, Any]) -> None:
-    """The rules between an answer and the questions it opens, for the child's form and the
-    completion form alike: a pupil names their school, a disabled child's category and a
-    seriously ill child's illness are given; answers to questions hidden for this case are
-    not kept. An unknown answer (待补充) opens nothing and asks for nothing."""
+    """Answers to questions hidden for this case are not kept, in the child's form and the
+    completion form alike: a child not at school has no school, a healthy one no illness.
+    What an answer asks for (a pupil's school, a disabled child's category) is a rule of
+    children.rules."""
     if "schooling" in form.fields:
         schooling = data.get("schooling")
-        if (
-            schooling in AT_SCHOOL
-            and schooling != Schooling.KINDERGARTEN
-            and not data.get("school")
-        ):
-            form.add_error("school", _("在校儿童请选择学校。"))
         if schooling and schooling not in AT_SCHOOL:
             data["school"] = None
             data["grade"] = data["class_name"] = ""
@@ -278,10 +271,15 @@ def answers_clean(form: forms.BaseForm, data: dict[str, Any]) -> None:
             data["disability_category"] = data["disability_grade"] = ""
         if data.get("health") != Health.SERIOUSLY_ILL:
             data["illness"] = ""
-        if data.get("health") == Health.DISABLED and not data.get("disability_category"):
-            form.add_error("disability_category", _("请填写残疾类别。"))
-        if data.get("health") == Health.SERIOUSLY_ILL and not data.get("illness"):
-            form.add_error("illness", _("请填写所患疾病。"))
+
+
+def show_violations(form: forms.BaseForm, violations: list[Violation]) -> None:
+    """Each broken rule (children.rules) on its field, or above the form when the form
+    does not ask that field; a field with an error already keeps that one."""
+    for violation in violations:
+        field = violation.field if violation.field in form.fields else None
+        if field is None or field not in form.errors:
+            form.add_error(field, violation.message)
 
 
 class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
@@ -419,10 +417,7 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         data = super().clean() or {}
         parsed = self.parsed_id
         if parsed is not None:
-            for error in check_consistency(
-                parsed, birth_date=data.get("birth_date"), gender=data.get("gender") or None
-            ):
-                self.add_error("id_number", error)
+            # What was typed stays, to be checked against the number (children.rules).
             data["birth_date"] = data.get("birth_date") or parsed.birth_date
             data["gender"] = data.get("gender") or parsed.gender
         # Only what identifies the child is required (children.completeness); the official
@@ -430,13 +425,10 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         for field, message in identity_faults(data):
             if field not in self.errors:
                 self.add_error(field, message)
-        today = timezone.localdate()
-        birth_date: date | None = data.get("birth_date")
-        if birth_date and birth_date > today:
-            self.add_error("birth_date", _("出生日期不能晚于今天。"))
-        elif birth_date and birth_date.year < today.year - 18:
-            self.add_error("birth_date", _("儿童应未满18周岁，请核对出生日期。"))
         answers_clean(self, data)
+        # The rules of the child alone; those with the family once both forms are valid
+        # (check_guardianship).
+        show_violations(self, child_violations(values=self.rule_values()))
         teacher, school = data.get("responsible_teacher"), data.get("school")
         if (
             teacher
@@ -446,6 +438,12 @@ class ChildForm(StyledFormMixin, forms.ModelForm[Child]):
         ):
             self.add_error("responsible_teacher", _("责任教师须是该儿童所在学校的老师。"))
         return data
+
+    def rule_values(self) -> dict[str, Any]:
+        """The child's values as the rules read them: the ID number kept when left blank
+        is the stored one."""
+        number = self.parsed_id.number if self.parsed_id else ""
+        return {**self.cleaned_data, "id_number": number}
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -524,19 +522,10 @@ class FamilyForms:
 
 
 def check_guardianship(child_form: ChildForm, family: FamilyForms) -> None:
-    """Cross-form rules: who guards the child must fit the guardianship type."""
-    data = child_form.cleaned_data
-    kind = data.get("guardianship_type")
-    guardian = (
-        family.persons["guardian"].cleaned_data if family.persons["guardian"].is_valid() else {}
-    )
-    has_guardian = bool((guardian.get("name") or "").strip())
-    if kind in (GuardianshipType.GRANDPARENT, GuardianshipType.RELATIVE) and not has_guardian:
-        child_form.add_error(
-            "guardianship_type", _("祖辈或亲友监护的，请在“委托监护人”中填写监护人。")
-        )
-    if has_guardian and not data.get("guardian_relationship"):
-        child_form.add_error("guardian_relationship", _("请选择监护人与儿童的关系。"))
+    """The rules between the child and their family (children.rules: who guards the child
+    must fit the guardianship type and the parents' presence), once both forms are valid."""
+    violations = child_violations(values=child_form.rule_values(), family=family.family())
+    show_violations(child_form, [v for v in violations if set(v.inputs) & set(FAMILY_SLOTS)])
 
 
 class ChildCompleteForm(StyledFormMixin, forms.Form):
@@ -608,14 +597,6 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         answers_clean(self, data)
-        kind = data.get("guardianship_type")
-        if kind in (GuardianshipType.GRANDPARENT, GuardianshipType.RELATIVE) and (
-            self.child.guardian is None
-        ):
-            self.add_error(
-                "guardianship_type",
-                _("祖辈或亲友监护的，需要填写委托监护人：请用“修改档案”填写监护人。"),
-            )
         for slot in PARENT_SLOTS:
             label = FamilySlot(slot).label
             if f"{slot}_name" not in self.fields:
@@ -625,6 +606,13 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
                 self.add_error(f"{slot}_name", _("请填写%(who)s的姓名。") % {"who": label})
             if name and not away:
                 self.add_error(f"{slot}_away", _("请选择%(who)s是否外出务工。") % {"who": label})
+        # The rules as child_update will apply them to these answers over the file.
+        values, family = self.values()
+        violations = child_violations(values=values, family=family, held=self.child)
+        show_violations(self, violations)
+        if any(v.code == "guardian_needed" for v in violations):
+            # This form does not ask for the guardian: say where to.
+            self.add_error("guardianship_type", _("委托监护人请用“修改档案”填写。"))
         return data
 
     def values(self) -> tuple[dict[str, Any], dict[str, dict[str, Any] | None]]:
@@ -654,7 +642,7 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
                 continue
             person: Person | None = getattr(self.child, slot)
             family[slot] = {
-                "name": person.name if person else d[f"{slot}_name"].strip(),
+                "name": person.name if person else (d.get(f"{slot}_name") or "").strip(),
                 "away_for_work": away == "yes",
                 "work_province": d.get(f"{slot}_work_province") or "",
                 "work_city": d.get(f"{slot}_work_city") or "",

@@ -42,6 +42,7 @@ from guanai.children.history import (
 from guanai.children.idnumber import id_index, normalize_id_number
 from guanai.children.materiality import is_material
 from guanai.children.models import Child, ChildChange, Person
+from guanai.children.rules import child_rules_check
 from guanai.children.selectors import (
     child_get_for_user,
     child_latest_change_id,
@@ -185,6 +186,7 @@ def _child_create(
     family: Mapping[str, Mapping[str, Any] | None],
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
+    child_rules_check(values=data, family=family)
     # An official field the entry does not give is unknown (待补充), not the model's default.
     child = Child(created_by=user, **dict.fromkeys(VALUE_FIELDS, ""))
     for field in CHILD_FIELDS:
@@ -252,6 +254,7 @@ def children_create_many(
         ):
             singles.append(_child_create(user=user, data=data, family=family))
             continue
+        child_rules_check(values=data, family=family)
         # An official field the entry does not give is unknown (待补充), not a default.
         given = dict.fromkeys(VALUE_FIELDS, "") | {
             _CHILD_ATTNAMES[field]: value.pk if isinstance(value, Model) else value
@@ -333,6 +336,7 @@ def _child_update(
     family: Mapping[str, Mapping[str, Any] | None] | None = None,
     grandparents: list[GrandparentInput] | None = None,
 ) -> Child:
+    child_rules_check(values=data, family=family, held=child)
     before = snapshot(child, HISTORY_FIELDS)
     for field in CHILD_FIELDS:
         # Secret fields left blank keep their value (forms never show them in clear), and a

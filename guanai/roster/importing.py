@@ -6,7 +6,10 @@ twice. An ID number that a record outside the importer's reach holds, in any of 
 ID columns (a child of another village, school or county, or a family member of one), is
 a fault told in one neutral sentence whatever holds it, and is held for the county
 (guanai/conflicts). The same child twice in one file is a fault naming the other row.
-Rows without an ID number are matched by village, name and birth date.
+Rows without an ID number are matched by village, name and birth date. A row that breaks
+a rule of the child's file (children.rules: a birth date in the future, 父母一方监护 with
+both parents away) is a fault with the form's message, the same in the check as when the
+services write it.
 
 The file is read, checked and (when writing) written `BATCH` rows at a time, each batch in
 its own transaction, so memory stays flat in row count and a running import reports its
@@ -35,6 +38,7 @@ from guanai.children.fields import SECRET_FIELDS
 from guanai.children.history import recording_batch
 from guanai.children.idnumber import id_index
 from guanai.children.models import Child, Person
+from guanai.children.rules import child_violations
 from guanai.children.selectors import (
     children_visible_to,
     id_numbers_held_out_of_reach,
@@ -220,10 +224,16 @@ def _out_of_reach(
 
 
 def _plan_batch(
-    user: User, batch: list[RosterRow], seen: dict[str, int], held_out: list[Claim]
+    user: User,
+    batch: list[RosterRow],
+    seen: dict[str, int],
+    held_out: list[Claim],
+    reader: RowReader,
 ) -> Iterator[PlannedRow]:
     """Sort a batch of rows; the claims on records out of the user's reach go to `held_out`
-    (their rows are faults, with the one neutral message)."""
+    (their rows are faults, with the one neutral message). A row breaking a rule of the
+    child's file (children.rules) is a fault with the rule's message: the same call, on
+    the same values, as the services make when the row is written."""
     indexes = {
         row.row: id_index(row.child["id_number"])
         for row in batch
@@ -306,9 +316,15 @@ def _plan_batch(
             continue
         if same:
             seen[same] = row.row
+        values = row.child if found is None else row.updates()
+        for violation in child_violations(
+            values=values, family=row.family, held=found, today=reader.today
+        ):
+            row.errors.append(reader.rule_fault(row, violation))
         if found is None and row.masked:
             # Starred-out values stand for what is held: a new child has nothing held.
             row.errors.extend(row.masked)
+        if row.errors:
             yield PlannedRow(row, Action.ERROR)
         elif found is None:
             yield PlannedRow(row, Action.CREATE, missing=missing_after(None, row.child, row.family))
@@ -403,7 +419,7 @@ def import_roster(
     def flush() -> None:
         nonlocal masked_seen
         held_out: list[Claim] = []
-        planned = list(_plan_batch(user, batch, seen, held_out))
+        planned = list(_plan_batch(user, batch, seen, held_out, reader))
         if held_out and hold is not None:
             hold(held_out)
         if not masked_seen and any(row.masked for row in batch):

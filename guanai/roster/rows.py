@@ -21,6 +21,7 @@ from guanai.children.completeness import UNKNOWN_WORDS, VALUE_FIELDS, identity_f
 from guanai.children.equivalence import split_work_place
 from guanai.children.fields import CHILD_FIELDS
 from guanai.children.idnumber import check_consistency, parse_id_number
+from guanai.children.rules import Violation
 from guanai.roster import vocabulary
 from guanai.roster.columns import BY_KEY, HeaderMatch
 from guanai.roster.values import (
@@ -201,7 +202,9 @@ class RowReader:
         child["class_name"] = clean_text(cell("class_name"))
         child["boarding"] = bool(take("boarding", lambda value: read_yes_no(value, "boarding")))
         child["guardianship_type"] = coded("guardianship_type")
-        child["guardian_relationship"] = coded("guardian_relationship")
+        if "guardian_relationship" in self.columns:
+            # Without the column, unknown: the rules ask it only of a file that states it.
+            child["guardian_relationship"] = coded("guardian_relationship")
         child["assessment"] = coded("assessment")
         child["risk_level"] = coded("risk_level") or RiskLevel.LOW
         for slot in FamilySlot.values:
@@ -279,6 +282,24 @@ class RowReader:
     def _header(self, key: str) -> str:
         return self.columns[key][1] if key in self.columns else BY_KEY[key].label
 
+    def rule_fault(self, row: RosterRow, violation: Violation) -> RowError:
+        """A broken rule of the child's file (children.rules) as a fault of the row, with
+        the rule's own message: in the first column of this file that the rule reads (its
+        field's, or the ID number's for a birth date read from it), with the cell as
+        typed."""
+        for name in violation.inputs:
+            for key in _RULE_SOURCES.get(name, (name,)):
+                column = self.columns.get(key)
+                if column is None:
+                    continue
+                text = clean_text(row.cells[column[0]] if column[0] < len(row.cells) else None)
+                if name in _READ_FROM_ID_NUMBER and not text:
+                    continue  # a blank cell: the value was read from the ID number
+                return RowError(row.row, column[1], text, violation.message)
+        # No column of this file gives it (the rule read what the child's file holds).
+        keys = [k for n in violation.inputs for k in _RULE_SOURCES.get(n, (n,)) if k in BY_KEY]
+        return RowError(row.row, BY_KEY[keys[0]].label, "", violation.message)
+
 
 def masked_message() -> str:
     return _(
@@ -287,6 +308,18 @@ def masked_message() -> str:
         "“儿童名册 → 导出花名册 → 导出完整信息”中填写理由，导出完整的花名册后再导入。"
     )
 
+
+# The columns that give what a rule reads (children.rules): a field of the child is its
+# own column, and a birth date or gender left blank is read from the ID number; a family
+# slot is told by the work place (whether the parent is away) and the name.
+_RULE_SOURCES = {
+    "birth_date": ("birth_date", "id_number"),
+    "gender": ("gender", "id_number"),
+    "father": ("father_work_place", "father_name"),
+    "mother": ("mother_work_place", "mother_name"),
+    "guardian": ("guardian_name",),
+}
+_READ_FROM_ID_NUMBER = frozenset({"birth_date", "gender"})
 
 # Columns that are fields of the child under the same name.
 _CHILD_COLUMNS = frozenset(BY_KEY) & frozenset(CHILD_FIELDS)

@@ -80,6 +80,7 @@ def test_the_children_list_is_cards_on_a_phone_and_a_table_on_a_desktop(
             name=NAMES[i % len(NAMES)],
             school=places.school if i % 3 else None,
             id_number=make_id_number(sequence=100 + i),
+            gender="male" if i % 2 else "female",  # as the number says
         )
     Child.objects.update(review_state=ReviewState.APPROVED)
     Child.objects.filter(name="王浩").update(guardianship_type="none", risk_level="high")

@@ -54,7 +54,12 @@ def test_a_removed_guardian_no_other_child_needs_is_deleted(places, cast):
     child = make_child(places.village)
     guardian = child.guardian
 
-    child_update(user=cast["county_admin"], child_id=child.pk, data={}, family={"guardian": None})
+    child_update(
+        user=cast["county_admin"],
+        child_id=child.pk,
+        data={"guardianship_type": "none"},
+        family={"guardian": None},
+    )
 
     child.refresh_from_db()
     assert child.guardian is None
@@ -108,7 +113,13 @@ def test_a_person_both_guardian_and_grandmother_stays_while_either_link_holds(pl
     grandmother = child.guardian
     Grandparent.objects.create(child=child, person=grandmother, relationship="grandmother")
 
-    child_update(user=cast["county_admin"], child_id=child.pk, data={}, family={"guardian": None})
+    # No guardian any more: the grandparents' guardianship goes with them (children.rules).
+    child_update(
+        user=cast["county_admin"],
+        child_id=child.pk,
+        data={"guardianship_type": "none"},
+        family={"guardian": None},
+    )
 
     assert Person.objects.filter(pk=grandmother.pk).exists()
     child_update(user=cast["county_admin"], child_id=child.pk, data={}, grandparents=[])

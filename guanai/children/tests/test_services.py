@@ -608,7 +608,10 @@ def test_many_children_outside_scope_are_refused_together(places, cast):
     from guanai.children.services import children_create_many
 
     entries = [
-        (child_data(places, name="丁", id_number=make_id_number(sequence=604)), {}),
+        (
+            child_data(places, name="丁", gender="female", id_number=make_id_number(sequence=604)),
+            {},
+        ),
         (
             child_data(
                 places,
@@ -633,7 +636,7 @@ def test_a_held_parent_goes_through_the_one_by_one_rules(places, cast, kids):
     far_father.save()
     entries = [
         (
-            child_data(places, name="己", id_number=make_id_number(sequence=606)),
+            child_data(places, name="己", gender="female", id_number=make_id_number(sequence=606)),
             {"father": FAMILY["father"] | {"id_number": far_father.id_number}},
         )
     ]

@@ -15,6 +15,7 @@ from guanai.areas.models import Area, School
 from guanai.children.choices import AT_SCHOOL, Assessment, GuardianshipType, Schooling
 from guanai.children.idnumber import parse_id_number
 from guanai.children.models import Child, ChildChange, Grandparent, Person
+from guanai.children.rules import FAMILY_SLOTS, RULE_FIELDS, child_violations
 from guanai.children.selectors import SUBMISSION_KINDS
 from guanai.demo.children import demo_children_generate
 
@@ -139,6 +140,27 @@ class TestTheDefaultCounty:
         assert not relatives.filter(guardian=None).exists()
         confirmed = relatives.exclude(entrustment_confirmed_on=None).count()
         assert confirmed > 0.8 * relatives.count()
+
+    def test_every_child_keeps_the_rules_every_way_in_applies(self, db, demo):
+        # Made in bulk, not through the services: held to the same rules all the same.
+        broken: Counter = Counter()
+        for child in Child.objects.select_related("father", "mother", "guardian"):
+            values = {field: getattr(child, field) for field in RULE_FIELDS} | {
+                "school": child.school_id
+            }
+            family = {
+                role: None
+                if person is None
+                else {
+                    "name": person.name,
+                    "away_for_work": person.away_for_work,
+                    "able_to_guard": person.able_to_guard,
+                }
+                for role in FAMILY_SLOTS
+                for person in [getattr(child, role)]
+            }
+            broken.update(v.code for v in child_violations(values=values, family=family))
+        assert broken == Counter()
 
     def test_schooling_fits_age_and_the_school_stands_in_the_county(self, db, demo):
         today = timezone.localdate()
