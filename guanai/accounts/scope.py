@@ -100,6 +100,12 @@ class Scope:
         return frozenset(prefix for prefix, _rank in self.manage_ranks)
 
     @property
+    def administers(self) -> bool:
+        """The system admin, or an administrator somewhere (a county admin): who oversees
+        import batches, the access log, ID numbers held for verification and retention."""
+        return self.everything or bool(self.administered_prefixes)
+
+    @property
     def editing_prefix(self) -> str:
         """Where the user registers children: the area of their first membership that may,
         or its school's area. That area's administrator oversees what they submit: their

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from guanai.accounts.models import EnrolmentCode, LoginEvent, Membership, Role, User
@@ -84,17 +84,11 @@ def roles_revoked_since(user: User, since: datetime) -> bool:
 
 
 def user_get_for_manager(*, manager: User, user_id: int) -> User:
-    user = users_managed_by(manager).filter(pk=user_id).first()
-    if user is None:
-        raise Http404
-    return user
+    return get_object_or_404(users_managed_by(manager), pk=user_id)
 
 
 def membership_get_for_manager(*, manager: User, membership_id: int) -> Membership:
-    membership = memberships_managed_by(manager).filter(pk=membership_id).first()
-    if membership is None:
-        raise Http404
-    return membership
+    return get_object_or_404(memberships_managed_by(manager), pk=membership_id)
 
 
 def roles_grantable_by(manager: User) -> QuerySet[Role]:

@@ -52,6 +52,7 @@ from guanai.accounts.services import (
 )
 from guanai.accounts.types import AuthedRequest
 from guanai.core.errors import ApplicationError
+from guanai.core.forms import show_error
 from guanai.core.ratelimit import rate_limit
 
 PAGE_SIZE = 50
@@ -98,12 +99,6 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
-def _show_error(
-    form: PlaceFields | PasswordChangeForm | EnrolmentForm, error: ApplicationError
-) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @require_GET
 def my_account(request: AuthedRequest) -> HttpResponse:
     return render(
@@ -133,7 +128,7 @@ def my_password(request: AuthedRequest) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             update_session_auth_hash(request, user)
             messages.success(request, _("密码已修改。"))
@@ -206,7 +201,7 @@ def two_factor_setup(request: AuthedRequest) -> HttpResponse:
                 enrolment_code=form.cleaned_data.get("enrolment_code", ""),
             )
         except ApplicationError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             request.session.pop(_PENDING_DEVICE, None)
             request.session[_NEW_CODES] = codes
@@ -338,7 +333,7 @@ def user_new(request: AuthedRequest) -> HttpResponse:
         try:
             handover = user_create(created_by=request.user, request=request, **form.cleaned_data)
         except ApplicationError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             _handover_keep(request, handover)
             messages.success(
@@ -359,7 +354,7 @@ def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
                 granted_by=request.user, user_id=user.pk, request=request, **form.cleaned_data
             )
         except ApplicationError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             _handover_keep(request, handover)
             messages.success(request, _("已分配角色。"))

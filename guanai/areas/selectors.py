@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import area_q, managed_school_q, prefix_q, school_q, scope_for
@@ -24,10 +25,7 @@ def area_get_for_user(*, user: User, code: str) -> Area:
     """The area with this code if the user may see it; 404 otherwise (no oracle)."""
     if not is_area_code(code):
         raise Http404
-    area = areas_visible_to(user).select_related("parent").filter(code=code).first()
-    if area is None:
-        raise Http404
-    return area
+    return get_object_or_404(areas_visible_to(user).select_related("parent"), code=code)
 
 
 def area_roots_for_user(user: User) -> QuerySet[Area]:
@@ -54,10 +52,7 @@ def schools_visible_to(user: User) -> QuerySet[School]:
 
 
 def school_get_for_user(*, user: User, school_id: int) -> School:
-    school = schools_visible_to(user).filter(pk=school_id).first()
-    if school is None:
-        raise Http404
-    return school
+    return get_object_or_404(schools_visible_to(user), pk=school_id)
 
 
 def schools_manageable_by(user: User) -> QuerySet[School]:

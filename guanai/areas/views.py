@@ -23,6 +23,7 @@ from guanai.areas.selectors import (
 )
 from guanai.areas.services import school_create, school_update
 from guanai.core.errors import ApplicationError
+from guanai.core.forms import show_error
 
 PAGE_SIZE = 50
 
@@ -101,7 +102,7 @@ def school_new(request: AuthedRequest) -> HttpResponse:
         try:
             school = school_create(user=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_error(form, error)
         else:
             messages.success(request, _("已添加学校“%(name)s”。") % {"name": school.name})
             return redirect("areas:school_detail", school_id=school.pk)
@@ -123,7 +124,7 @@ def school_edit(request: AuthedRequest, school_id: int) -> HttpResponse:
                 stage=data["stage"],
             )
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_error(form, error)
         else:
             messages.success(request, _("已保存。"))
             return redirect("areas:school_detail", school_id=school.pk)

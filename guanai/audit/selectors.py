@@ -29,8 +29,7 @@ from guanai.children.selectors import (
 
 def may_search_access_log(user: User) -> bool:
     """The system admin, and county admins (for the menu; no query beyond the scope's)."""
-    scope = scope_for(user)
-    return scope.everything or bool(scope.administered_prefixes)
+    return scope_for(user).administers
 
 
 def access_events_visible_to(user: User) -> QuerySet[AccessEvent]:

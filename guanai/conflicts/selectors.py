@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from guanai.accounts.models import User
@@ -25,8 +25,7 @@ from guanai.core.crypto import mask_id_number
 
 def may_resolve_conflicts(user: User) -> bool:
     """The system admin, and county admins for their counties (for the menu and the page)."""
-    scope = scope_for(user)
-    return scope.everything or bool(scope.administered_prefixes)
+    return scope_for(user).administers
 
 
 def _filed_under_scope(user: User, rows: QuerySet) -> QuerySet:
@@ -55,10 +54,7 @@ def conflicts_pending_count(user: User) -> int:
 
 
 def conflict_get_for_user(*, user: User, conflict_id: int) -> IdentityConflict:
-    conflict = conflicts_visible_to(user).filter(pk=conflict_id).first()
-    if conflict is None:
-        raise Http404
-    return conflict
+    return get_object_or_404(conflicts_visible_to(user), pk=conflict_id)
 
 
 def alerts_open_for(user: User) -> QuerySet[ConflictAlert]:
@@ -70,10 +66,7 @@ def alerts_open_for(user: User) -> QuerySet[ConflictAlert]:
 
 
 def alert_get_for_user(*, user: User, alert_id: int) -> ConflictAlert:
-    alert = alerts_open_for(user).filter(pk=alert_id).first()
-    if alert is None:
-        raise Http404
-    return alert
+    return get_object_or_404(alerts_open_for(user), pk=alert_id)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from typing import Any
 
 from django import forms
 
+from guanai.core.errors import ApplicationError
+
 
 class StyledFormMixin:
     """Give every widget its Bootstrap class, so templates render fields plainly."""
@@ -12,6 +14,12 @@ class StyledFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_widgets(self.fields.values())
+
+
+def show_error(form: forms.BaseForm, error: ApplicationError) -> None:
+    """A service's refusal on the form that asked for it: beside the field it names, if the
+    form has that field, or above the form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def style_widgets(fields: Iterable[forms.Field]) -> None:

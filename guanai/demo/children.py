@@ -441,21 +441,17 @@ class _Generator:
     ) -> tuple[Person | None, Person | None, str]:
         """Father, mother (None when not on record) and which parent pattern they follow."""
         rng = self.rng
-        father = self.person(
-            village,
-            name=surnames["father"] + MEN.pick(rng),
-            male=True,
-            born=self.born_before(eldest, (22, 38)),
-            with_id=0.9,
-            with_phone=0.95,
-        )
-        mother = self.person(
-            village,
-            name=surnames["mother"] + WOMEN.pick(rng),
-            male=False,
-            born=self.born_before(eldest, (20, 34)),
-            with_id=0.9,
-            with_phone=0.95,
+        # The father 22 to 38 years older than the eldest child, the mother 20 to 34.
+        father, mother = (
+            self.person(
+                village,
+                name=surnames[parent] + (MEN if male else WOMEN).pick(rng),
+                male=male,
+                born=self.born_before(eldest, years),
+                with_id=0.9,
+                with_phone=0.95,
+            )
+            for parent, male, years in (("father", True, (22, 38)), ("mother", False, (20, 34)))
         )
         # Nobody looks after the child only when no parent is at home.
         none = guardianship == GuardianshipType.NONE

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -83,10 +84,7 @@ def exports_of(user: User) -> QuerySet[ExportJob]:
 
 def export_get_for_user(*, user: User, export_id: int) -> ExportJob:
     """One of the user's own exports; anything else is 404."""
-    job = exports_of(user).filter(pk=export_id).first()
-    if job is None:
-        raise Http404
-    return job
+    return get_object_or_404(exports_of(user), pk=export_id)
 
 
 def export_stalled(job: ExportJob) -> bool:

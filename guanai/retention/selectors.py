@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from guanai.accounts.models import User
@@ -138,7 +139,7 @@ def children_due(*, on: date, table: PeriodTable) -> QuerySet[Child]:
 
 def manages_retention(scope: Scope) -> bool:
     """The system admin, and county admins for their counties."""
-    return scope.everything or bool(scope.administered_prefixes)
+    return scope.administers
 
 
 def counties_managed_by(user: User) -> QuerySet[Area]:
@@ -155,10 +156,7 @@ def county_get_for_policy(*, user: User, code: str) -> Area:
     """A county whose periods the user sets; 404 otherwise (no oracle)."""
     if not is_area_code(code):
         raise Http404
-    county = counties_managed_by(user).filter(code=code).first()
-    if county is None:
-        raise Http404
-    return county
+    return get_object_or_404(counties_managed_by(user), code=code)
 
 
 def county_children(county: Area) -> QuerySet[Child]:

@@ -1,14 +1,14 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from guanai.accounts.models import User
 from guanai.accounts.twofactor import enrolment_code_from_console
-from guanai.core.errors import ApplicationError
+from guanai.core.management.base import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Issue a one-time enrolment code with which the account binds its authenticator. "
         "For system admins, whom nobody in the system may reset (no role ranks above "
@@ -27,10 +27,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"没有用户名为 {username} 的用户。")
-        try:
-            code = enrolment_code_from_console(user=user, reset=reset)
-        except ApplicationError as error:
-            raise CommandError(error.message) from None
+        code = enrolment_code_from_console(user=user, reset=reset)
         hours = int(settings.ENROLMENT_CODE_VALIDITY.total_seconds() // 3600)
         self.stdout.write(
             f"{user.username} 的绑定码：{code}\n"

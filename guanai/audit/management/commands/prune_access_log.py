@@ -2,14 +2,14 @@ import getpass
 import socket
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from guanai.audit.services import access_log_prune, retention_days
-from guanai.core.errors import ApplicationError
+from guanai.core.management.base import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Remove access-log entries and login events older than GUANAI_AUDIT_RETENTION_DAYS "
         "(never fewer than 183 days), keeping the chain verifiable from a sealed checkpoint. "
@@ -23,10 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         by = f"prune_access_log ({getpass.getuser()}@{socket.gethostname()})"
-        try:
-            result = access_log_prune(by=by, dry_run=options["dry_run"])
-        except ApplicationError as error:
-            raise CommandError(error.message) from None
+        result = access_log_prune(by=by, dry_run=options["dry_run"])
         cutoff = timezone.localtime(result.cutoff)
         verb = "将删除" if options["dry_run"] else "已删除"
         self.stdout.write(

@@ -1,13 +1,14 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from guanai.core.backup import ENGINE_NAMES, BackupError, backup_database
+from guanai.core.backup import ENGINE_NAMES, backup_database
+from guanai.core.management.base import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Write an encrypted backup of the whole database to OUT (mode 600). SQLite is copied "
         "online, PostgreSQL with pg_dump. It restores only where the same data key is set: "
@@ -18,10 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("out", type=Path, help="the backup file to write")
 
     def handle(self, *args: Any, out: Path, **options: Any) -> None:
-        try:
-            info = backup_database(out, progress=self.stdout.write)
-        except BackupError as error:
-            raise CommandError(error.message) from None
+        info = backup_database(out, progress=self.stdout.write)
         created = timezone.localtime(info.created).strftime("%Y-%m-%d %H:%M:%S")
         self.stdout.write(
             self.style.SUCCESS(

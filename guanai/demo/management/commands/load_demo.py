@@ -1,9 +1,9 @@
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from guanai.core.errors import ApplicationError
+from guanai.core.management.base import ServiceCommand
 from guanai.demo.children import DEFAULT_SEED, demo_children_count, demo_children_generate
 from guanai.demo.services import DEMO_PASSWORD, demo_load
 
@@ -11,7 +11,7 @@ DEFAULT_CHILDREN = 43600  # the seeds: 旺苍县 counted 43 614 left-behind chil
 PROGRESS_EVERY = 50_000
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Build the demo (default 旺苍县 510821): areas, schools, one user per role, and "
         "--children demo children over the villages. Idempotent: areas, schools and users are "
@@ -42,10 +42,7 @@ class Command(BaseCommand):
         if children < 0:
             raise CommandError("--children 不能为负数。")
         started = time.perf_counter()
-        try:
-            places, users = demo_load(county_code=county)
-        except ApplicationError as error:
-            raise CommandError(error.message) from None
+        places, users = demo_load(county_code=county)
         self.stdout.write(
             self.style.SUCCESS(
                 f"示范县 {places.county.name}：乡镇 {places.township.name}，"
