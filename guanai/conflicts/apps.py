@@ -12,7 +12,7 @@ class ConflictsConfig(AppConfig):
     def ready(self) -> None:
         from guanai.children.cleanup import Cleanup, register
         from guanai.conflicts.models import IdentityConflict
-        from guanai.conflicts.services import conflicts_expire
+        from guanai.conflicts.services import conflicts_expire, conflicts_of_children_anonymise
         from guanai.retention.registry import Expiry
         from guanai.retention.registry import register as register_expiry
 
@@ -33,15 +33,11 @@ class ConflictsConfig(AppConfig):
             Cleanup(
                 name="conflicts.identity_conflicts",
                 models=(IdentityConflict,),
-                anonymise=None,
-                kept=(
-                    "A conflict is the county's record of an ID number typed for a record "
-                    "out of the typist's reach: who typed it, when, where, what held it and "
-                    "the outcome stay; what was typed (the number, the names, the birth "
-                    "date) goes once it has been resolved for IMPORT_FILE_RETENTION_DAYS "
-                    "(conflicts_expire, in the daily retention run). The children it points "
-                    "to show to no one once anonymised (conflict_rows names only children "
-                    "the viewer may see); a removed child is unlinked (on_delete=SET_NULL)."
-                ),
+                # A conflict is the county's record of an ID number typed for a record out
+                # of the typist's reach: who typed it, when, where, what held it and the
+                # outcome stay. What was typed goes once a child it points to is anonymised,
+                # or once resolved for IMPORT_FILE_RETENTION_DAYS (above); a removed child
+                # is unlinked (on_delete=SET_NULL).
+                anonymise=conflicts_of_children_anonymise,
             )
         )

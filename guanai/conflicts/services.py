@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -221,8 +222,36 @@ def conflicts_expire(*, older_than: timedelta) -> int:
     return (
         IdentityConflict.objects.filter(resolved_at__lt=cutoff)
         .exclude(id_number_index="", child_name="", person_name="")
-        .update(id_number="", id_number_index="", child_name="", person_name="", birth_date=None)
+        .update(**_TYPED_CLEARED)
     )
+
+
+# What an entry typed keeps of the person it names: cleared by retention (below, and when a
+# child the entry points to is anonymised).
+_TYPED_CLEARED = {
+    "id_number": "",
+    "id_number_index": "",
+    "child_name": "",
+    "person_name": "",
+    "birth_date": None,
+}
+
+
+def conflicts_of_children_anonymise(child_ids: list[int]) -> None:
+    """Children whose file was anonymised: the conflicts pointing at them (the file that
+    held the number, or the one being edited) lose what was typed at once, since it most
+    likely names the same child; one still waiting is closed, as there is nothing left to
+    verify (the anonymised file holds no number any more). Who typed, when, where and the
+    outcome stay."""
+    about = IdentityConflict.objects.filter(
+        Q(held_child_id__in=child_ids) | Q(edited_child_id__in=child_ids)
+    )
+    about.filter(state=State.PENDING).update(
+        state=State.REJECTED,
+        resolved_at=timezone.now(),
+        resolution_note=_("儿童档案已按保留期限匿名化，无需再核实，自动关闭。"),
+    )
+    about.exclude(id_number_index="", child_name="", person_name="").update(**_TYPED_CLEARED)
 
 
 def alert_acknowledge(*, user: User, alert_id: int) -> ConflictAlert:

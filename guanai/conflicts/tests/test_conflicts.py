@@ -376,6 +376,36 @@ def test_the_daily_retention_run_drops_the_entry_of_conflicts_resolved_long_ago(
     assert retention_daily().expired["conflicts.resolved_entries"] == 0
 
 
+def test_anonymising_the_child_that_held_the_number_clears_and_closes_its_conflicts(
+    held, cast, kids
+):
+    from guanai.children.anonymise import children_anonymise
+
+    first, second = held
+    conflict_resolve(
+        user=cast["county_admin"], conflict_id=second.pk, decision="resolved", note="已核实"
+    )
+    assert first.held_child is not None
+    children_anonymise({first.held_child.pk: "保留期限已满"})
+    for conflict in (first, second):
+        conflict.refresh_from_db()
+    # Another child's conflict is left as it was.
+    assert second.held_child_id != first.held_child_id
+    assert (second.child_name, second.state) == ("冯三", "resolved")
+    assert second.id_number
+    assert (first.id_number, first.id_number_index, first.child_name, first.person_name) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert first.birth_date is None
+    assert first.state == "rejected"
+    assert "匿名化" in first.resolution_note
+    # Who typed it, when and where stay, as the county's record.
+    assert first.user == cast["village_director"]
+
+
 def test_the_menu_leads_county_admins_to_the_page(cast, client_for):
     url = reverse("conflicts:conflict_list")
     for role, shown in (("county_admin", True), ("village_director", False), ("teacher", False)):
