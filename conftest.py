@@ -8,6 +8,7 @@ Places (codes are real 统计用区划代码):
 Schools: 东河小学 (in 东河镇, the school roles' school), 嘉川小学, 青川县乔庄小学.
 """
 
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES
 from guanai.areas.models import Area, School
+from guanai.children.consent.services import consent_record, photo_upload
 from guanai.children.derived import child_derive
 from guanai.children.models import Child, Person
 
@@ -211,6 +214,24 @@ def make_child(
     child_derive(child)
     child.save()
     return child
+
+
+def consent_and_photo(user: User, child_id: int) -> int:
+    """A photo consent recorded by the user, and the child's photo uploaded under it (the
+    consent's id)."""
+    consent = consent_record(
+        user=user,
+        child_id=child_id,
+        purpose="photo",
+        given_by="监护人",
+        relationship="grandmother",
+        given_on=date(2024, 1, 1),
+        method="written",
+    )
+    png = io.BytesIO()
+    Image.new("RGB", (60, 80), (200, 120, 40)).save(png, "PNG")
+    photo_upload(user=user, child_id=child_id, data=png.getvalue())
+    return consent.pk
 
 
 @dataclass

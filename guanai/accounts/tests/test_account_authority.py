@@ -11,21 +11,17 @@ from django.http import Http404
 from django.urls import reverse
 
 from conftest import make_user
-from guanai.accounts.models import LoginEvent, Membership, Role, User
-from guanai.accounts.services import membership_grant, membership_revoke, user_create
+from guanai.accounts.models import LoginEvent, Membership, User
+from guanai.accounts.tests.helpers import grant, revoke, role, user_created
 from guanai.core.errors import ApplicationError
 
-NEW_PASSWORD = "Chongzhi#2026"
+RESET_PASSWORD = "Chongzhi#2026"
 ACCOUNT_ACTIONS = (
     "accounts:user_lock",
     "accounts:user_unlock",
     "accounts:user_password_reset",
     "accounts:user_two_factor_reset",
 )
-
-
-def role(code: str) -> Role:
-    return Role.objects.get(code=code)
 
 
 def revoke_url(user: User, membership: Membership) -> str:
@@ -52,9 +48,7 @@ def test_a_county_admin_cannot_revoke_a_fellow_county_admins_role(cast, peer, cl
     client = client_for(cast["county_admin"])
     assert client.post(revoke_url(peer, county_role)).status_code == 404
     with pytest.raises((Http404, ApplicationError)):
-        membership_revoke(
-            revoked_by=cast["county_admin"], user_id=peer.pk, membership_id=county_role.pk
-        )
+        revoke(cast["county_admin"], county_role)
     assert Membership.objects.filter(pk=county_role.pk).exists()
 
 
@@ -63,21 +57,9 @@ def test_a_county_admin_cannot_grant_or_give_a_new_user_the_county_admin_role(
 ):
     director = make_user("shiqiao", role="village_director", area=places.other_township_village)
     with pytest.raises(ApplicationError):
-        membership_grant(
-            granted_by=cast["county_admin"],
-            user_id=director.pk,
-            role=role("county_admin"),
-            area=places.county,
-        )
+        grant(cast["county_admin"], director, "county_admin", area=places.county)
     with pytest.raises(ApplicationError):
-        user_create(
-            created_by=cast["county_admin"],
-            username="second_admin",
-            full_name="x",
-            password=NEW_PASSWORD,
-            role=role("county_admin"),
-            area=places.county,
-        )
+        user_created(cast["county_admin"], "second_admin", "county_admin", area=places.county)
     client = client_for(cast["county_admin"])
     response = client.post(
         reverse("accounts:user_detail", args=[director.pk]),
@@ -136,7 +118,7 @@ def test_a_peer_stripped_of_the_county_role_stays_out_of_reach_for_a_day(cast, p
 
     admin = client_for(cast["county_admin"])
     for name in ACCOUNT_ACTIONS:
-        response = admin.post(reverse(name, args=[peer.pk]), {"password": NEW_PASSWORD})
+        response = admin.post(reverse(name, args=[peer.pk]), {"password": RESET_PASSWORD})
         assert response.status_code == 404, name
     assert admin.get(reverse("accounts:user_detail", args=[peer.pk])).status_code == 404
     assert untouched(peer)
@@ -147,7 +129,7 @@ def test_a_peer_stripped_of_the_county_role_stays_out_of_reach_for_a_day(cast, p
         revoked_at=F("revoked_at") - timedelta(hours=24, minutes=1),
     )
     response = admin.post(
-        reverse("accounts:user_password_reset", args=[peer.pk]), {"password": NEW_PASSWORD}
+        reverse("accounts:user_password_reset", args=[peer.pk]), {"password": RESET_PASSWORD}
     )
     assert response.status_code == 302
     peer.refresh_from_db()
@@ -173,20 +155,15 @@ def test_a_county_admin_of_another_county_volunteering_here_is_no_account_of_our
     client = client_for(cast["county_admin"])
     # Their login history, their account's state, their other roles.
     assert client.get(reverse("accounts:user_detail", args=[user.pk])).status_code == 404
-    grant = client.post(
+    granted_on_the_page = client.post(
         reverse("accounts:user_detail", args=[user.pk]),
         {"role": role("village_director").pk, "area": places.sibling_village.code},
     )
-    assert grant.status_code == 404
+    assert granted_on_the_page.status_code == 404
     with pytest.raises(Http404):
-        membership_grant(
-            granted_by=cast["county_admin"],
-            user_id=user.pk,
-            role=role("village_director"),
-            area=places.sibling_village,
-        )
+        grant(cast["county_admin"], user, "village_director", area=places.sibling_village)
     for name in ACCOUNT_ACTIONS:
-        response = client.post(reverse(name, args=[user.pk]), {"password": NEW_PASSWORD})
+        response = client.post(reverse(name, args=[user.pk]), {"password": RESET_PASSWORD})
         assert response.status_code == 404, name
     assert list(user.memberships.values_list("role__code", flat=True)) == [
         "county_admin",

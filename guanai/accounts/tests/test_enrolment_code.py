@@ -13,21 +13,24 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import make_user
-from guanai.accounts.models import LoginEvent, Role, User
-from guanai.accounts.tests.test_two_factor import code_for
-
-PASSWORD = "Tuanwei#2026"
-LOGIN = reverse("accounts:login")
-HOME = reverse("web:home")
-SETUP = reverse("accounts:two_factor_setup")
+from guanai.accounts.models import LoginEvent, User
+from guanai.accounts.tests.helpers import (
+    HOME,
+    INITIAL_PASSWORD,
+    PASSWORD,
+    SETUP,
+    change_password,
+    code_for,
+    log_in,
+    post_new_user,
+    with_password,
+)
 
 
 @pytest.fixture
 def league(places) -> User:
     """The league's officer of 旺苍县, with an authenticator on a phone now lost."""
-    user = make_user("tuanwei", role="league", area=places.county)
-    user.set_password(PASSWORD)
-    user.save()
+    user = with_password(make_user("tuanwei", role="league", area=places.county))
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     return user
 
@@ -51,9 +54,7 @@ def reset(admin: Client, user: User) -> str:
 def at_enrolment(user: User, password: str = PASSWORD) -> tuple[Client, TOTPDevice]:
     """Logged in with the password, at the enrolment page, with the key it shows."""
     client = Client()
-    assert client.post(LOGIN, {"username": user.username, "password": password})[
-        "Location"
-    ].startswith(SETUP)
+    assert log_in(client, user.username, password)["Location"].startswith(SETUP)
     assert client.get(SETUP).status_code == 200
     return client, TOTPDevice.objects.filter(user=user, confirmed=False).latest("pk")
 
@@ -154,28 +155,12 @@ def test_a_key_shown_to_someone_else_never_becomes_the_owners_authenticator(
 
 def test_a_new_league_officer_gets_a_code_with_the_initial_password(cast, places, client_for):
     admin = client_for(cast["county_admin"])
-    response = admin.post(
-        reverse("accounts:user_new"),
-        {
-            "username": "new_league",
-            "full_name": "新团委",
-            "password": "Chushi#2026",
-            "role": Role.objects.get(code="league").pk,
-            "area": places.county.code,
-        },
-    )
+    response = post_new_user(admin, "new_league", "league", area=places.county)
     code = shown_code(admin, response)
     user = User.objects.get(username="new_league")
     client = Client()
-    client.post(LOGIN, {"username": "new_league", "password": "Chushi#2026"})
-    client.post(
-        reverse("accounts:my_password"),
-        {
-            "old_password": "Chushi#2026",
-            "new_password": PASSWORD,
-            "new_password_again": PASSWORD,
-        },
-    )
+    log_in(client, "new_league", INITIAL_PASSWORD)
+    change_password(client, old=INITIAL_PASSWORD, new=PASSWORD)
     assert client.get(HOME)["Location"] == SETUP
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
@@ -186,23 +171,18 @@ def test_a_new_league_officer_gets_a_code_with_the_initial_password(cast, places
     assert enrolled(user)
 
 
-def test_a_village_director_enrols_optional_two_factor_login_without_a_code(cast):
-    director = cast["village_director"]
-    director.set_password(PASSWORD)
-    director.save()
+def test_a_village_director_enrols_optional_two_factor_login_without_a_code(alice):
     client = Client()
-    client.post(LOGIN, {"username": director.username, "password": PASSWORD})
+    log_in(client, alice.username)
     client.get(SETUP)
-    device = TOTPDevice.objects.get(user=director, confirmed=False)
+    device = TOTPDevice.objects.get(user=alice, confirmed=False)
     assert client.post(SETUP, {"token": code_for(device)}).status_code == 302
-    assert enrolled(director)
+    assert enrolled(alice)
 
 
 def test_a_system_admin_who_lost_their_phone_gets_a_code_at_the_console(cast):
     """No one in the system ranks above a system admin, so the server's console resets them."""
-    admin = cast["system_admin"]
-    admin.set_password(PASSWORD)
-    admin.save()
+    admin = with_password(cast["system_admin"])
     TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
     with pytest.raises(CommandError, match="--reset"):
         call_command("enrolment_code", admin.username, stdout=io.StringIO())

@@ -13,21 +13,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from guanai.accounts.models import LoginEvent, User
-
-PASSWORD = "Shiqiao#2026"
-LOGIN = reverse("accounts:login")
-
-
-@pytest.fixture
-def alice(cast) -> User:
-    """The village director of 长滩村, with a real password."""
-    user = cast["village_director"]
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+from guanai.accounts.tests.helpers import (
+    HOME,
+    LOGIN,
+    PASSWORD,
+    change_password,
+    with_password,
+)
 
 
 def attempt(client: Client, username: str, password: str):
+    """A login from an address of its own, to find in the log."""
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR="10.1.2.3")
 
 
@@ -41,7 +37,7 @@ def test_a_good_password_logs_in_and_is_audited(alice):
     client = Client()
     response = attempt(client, alice.username, PASSWORD)
     assert response.status_code == 302
-    assert client.get(reverse("web:home")).status_code == 200
+    assert client.get(HOME).status_code == 200
     event = LoginEvent.objects.get()
     assert (event.user, event.kind, event.ip_address) == (alice, "success", "10.1.2.3")
 
@@ -85,9 +81,7 @@ def test_the_lock_lifts_after_fifteen_minutes(alice):
 
 
 def test_a_lock_on_one_account_leaves_others_alone(alice, cast):
-    bob = cast["township_supervisor"]
-    bob.set_password(PASSWORD)
-    bob.save()
+    bob = with_password(cast["township_supervisor"])
     for _ in range(5):
         attempt(Client(), alice.username, "wrong")
     assert attempt(Client(), bob.username, PASSWORD).status_code == 302
@@ -102,12 +96,12 @@ def _age_session(client: Client, seconds: float) -> None:
 def test_fifteen_idle_minutes_log_the_user_out(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
-    assert client.get(reverse("web:home")).status_code == 200
+    assert client.get(HOME).status_code == 200
     _age_session(client, 15 * 60 + 5)
-    response = client.get(reverse("web:home"))
+    response = client.get(HOME)
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
-    assert client.get(reverse("web:home")).status_code == 302  # still logged out
+    assert client.get(HOME).status_code == 302  # still logged out
     assert LoginEvent.objects.filter(kind="timeout", user=alice).exists()
 
 
@@ -115,7 +109,7 @@ def test_fourteen_idle_minutes_keep_the_session(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
     _age_session(client, 14 * 60)
-    assert client.get(reverse("web:home")).status_code == 200
+    assert client.get(HOME).status_code == 200
 
 
 def test_htmx_requests_after_the_timeout_redirect_the_whole_page(alice):
@@ -130,7 +124,7 @@ def test_logout_is_a_post_and_is_audited(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
     assert client.post(reverse("accounts:logout")).status_code == 302
-    assert client.get(reverse("web:home")).status_code == 302
+    assert client.get(HOME).status_code == 302
     assert LoginEvent.objects.filter(kind="logout", user=alice).exists()
 
 
@@ -173,49 +167,11 @@ def test_users_see_their_recent_logins(alice):
 def test_changing_the_password_checks_the_old_one_and_the_rules(alice):
     client = Client()
     attempt(client, alice.username, PASSWORD)
-    url = reverse("accounts:my_password")
-    response = client.post(
-        url,
-        {
-            "old_password": "nope",
-            "new_password": "Xin#Mima2027",
-            "new_password_again": "Xin#Mima2027",
-        },
-    )
+    response = change_password(client, old="nope", new="Xin#Mima2027")
     assert "原密码不正确" in response.content.decode()
-    response = client.post(
-        url,
-        {"old_password": PASSWORD, "new_password": "weakweak", "new_password_again": "weakweak"},
-    )
+    response = change_password(client, old=PASSWORD, new="weakweak")
     assert "至少3类" in response.content.decode()
-    response = client.post(
-        url,
-        {
-            "old_password": PASSWORD,
-            "new_password": "Xin#Mima2027",
-            "new_password_again": "Xin#Mima2027",
-        },
-    )
+    response = change_password(client, old=PASSWORD, new="Xin#Mima2027")
     assert response.status_code == 302
     assert User.objects.get(pk=alice.pk).check_password("Xin#Mima2027")
-    assert client.get(reverse("web:home")).status_code == 200  # still logged in
-
-
-def test_an_initial_password_must_be_changed_before_anything_else(alice):
-    alice.must_change_password = True
-    alice.save()
-    client = Client()
-    response = attempt(client, alice.username, PASSWORD)
-    assert response["Location"] == reverse("accounts:my_password")
-    for url in [reverse("web:home"), reverse("areas:area_list"), reverse("accounts:my_account")]:
-        assert client.get(url)["Location"] == reverse("accounts:my_password")
-    assert client.get(reverse("accounts:my_password")).status_code == 200
-    client.post(
-        reverse("accounts:my_password"),
-        {
-            "old_password": PASSWORD,
-            "new_password": "Xin#Mima2027",
-            "new_password_again": "Xin#Mima2027",
-        },
-    )
-    assert client.get(reverse("web:home")).status_code == 200
+    assert client.get(HOME).status_code == 200  # still logged in

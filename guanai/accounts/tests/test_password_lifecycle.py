@@ -11,26 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import logged_in_client, make_user
-from guanai.accounts.models import LoginEvent, Membership, Role, User
-from guanai.accounts.services import password_change, user_create
+from guanai.accounts.models import LoginEvent, Membership
+from guanai.accounts.services import password_change
+from guanai.accounts.tests.helpers import (
+    HOME,
+    INITIAL_PASSWORD,
+    LOGIN,
+    MY_PASSWORD,
+    PASSWORD,
+    change_password,
+    log_in,
+    role,
+    user_created,
+)
 from guanai.core.errors import ApplicationError
-
-PASSWORD = "Shiqiao#2026"
-LOGIN = reverse("accounts:login")
-HOME = reverse("web:home")
-MY_PASSWORD = reverse("accounts:my_password")
-
-
-@pytest.fixture
-def alice(cast) -> User:
-    user = cast["village_director"]
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-def log_in(client: Client, username: str, password: str = PASSWORD):
-    return client.post(LOGIN, {"username": username, "password": password})
 
 
 def test_none_of_the_last_five_passwords_may_return(alice):
@@ -47,17 +41,12 @@ def test_none_of_the_last_five_passwords_may_return(alice):
 
 
 def test_a_new_users_initial_password_counts_as_used(cast, places):
-    user = user_create(
-        created_by=cast["county_admin"],
-        username="xinren",
-        full_name="新人",
-        password="Chushi#2026",
-        role=Role.objects.get(code="village_director"),
-        area=places.village,
+    user = user_created(
+        cast["county_admin"], "xinren", "village_director", area=places.village
     ).user
-    password_change(user=user, old_password="Chushi#2026", new_password="Xinmima#2026")
+    password_change(user=user, old_password=INITIAL_PASSWORD, new_password="Xinmima#2026")
     with pytest.raises(ApplicationError, match="最近5次"):
-        password_change(user=user, old_password="Xinmima#2026", new_password="Chushi#2026")
+        password_change(user=user, old_password="Xinmima#2026", new_password=INITIAL_PASSWORD)
 
 
 def test_an_initial_password_must_be_changed_before_anything_else(alice):
@@ -65,32 +54,24 @@ def test_an_initial_password_must_be_changed_before_anything_else(alice):
     alice.save()
     client = Client()
     assert log_in(client, alice.username)["Location"] == MY_PASSWORD
-    assert client.get(HOME)["Location"] == MY_PASSWORD
+    for url in [HOME, reverse("areas:area_list"), reverse("accounts:my_account")]:
+        assert client.get(url)["Location"] == MY_PASSWORD
     assert "初始密码" in client.get(MY_PASSWORD).content.decode()
-    response = client.post(
-        MY_PASSWORD,
-        {
-            "old_password": PASSWORD,
-            "new_password": "Xinmima#2026",
-            "new_password_again": "Xinmima#2026",
-        },
-    )
+    response = change_password(client, old=PASSWORD, new="Xinmima#2026")
     assert response.status_code == 302
     assert client.get(HOME).status_code == 200
     assert LoginEvent.objects.filter(user=alice, kind="password_changed").exists()
 
 
-def test_a_privileged_password_expires_after_ninety_days(cast):
-    admin = cast["county_admin"]
-    admin.set_password(PASSWORD)
-    admin.password_changed_at = timezone.now() - timedelta(days=91)
-    admin.save()
-    client = logged_in_client(admin)
+def test_a_privileged_password_expires_after_ninety_days(county_admin):
+    county_admin.password_changed_at = timezone.now() - timedelta(days=91)
+    county_admin.save()
+    client = logged_in_client(county_admin)
     assert client.get(HOME)["Location"] == MY_PASSWORD
     assert "90天" in client.get(MY_PASSWORD).content.decode()
 
-    admin.password_changed_at = timezone.now() - timedelta(days=89)
-    admin.save()
+    county_admin.password_changed_at = timezone.now() - timedelta(days=89)
+    county_admin.save()
     assert client.get(HOME).status_code == 200
 
 
@@ -133,7 +114,7 @@ def test_unlocking_lifts_a_lockout_after_failed_logins(cast, alice):
 
 
 def test_a_county_admin_cannot_lock_someone_holding_a_higher_role(cast, places, alice):
-    Membership.objects.create(user=alice, role=Role.objects.get(code="system_admin"))
+    Membership.objects.create(user=alice, role=role("system_admin"))
     admin = logged_in_client(cast["county_admin"])
     assert admin.post(reverse("accounts:user_lock", args=[alice.pk])).status_code == 404
     alice.refresh_from_db()

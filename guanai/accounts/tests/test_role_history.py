@@ -10,18 +10,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
-from guanai.accounts.models import LoginEvent, Membership, Role, User
+from conftest import logged_in_client, make_user
+from guanai.accounts.models import LoginEvent, Membership, User
 from guanai.accounts.scope import scope_for
 from guanai.accounts.selectors import village_directors_for
-from guanai.accounts.services import membership_grant, membership_revoke, user_create
+from guanai.accounts.tests.helpers import grant, revoke, role, user_created
 from guanai.children.selectors import children_visible_to
-
-NEW_PASSWORD = "Chuqi#Mima2026"
-
-
-def role(code: str) -> Role:
-    return Role.objects.get(code=code)
 
 
 def fresh(user: User) -> User:
@@ -29,15 +23,17 @@ def fresh(user: User) -> User:
     return User.objects.get(pk=user.pk)
 
 
-def revoke(by: User, membership: Membership) -> None:
-    membership_revoke(revoked_by=by, user_id=membership.user_id, membership_id=membership.pk)
-
-
 def section(page: str, testid: str) -> str:
     """The table of the page with this data-testid."""
     match = re.search(rf'data-testid="{testid}".*?</table>', page, re.DOTALL)
     assert match, testid
     return match.group(0)
+
+
+def role_changes_seen_by(user: User) -> str:
+    """The log of role changes, as the user's page of it shows it."""
+    page = logged_in_client(user).get(reverse("accounts:role_changes")).content.decode()
+    return section(page, "role-changes")
 
 
 @pytest.fixture
@@ -49,9 +45,7 @@ def test_granting_and_revoking_keeps_the_membership_with_who_and_when(cast, plac
     admin = cast["county_admin"]
     teacher = make_user("teacher_two", role="teacher", school=places.school)
     before = timezone.now()
-    membership_grant(
-        granted_by=admin, user_id=teacher.pk, role=role("counsellor"), school=places.school
-    )
+    grant(admin, teacher, "counsellor", school=places.school)
     granted = teacher.memberships.get(role__code="counsellor")
     revoke(admin, granted)
     after = timezone.now()
@@ -74,12 +68,10 @@ def test_granting_and_revoking_keeps_the_membership_with_who_and_when(cast, plac
 
 
 def test_creating_a_user_records_the_account_and_its_first_role(cast, places):
-    handover = user_create(
-        created_by=cast["county_admin"],
-        username="shiqiao_director",
-        full_name="李芳",
-        password=NEW_PASSWORD,
-        role=role("village_director"),
+    handover = user_created(
+        cast["county_admin"],
+        "shiqiao_director",
+        "village_director",
         area=places.other_township_village,
     )
     events = LoginEvent.objects.filter(user=handover.user).order_by("at", "pk")
@@ -126,9 +118,7 @@ def test_a_revoked_village_director_is_no_longer_named_to_the_villages_volunteer
 def test_a_revoked_role_can_be_granted_again_but_a_held_one_only_once(cast, places, director_role):
     admin, director = cast["county_admin"], cast["village_director"]
     revoke(admin, director_role)
-    membership_grant(
-        granted_by=admin, user_id=director.pk, role=role("village_director"), area=places.village
-    )
+    grant(admin, director, "village_director", area=places.village)
     assert scope_for(fresh(director)).area_prefixes == {places.village.prefix}
     history = Membership.all_objects.filter(user=director).order_by("granted_at", "pk")
     assert [(m.area, m.revoked_at is None) for m in history] == [
@@ -167,9 +157,7 @@ def test_a_join_through_a_users_memberships_must_say_it_counts_revoked_ones(cast
 def test_the_users_page_shows_their_role_history(cast, places, director_role, client_for):
     admin, director = cast["county_admin"], cast["village_director"]
     revoke(admin, director_role)
-    membership_grant(
-        granted_by=admin, user_id=director.pk, role=role("volunteer"), area=places.sibling_village
-    )
+    grant(admin, director, "volunteer", area=places.sibling_village)
     revoked = Membership.all_objects.get(pk=director_role.pk)
 
     page = client_for(admin).get(reverse("accounts:user_detail", args=[director.pk]))
@@ -190,12 +178,7 @@ def test_the_users_page_shows_their_role_history(cast, places, director_role, cl
 
 def test_a_user_sees_their_own_role_history(cast, places, client_for):
     director = cast["village_director"]
-    membership_grant(
-        granted_by=cast["county_admin"],
-        user_id=director.pk,
-        role=role("volunteer"),
-        area=places.sibling_village,
-    )
+    grant(cast["county_admin"], director, "volunteer", area=places.sibling_village)
     page = client_for(director).get(reverse("accounts:my_account")).content.decode()
     history = section(page, "role-history")
     assert "志愿者" in history
@@ -212,12 +195,11 @@ def test_another_countys_admin_cannot_open_the_users_page_or_its_history(
 
 
 def test_the_countys_log_shows_grants_and_revocations_with_actor_role_and_place(
-    cast, places, director_role, client_for
+    cast, places, director_role
 ):
     admin = cast["county_admin"]
     revoke(admin, director_role)
-    page = client_for(admin).get(reverse("accounts:role_changes")).content.decode()
-    log = section(page, "role-changes")
+    log = role_changes_seen_by(admin)
     revoked_entry = next(e for e in log.split('data-testid="role-change"') if "撤销角色" in e)
     assert "村(居)儿童主任" in revoked_entry
     assert str(places.village) in revoked_entry
@@ -228,36 +210,23 @@ def test_the_countys_log_shows_grants_and_revocations_with_actor_role_and_place(
 
 
 def test_another_countys_admin_sees_only_their_own_countys_role_changes(
-    cast, places, director_role, client_for
+    cast, places, director_role
 ):
     revoke(cast["county_admin"], director_role)
     other = make_user("qingchuan_admin", role="county_admin", area=places.other_county)
-    newcomer = user_create(
-        created_by=other,
-        username="qingchuan_director",
-        full_name="赵敏",
-        password=NEW_PASSWORD,
-        role=role("village_director"),
-        area=places.other_county_village,
+    newcomer = user_created(
+        other, "qingchuan_director", "village_director", area=places.other_county_village
     ).user
 
-    theirs = section(
-        client_for(other).get(reverse("accounts:role_changes")).content.decode(), "role-changes"
-    )
+    theirs = role_changes_seen_by(other)
     assert "qingchuan_director" in theirs
     assert "创建账户" in theirs
     assert "撤销角色" not in theirs
     assert str(places.village) not in theirs
-    ours = section(
-        client_for(cast["county_admin"]).get(reverse("accounts:role_changes")).content.decode(),
-        "role-changes",
-    )
+    ours = role_changes_seen_by(cast["county_admin"])
     assert "撤销角色" in ours
     assert newcomer.username not in ours
-    everything = section(
-        client_for(cast["system_admin"]).get(reverse("accounts:role_changes")).content.decode(),
-        "role-changes",
-    )
+    everything = role_changes_seen_by(cast["system_admin"])
     assert "撤销角色" in everything
     assert newcomer.username in everything
 
@@ -270,9 +239,7 @@ def test_the_role_changes_page_takes_a_fixed_number_of_queries(
     client.get(reverse("accounts:role_changes"))
     for n in range(20):
         user = make_user(f"volunteer_{n}", role="volunteer", area=places.sibling_village)
-        membership_grant(
-            granted_by=admin, user_id=user.pk, role=role("village_director"), area=places.village
-        )
+        grant(admin, user, "village_director", area=places.village)
         revoke(admin, user.memberships.get(role__code="village_director"))
     with django_assert_max_num_queries(12):
         page = client.get(reverse("accounts:role_changes")).content.decode()

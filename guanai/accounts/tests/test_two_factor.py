@@ -4,55 +4,17 @@ codes, throttled guessing, and an administrator's reset for a lost phone."""
 import re
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import make_user
 from guanai.accounts.models import LoginEvent, User
 from guanai.accounts.services import enrolment_code_issue
+from guanai.accounts.tests.helpers import HOME, SETUP, VERIFY, code_for, log_in, with_password
 from guanai.accounts.twofactor import enrolment_code_required
-
-PASSWORD = "Minzheng#2026"
-LOGIN = reverse("accounts:login")
-HOME = reverse("web:home")
-VERIFY = reverse("accounts:two_factor_verify")
-SETUP = reverse("accounts:two_factor_setup")
-
-
-def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
-    """The authenticator app's code (a later one, for a second login within 30 seconds:
-    a code once accepted is not accepted again)."""
-    generator = TOTP(device.bin_key, device.step, device.t0, device.digits)
-    generator.time = timezone.now().timestamp() + steps_ahead * device.step
-    return f"{generator.token():0{device.digits}d}"
-
-
-@pytest.fixture
-def county_admin(cast) -> User:
-    user = cast["county_admin"]
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-@pytest.fixture
-def director(cast) -> User:
-    user = cast["village_director"]
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-def log_in(client: Client, user: User, next_url: str = ""):
-    data = {"username": user.username, "password": PASSWORD}
-    if next_url:
-        data["next"] = next_url
-    return client.post(LOGIN, data)
 
 
 def handed_over(user: User) -> dict[str, str]:
@@ -67,13 +29,24 @@ def enrol(client: Client, user: User) -> list[str]:
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     response = client.post(SETUP, {"token": code_for(device), **handed_over(user)})
     assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
+    return recovery_codes_on(client.get(response["Location"]).content.decode())
+
+
+def recovery_codes_on(page: str) -> list[str]:
     return re.findall(r'<li class="col">(\w+)</li>', page)
+
+
+def enrolled_client(user: User) -> tuple[Client, list[str]]:
+    """Logged in with the password, and enrolled with the first code: the client, and the
+    recovery codes it was shown."""
+    client = Client()
+    log_in(client, user.username)
+    return client, enrol(client, user)
 
 
 def test_a_county_admin_must_enrol_before_anything_else(county_admin):
     client = Client()
-    response = log_in(client, county_admin)
+    response = log_in(client, county_admin.username)
     assert response["Location"] == SETUP
     # Every other page sends them back to enrolment.
     assert client.get(reverse("children:child_list"))["Location"] == SETUP
@@ -86,7 +59,7 @@ def test_a_county_admin_must_enrol_before_anything_else(county_admin):
 
 def test_a_wrong_first_code_does_not_enrol(county_admin):
     client = Client()
-    log_in(client, county_admin)
+    log_in(client, county_admin.username)
     client.get(SETUP)
     response = client.post(SETUP, {"token": "000000", **handed_over(county_admin)})
     assert "动态码不正确" in response.content.decode()
@@ -95,9 +68,7 @@ def test_a_wrong_first_code_does_not_enrol(county_admin):
 
 
 def test_enrolment_shows_ten_recovery_codes_once_and_opens_the_system(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    codes = enrol(client, county_admin)
+    client, codes = enrolled_client(county_admin)
     assert len(codes) == 10
     assert len(set(codes)) == 10
     assert client.get(HOME).status_code == 200
@@ -109,15 +80,13 @@ def test_enrolment_shows_ten_recovery_codes_once_and_opens_the_system(county_adm
 
 
 def test_an_enrolled_user_gives_the_code_after_the_password(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    enrol(client, county_admin)
+    client, _codes = enrolled_client(county_admin)
     device = TOTPDevice.objects.get(user=county_admin)
     client.post(reverse("accounts:logout"))
 
     client = Client()
     children = reverse("children:child_list")
-    response = log_in(client, county_admin, next_url=children)
+    response = log_in(client, county_admin.username, next=children)
     assert response["Location"].startswith(VERIFY)
     assert client.get(HOME)["Location"] == VERIFY
     wrong = client.post(VERIFY, {"token": "123456"})
@@ -135,77 +104,65 @@ def test_an_enrolled_user_gives_the_code_after_the_password(county_admin):
 
 
 def test_a_recovery_code_works_once(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    codes = enrol(client, county_admin)
+    client, codes = enrolled_client(county_admin)
     client.post(reverse("accounts:logout"))
 
     client = Client()
-    log_in(client, county_admin)
+    log_in(client, county_admin.username)
     assert client.post(VERIFY, {"token": codes[0]})["Location"] == HOME
     assert LoginEvent.objects.filter(user=county_admin, kind="recovery_used").exists()
     client.post(reverse("accounts:logout"))
 
     client = Client()
-    log_in(client, county_admin)
+    log_in(client, county_admin.username)
     assert client.post(VERIFY, {"token": codes[0]}).status_code == 200
     assert client.get(HOME)["Location"] == VERIFY
     assert StaticToken.objects.filter(device__user=county_admin).count() == 9
 
 
-def test_a_village_director_may_log_in_without_a_second_factor(director):
+def test_a_village_director_may_log_in_without_a_second_factor(alice):
     client = Client()
-    assert log_in(client, director)["Location"] == HOME
+    assert log_in(client, alice.username)["Location"] == HOME
     assert client.get(HOME).status_code == 200
     assert "启用二次验证" in client.get(reverse("accounts:my_account")).content.decode()
 
 
-def test_two_factor_is_optional_for_a_village_director_and_can_be_turned_off(director):
-    client = Client()
-    log_in(client, director)
-    enrol(client, director)
-    device = TOTPDevice.objects.get(user=director, confirmed=True)
+def test_two_factor_is_optional_for_a_village_director_and_can_be_turned_off(alice):
+    client, _codes = enrolled_client(alice)
+    device = TOTPDevice.objects.get(user=alice, confirmed=True)
     # Not from a session left open: a current code is asked for.
     client.post(reverse("accounts:two_factor_disable"))
-    assert TOTPDevice.objects.filter(user=director).exists()
+    assert TOTPDevice.objects.filter(user=alice).exists()
     response = client.post(
         reverse("accounts:two_factor_disable"), {"current_token": code_for(device, 1)}
     )
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=director).exists()
+    assert not TOTPDevice.objects.filter(user=alice).exists()
 
 
 def test_a_county_admin_cannot_turn_it_off(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    enrol(client, county_admin)
+    client, _codes = enrolled_client(county_admin)
     client.post(reverse("accounts:two_factor_disable"))
     assert TOTPDevice.objects.filter(user=county_admin, confirmed=True).exists()
 
 
 def test_new_recovery_codes_replace_the_old(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    old = enrol(client, county_admin)
+    client, old = enrolled_client(county_admin)
     refused = client.post(reverse("accounts:recovery_codes"), {"current_token": "000000"})
     assert refused["Location"] == reverse("accounts:my_account")
     assert StaticToken.objects.filter(device__user=county_admin, token=old[0]).exists()
     page = client.post(
         reverse("accounts:recovery_codes"), {"current_token": old[1]}
     ).content.decode()
-    new = re.findall(r'<li class="col">(\w+)</li>', page)
+    new = recovery_codes_on(page)
     assert len(new) == 10
     assert not set(old) & set(new)
     assert StaticToken.objects.filter(device__user=county_admin, token=old[0]).count() == 0
 
 
 def test_an_admin_resets_a_lost_phone_and_the_user_enrols_again(county_admin, places):
-    client = Client()
-    log_in(client, county_admin)
-    enrol(client, county_admin)
-    league = make_user("tuanwei", role="league", area=places.county)
-    league.set_password(PASSWORD)
-    league.save()
+    client, _codes = enrolled_client(county_admin)
+    league = with_password(make_user("tuanwei", role="league", area=places.county))
     TOTPDevice.objects.create(user=league, name="phone", confirmed=True)
 
     response = client.post(reverse("accounts:user_two_factor_reset", args=[league.pk]))
@@ -213,27 +170,23 @@ def test_an_admin_resets_a_lost_phone_and_the_user_enrols_again(county_admin, pl
     assert not TOTPDevice.objects.filter(user=league).exists()
     event = LoginEvent.objects.get(user=league, kind="otp_reset")
     assert event.by == county_admin
-    assert log_in(Client(), league)["Location"] == SETUP
+    assert log_in(Client(), league.username)["Location"] == SETUP
 
 
 def test_the_second_factor_is_asked_for_before_an_initial_password_is_changed(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    enrol(client, county_admin)
+    client, _codes = enrolled_client(county_admin)
     client.post(reverse("accounts:logout"))
     county_admin.must_change_password = True
     county_admin.save()
 
     client = Client()
-    assert log_in(client, county_admin)["Location"] == VERIFY
+    assert log_in(client, county_admin.username)["Location"] == VERIFY
     # Not even the password page before the second factor.
     assert client.get(reverse("accounts:my_password"))["Location"] == VERIFY
 
 
 def test_changing_phones_needs_a_code_of_the_old_one(county_admin):
-    client = Client()
-    log_in(client, county_admin)
-    codes = enrol(client, county_admin)
+    client, codes = enrolled_client(county_admin)
     old = TOTPDevice.objects.get(user=county_admin, confirmed=True)
     page = client.get(SETUP).content.decode()
     assert "current_token" in page

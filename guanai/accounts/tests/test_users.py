@@ -4,35 +4,15 @@ import pytest
 from django.urls import reverse
 
 from conftest import make_user
-from guanai.accounts.models import Membership, Role, User
-from guanai.accounts.services import membership_grant, user_create
+from guanai.accounts.models import Membership, User
+from guanai.accounts.tests.helpers import grant, post_new_user, role, user_created
 from guanai.core.errors import ApplicationError, NotInScope
-
-NEW_PASSWORD = "Chuqi#Mima2026"
-
-
-def role(code: str) -> Role:
-    return Role.objects.get(code=code)
-
-
-def post_new_director(client, *, username: str, area_code: str):
-    return client.post(
-        reverse("accounts:user_new"),
-        {
-            "username": username,
-            "full_name": "石桥村 李芳",
-            "password": NEW_PASSWORD,
-            "role": role("village_director").pk,
-            "area": area_code,
-        },
-    )
 
 
 def test_a_county_admin_creates_a_village_director_in_the_county(cast, places, client_for):
-    response = post_new_director(
-        client_for(cast["county_admin"]),
-        username="shiqiao_director",
-        area_code=places.other_township_village.code,
+    admin = client_for(cast["county_admin"])
+    response = post_new_user(
+        admin, "shiqiao_director", "village_director", area=places.other_township_village
     )
     assert response.status_code == 302
     user = User.objects.get(username="shiqiao_director")
@@ -46,10 +26,9 @@ def test_a_county_admin_creates_a_village_director_in_the_county(cast, places, c
 
 
 def test_a_county_admin_cannot_place_a_user_in_another_county(cast, places, client_for):
-    response = post_new_director(
-        client_for(cast["county_admin"]),
-        username="outsider",
-        area_code=places.other_county_village.code,
+    admin = client_for(cast["county_admin"])
+    response = post_new_user(
+        admin, "outsider", "village_director", area=places.other_county_village
     )
     assert response.status_code == 200
     assert "不在您的管辖范围内" in response.content.decode()
@@ -59,9 +38,7 @@ def test_a_county_admin_cannot_place_a_user_in_another_county(cast, places, clie
 def test_a_county_admin_cannot_grant_a_role_above_their_own(cast, places):
     target = make_user("someone", role="village_director", area=places.village)
     with pytest.raises(ApplicationError):
-        membership_grant(
-            granted_by=cast["county_admin"], user_id=target.pk, role=role("system_admin")
-        )
+        grant(cast["county_admin"], target, "system_admin")
     assert not target.memberships.filter(role__code="system_admin").exists()
 
 
@@ -71,38 +48,26 @@ def test_the_system_admin_role_is_not_offered_to_a_county_admin(cast, client_for
     assert role("system_admin").name not in page
 
 
-def test_roles_must_be_bound_at_their_level(cast, places):
+@pytest.mark.parametrize(
+    ("role_code", "place", "message"),
+    [("township_supervisor", "village", "乡镇"), ("teacher", "township", "学校")],
+    ids=["a township role at a village", "a school role at a township"],
+)
+def test_roles_must_be_bound_at_their_level(role_code, place, message, cast, places):
     with pytest.raises(ApplicationError) as error:
-        user_create(
-            created_by=cast["county_admin"],
-            username="wrong_level",
-            full_name="x",
-            password=NEW_PASSWORD,
-            role=role("township_supervisor"),
-            area=places.village,
-        )
-    assert "乡镇" in error.value.message
-    with pytest.raises(ApplicationError):
-        user_create(
-            created_by=cast["county_admin"],
-            username="no_school",
-            full_name="x",
-            password=NEW_PASSWORD,
-            role=role("teacher"),
-            area=places.township,
-        )
-    assert not User.objects.filter(username__in=["wrong_level", "no_school"]).exists()
+        user_created(cast["county_admin"], "misplaced", role_code, area=getattr(places, place))
+    assert message in error.value.message
+    assert not User.objects.filter(username="misplaced").exists()
 
 
 def test_a_weak_initial_password_is_refused(cast, places):
     with pytest.raises(ApplicationError) as error:
-        user_create(
-            created_by=cast["county_admin"],
-            username="weak",
-            full_name="x",
-            password="12345678",
-            role=role("village_director"),
+        user_created(
+            cast["county_admin"],
+            "weak",
+            "village_director",
             area=places.village,
+            password="12345678",
         )
     assert error.value.field == "password"
     assert not User.objects.filter(username="weak").exists()
@@ -110,14 +75,8 @@ def test_a_weak_initial_password_is_refused(cast, places):
 
 def test_a_township_supervisor_cannot_manage_users(cast, places):
     with pytest.raises(NotInScope):
-        user_create(
-            created_by=cast["township_supervisor"],
-            username="x1",
-            full_name="x",
-            password=NEW_PASSWORD,
-            role=role("volunteer"),
-            area=places.village,
-        )
+        user_created(cast["township_supervisor"], "x1", "volunteer", area=places.village)
+    assert not User.objects.filter(username="x1").exists()
 
 
 def test_a_county_admin_grants_and_revokes_in_the_county(cast, places, client_for):
@@ -155,11 +114,9 @@ def test_the_user_list_runs_a_fixed_number_of_queries(
 def test_a_user_outside_scope_learns_nothing_about_taken_usernames(cast, places):
     make_user("qingchuan_director", role="village_director", area=places.other_county_village)
     with pytest.raises(NotInScope):
-        user_create(
-            created_by=cast["county_admin"],
-            username="qingchuan_director",
-            full_name="x",
-            password=NEW_PASSWORD,
-            role=role("village_director"),
+        user_created(
+            cast["county_admin"],
+            "qingchuan_director",
+            "village_director",
             area=places.other_county_village,
         )

@@ -4,7 +4,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from guanai.areas.models import School
+from guanai.areas.models import Area, School
+
+
+def post_new_school(client, *, name: str, code: str, area: Area, stage: str = "primary"):
+    """The form for a new school, filled in and sent."""
+    return client.post(
+        reverse("areas:school_new"), {"name": name, "code": code, "area": area.code, "stage": stage}
+    )
 
 
 def test_the_school_list_filters_by_township_and_name(cast, places, client_for):
@@ -56,14 +63,8 @@ def test_the_school_list_runs_the_same_queries_for_5_or_40_schools(cast, places,
 
 def test_a_county_admin_adds_and_edits_a_school(cast, places, client_for):
     client = client_for(cast["county_admin"])
-    response = client.post(
-        reverse("areas:school_new"),
-        {
-            "name": "东河初级中学",
-            "code": "5108211009",
-            "area": places.township.code,
-            "stage": "junior",
-        },
+    response = post_new_school(
+        client, name="东河初级中学", code="5108211009", area=places.township, stage="junior"
     )
     school = School.objects.get(code="5108211009")
     assert response["Location"] == reverse("areas:school_detail", args=[school.pk])
@@ -76,28 +77,19 @@ def test_a_county_admin_adds_and_edits_a_school(cast, places, client_for):
 
 
 def test_a_school_cannot_be_placed_in_another_county(cast, places, client_for):
-    response = client_for(cast["county_admin"]).post(
-        reverse("areas:school_new"),
-        {
-            "name": "外县小学",
-            "code": "5108221009",
-            "area": places.other_county_township.code,
-            "stage": "primary",
-        },
+    response = post_new_school(
+        client_for(cast["county_admin"]),
+        name="外县小学",
+        code="5108221009",
+        area=places.other_county_township,
     )
     assert response.status_code == 200
     assert not School.objects.filter(code="5108221009").exists()
 
 
 def test_a_duplicate_school_name_in_a_township_gets_a_message(cast, places, client_for):
-    response = client_for(cast["county_admin"]).post(
-        reverse("areas:school_new"),
-        {
-            "name": "东河小学",
-            "code": "5108211019",
-            "area": places.township.code,
-            "stage": "primary",
-        },
+    response = post_new_school(
+        client_for(cast["county_admin"]), name="东河小学", code="5108211019", area=places.township
     )
     assert response.status_code == 200
     assert School.objects.filter(name="东河小学").count() == 1

@@ -16,8 +16,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from conftest import exported, make_user
-from guanai.accounts.models import Role
-from guanai.accounts.services import membership_grant, membership_revoke
+from guanai.accounts.tests.helpers import grant, revoke
 from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import access_events_visible_to, access_log_rows
 from guanai.audit.services import access_log_faults, access_record
@@ -42,29 +41,29 @@ def other_admin(places):
     return make_user("qingchuan_admin", role="county_admin", area=places.other_county)
 
 
+def viewed(user, child, *, action: str = "view", **kwargs) -> AccessEvent:
+    """The log's entry for the user's look at the child's file (`kwargs`: its reason,
+    the field revealed)."""
+    return access_record(user=user, action=action, target=f"child:{child.pk}", **kwargs)
+
+
 @pytest.fixture
 def log(places, cast, kids) -> Log:
     outsider = make_user(
         "outside_director", role="village_director", area=places.other_county_village
     )
-
-    def view(user, child, **kwargs) -> AccessEvent:
-        return access_record(
-            user=user, action=kwargs.pop("action", "view"), target=f"child:{child.pk}", **kwargs
-        )
-
     return Log(
-        by_director=view(cast["village_director"], kids.village, reason="家访"),
-        by_teacher=view(
+        by_director=viewed(cast["village_director"], kids.village, reason="家访"),
+        by_teacher=viewed(
             cast["teacher"],
             kids.village,
             action="reveal",
             field="father.id_number",
             reason="核对 100% 信息",
         ),
-        outside_on_outside=view(outsider, kids.other_county, reason="青川家访"),
-        outside_on_ours=view(outsider, kids.sibling_village, reason="跨县协查"),
-        ours_on_outside=view(cast["village_director"], kids.other_county, reason="转学核对"),
+        outside_on_outside=viewed(outsider, kids.other_county, reason="青川家访"),
+        outside_on_ours=viewed(outsider, kids.sibling_village, reason="跨县协查"),
+        ours_on_outside=viewed(cast["village_director"], kids.other_county, reason="转学核对"),
         export=access_record(
             user=cast["county_education"],
             action="export",
@@ -95,17 +94,8 @@ def test_what_a_user_did_under_a_role_since_revoked_stays_in_that_countys_log(
     ours."""
     bureau = cast["county_education"]
     before = access_record(user=bureau, action="export", target="roster")
-    membership_revoke(
-        revoked_by=cast["system_admin"],
-        user_id=bureau.pk,
-        membership_id=bureau.memberships.get().pk,
-    )
-    membership_grant(
-        granted_by=cast["system_admin"],
-        user_id=bureau.pk,
-        role=Role.objects.get(code="county_education"),
-        area=places.other_county,
-    )
+    revoke(cast["system_admin"], bureau.memberships.get())
+    grant(cast["system_admin"], bureau, "county_education", area=places.other_county)
     after = access_record(user=bureau, action="export", target="roster")
     assert pks(access_events_visible_to(cast["county_admin"])) == {before.pk}
     assert pks(access_events_visible_to(other_admin)) == {after.pk}
@@ -148,8 +138,8 @@ def test_the_page_lists_the_county_newest_first_with_links_to_files_it_may_open(
 
 def test_the_log_says_which_part_of_a_file_which_import_or_which_export_was_opened(cast, kids):
     director = cast["village_director"]
-    access_record(user=director, action="view", target=f"child:{kids.village.pk}", field="form")
-    access_record(user=director, action="view", target=f"child:{kids.village.pk}", field="photo")
+    viewed(director, kids.village, field="form")
+    viewed(director, kids.village, field="photo")
     access_record(user=director, action="view", target="import_batch:7", field="check_report")
     access_record(
         user=director,
@@ -254,12 +244,7 @@ def test_a_reversed_date_range_is_refused(log, cast, client_for):
 
 
 def test_typed_text_is_escaped(cast, kids, client_for):
-    access_record(
-        user=cast["village_director"],
-        action="view",
-        target=f"child:{kids.village.pk}",
-        reason="<script>alert(1)</script>",
-    )
+    viewed(cast["village_director"], kids.village, reason="<script>alert(1)</script>")
     body = client_for(cast["county_admin"]).get(URL).content.decode()
     assert "<script>alert(1)" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
@@ -273,7 +258,7 @@ def test_the_page_takes_a_fixed_number_of_queries(places, cast, kids, client_for
         AccessEvent.objects.all().delete()
         for i in range(n):
             child = kids.village if i % 2 else kids.other_township
-            access_record(user=cast["teacher"], action="view", target=f"child:{child.pk}")
+            viewed(cast["teacher"], child)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(URL)
         assert len(response.context["rows"]) == min(n, 50)
@@ -304,12 +289,7 @@ def test_the_csv_export_is_the_filtered_log_and_is_itself_logged(log, cast, clie
 
 
 def test_the_xlsx_export_writes_typed_text_as_text(cast, kids, client_for):
-    access_record(
-        user=cast["village_director"],
-        action="view",
-        target=f"child:{kids.village.pk}",
-        reason='=HYPERLINK("http://evil.example","x")',
-    )
+    viewed(cast["village_director"], kids.village, reason='=HYPERLINK("http://evil.example","x")')
     response = exported(client_for(cast["county_admin"]), EXPORT, {"format": "xlsx"})
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
@@ -320,12 +300,7 @@ def test_the_xlsx_export_writes_typed_text_as_text(cast, kids, client_for):
 
 
 def test_the_csv_export_defuses_formulas(cast, kids, client_for):
-    access_record(
-        user=cast["village_director"],
-        action="view",
-        target=f"child:{kids.village.pk}",
-        reason="=1+1",
-    )
+    viewed(cast["village_director"], kids.village, reason="=1+1")
     response = exported(client_for(cast["county_admin"]), EXPORT, {"format": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "'=1+1" in text

@@ -12,11 +12,9 @@ unless SNAPSHOT_SKIPS names it, with why.
 
 import hashlib
 import html.parser
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.apps import apps
@@ -25,14 +23,20 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, StringConverter
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
-from PIL import Image
 
-from conftest import Kids, Places, make_child, make_id_number, make_user, run_jobs
+from conftest import (
+    Kids,
+    Places,
+    consent_and_photo,
+    make_child,
+    make_id_number,
+    make_user,
+    run_jobs,
+)
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.accounts.scope import scope_for
 from guanai.children.choices import Subject
-from guanai.children.consent.services import consent_record, photo_upload
 from guanai.children.models import Child
 from guanai.children.selectors import Holder
 from guanai.conflicts.models import ConflictAlert, IdentityConflict, Source
@@ -148,27 +152,6 @@ def _export(user: User) -> int:
     return export_request(user=user, kind="roster", params={}, fmt="xlsx").pk
 
 
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (60, 80), (200, 120, 40)).save(out, "PNG")
-    return out.getvalue()
-
-
-def consent_and_photo(user: User, child: Child) -> int:
-    """A photo consent recorded by the user, and the child's photo uploaded under it."""
-    consent = consent_record(
-        user=user,
-        child_id=child.pk,
-        purpose="photo",
-        given_by="监护人",
-        relationship="grandmother",
-        given_on=date(2024, 1, 1),
-        method="written",
-    )
-    photo_upload(user=user, child_id=child.pk, data=_png())
-    return consent.pk
-
-
 def conflict_and_alert(user: User, child: Child) -> tuple[int, int]:
     """The user typed the child's ID number, held out of their reach; and an alert about
     them, as if they had gone on past the day's limit."""
@@ -221,7 +204,7 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         kids=kids,
         insider=insider,
         batch_inside=_batch(cast["county_admin"], places.county.prefix, "checked"),
-        consent_inside=consent_and_photo(cast["county_admin"], kids.village),
+        consent_inside=consent_and_photo(cast["county_admin"], kids.village.pk),
         outsider=outsider,
         visitor=visitor,
         children_outside=[kids.other_county.pk, pending.pk, exited.pk],
@@ -229,7 +212,7 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
             _batch(outsider, b_village.code, "checked").pk,
             _batch(outsider, b_village.code, "imported").pk,
         ],
-        consents_outside=[consent_and_photo(outsider, kids.other_county)],
+        consents_outside=[consent_and_photo(outsider, kids.other_county.pk)],
         conflict_inside=conflict_inside,
         alert_inside=alert_inside,
         export_inside=export_inside,

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from conftest import make_child, make_id_number
+from conftest import consent_and_photo, make_child, make_id_number
 from guanai.accounts.models import Membership, User
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_log_faults, access_record
@@ -29,7 +29,6 @@ from guanai.core.backup import (
     restore_database,
 )
 from guanai.core.crypto import blind_index
-from guanai.core.tests.attack_kit import consent_and_photo
 
 ENGINE = SQLITE if connection.vendor == "sqlite" else POSTGRESQL
 OTHER_ENGINE = POSTGRESQL if ENGINE == SQLITE else SQLITE
@@ -79,7 +78,7 @@ def made(tmp_path, kids, cast) -> Path:
     """A backup of the cast, their kids (one with a consent and a photo) and one access log
     entry, made by the command."""
     access_record(user=cast["county_admin"], action="reveal", target=f"child:{kids.village.pk}")
-    consent_and_photo(cast["village_director"], kids.village)
+    consent_and_photo(cast["village_director"], kids.village.pk)
     out = tmp_path / "guanai.backup"
     call_command("backup", str(out), stdout=io.StringIO())
     return out

@@ -247,11 +247,11 @@ def test_a_bad_configured_key_is_refused_without_repeating_it(tmp_path, configur
 # Masks
 
 
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [
-        # Only the area: with the birth date and gender shown beside it, the last four
-        # characters gave the whole number away.
+# Each mask, with values and what it shows of them.
+MASKED = {
+    # Only the area: with the birth date and gender shown beside it, the last four
+    # characters gave the whole number away.
+    mask_id_number: [
         (ID_NUMBER, "510821************"),
         ("51082120120305123X", "510821************"),
         ("510821120305123", "***************"),  # 15 digits, before 1999
@@ -262,14 +262,7 @@ def test_a_bad_configured_key_is_refused_without_repeating_it(tmp_path, configur
         ("12345", "*****"),
         ("", ""),
     ],
-)
-def test_it_masks_id_numbers(value, masked):
-    assert mask_id_number(value) == masked
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [
+    mask_phone: [
         ("13812345678", "138****5678"),
         ("0839-6221234", "**********34"),
         ("6221234", "*****34"),
@@ -277,22 +270,25 @@ def test_it_masks_id_numbers(value, masked):
         ("1234", "****"),
         ("", ""),
     ],
-)
-def test_it_masks_phone_numbers(value, masked):
-    assert mask_phone(value) == masked
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [
+    mask_address: [
         ("四川省广元市旺苍县东河镇长滩村3组", "四川省广元市****"),
         ("四川省广元市", "****"),
         ("长滩村", "****"),
         ("", ""),
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("mask", "value", "masked"),
+    [
+        pytest.param(mask, value, masked, id=f"{mask.__name__}({value!r})")
+        for mask, cases in MASKED.items()
+        for value, masked in cases
+    ],
 )
-def test_it_masks_addresses(value, masked):
-    assert mask_address(value) == masked
+def test_it_masks_id_numbers_phone_numbers_and_addresses(mask, value, masked):
+    assert mask(value) == masked
 
 
 # The encrypted field

@@ -6,15 +6,11 @@ Inside gives the page (200, or a redirect for actions); outside gives 404, never
 below is what one test requests.
 """
 
-import io
-from datetime import date
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
-from conftest import Places, make_user
+from conftest import Places, consent_and_photo, make_user
 from guanai.accounts.models import LoginEvent
 from guanai.areas.models import Area
 from guanai.core.crypto import seal
@@ -240,23 +236,10 @@ def test_child_photo_and_consent_withdrawal_inside_and_outside(
     role, cast, places, kids, client_for
 ):
     """Both children have photo consent and a photo; only the role's own are reached."""
-    from guanai.children.consent.services import consent_record, photo_upload
-
     inside, outside = child_inside_outside(role, places)
-    png = io.BytesIO()
-    Image.new("RGB", (40, 30)).save(png, "PNG")
     consent_ids = {outside: MISSING_ID}
     for child_id in {inside, outside} - {MISSING_ID}:
-        consent_ids[child_id] = consent_record(
-            user=cast["system_admin"],
-            child_id=child_id,
-            purpose="photo",
-            given_by="张奶奶",
-            relationship="grandmother",
-            given_on=date(2026, 3, 1),
-            method="written",
-        ).pk
-        photo_upload(user=cast["system_admin"], child_id=child_id, data=png.getvalue())
+        consent_ids[child_id] = consent_and_photo(cast["system_admin"], child_id)
     client = client_for(cast[role])
 
     def photo(child_id):

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from conftest import make_child, make_id_number
+from conftest import consent_and_photo, make_child, make_id_number
 from guanai.children.anonymise import ANONYMISED_NAME
 from guanai.children.idnumber import id_index
 from guanai.children.models import Child, ChildChange, ChildConsent, ChildPhoto, Grandparent, Person
@@ -273,23 +273,7 @@ def test_a_dry_run_counts_every_batch(places):
 
 def test_consents_and_the_photo_go(places, cast):
     child = exited(places.village, months_ago=40)
-    consent = ChildConsent.objects.create(
-        child=child,
-        purpose="photo",
-        given_by="陈奶奶",
-        relationship="grandmother",
-        given_on=date(2020, 1, 1),
-        method="written",
-        recorded_by=cast["village_director"],
-    )
-    ChildPhoto.objects.create(
-        child=child,
-        consent=consent,
-        sealed=b"sealed jpeg",
-        width=1,
-        height=1,
-        uploaded_by=cast["village_director"],
-    )
+    consent_and_photo(cast["village_director"], child.pk)
 
     anonymise_expired(on=ON)
 

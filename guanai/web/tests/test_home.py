@@ -17,6 +17,15 @@ def registry(monkeypatch, settings, tmp_path):
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
 
 
+def register_greeting(context, stylesheets: tuple[str, ...] = ()) -> None:
+    """A panel of the test's own, placed between the children's (20) and the user's roles (30)."""
+    home.register(
+        home.HomePanel(
+            "test_greeting", "greeting.html", order=25, context=context, stylesheets=stylesheets
+        )
+    )
+
+
 def page(client) -> str:
     response = client.get(reverse("web:home"))
     assert response.status_code == 200
@@ -24,18 +33,13 @@ def page(client) -> str:
 
 
 def test_a_registered_panel_shows_its_own_context_in_its_place(registry, cast, client_for):
-    home.register(
-        home.HomePanel(
-            "test_greeting",
-            "greeting.html",
-            order=25,
-            context=lambda user: {"greeting": f"你好，{user.username}"},
-            stylesheets=("children/lists.css", "guanai/test.css"),
-        )
+    register_greeting(
+        lambda user: {"greeting": f"你好，{user.username}"},
+        stylesheets=("children/lists.css", "guanai/test.css"),
     )
     body = page(client_for(cast["county_admin"]))
     assert '<p data-testid="greeting">你好，county_admin</p>' in body
-    # Between the children (20) and the user's roles (30); the children's stylesheet once.
+    # Between the children and the user's roles; the children's stylesheet once.
     assert (
         body.index('data-testid="child-counts"')
         < body.index('data-testid="greeting"')
@@ -46,14 +50,7 @@ def test_a_registered_panel_shows_its_own_context_in_its_place(registry, cast, c
 
 
 def test_a_panel_with_nothing_for_the_user_is_left_out(registry, cast, client_for):
-    home.register(
-        home.HomePanel(
-            "test_greeting",
-            "greeting.html",
-            order=25,
-            context=lambda user: None if user.username == "volunteer" else {"greeting": "你好"},
-        )
-    )
+    register_greeting(lambda user: None if user.username == "volunteer" else {"greeting": "你好"})
     assert 'data-testid="greeting"' not in page(client_for(cast["volunteer"]))
     assert 'data-testid="greeting"' in page(client_for(cast["teacher"]))
 
