@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -5,6 +6,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from guanai.accounts.models import Membership, User
 from guanai.areas.models import Area, School
@@ -650,40 +652,39 @@ class ChildCompleteForm(StyledFormMixin, forms.Form):
         return data, family
 
 
+def _filter_choice(
+    all_label: StrOrPromise, choices: Iterable[tuple[str, Any]], **kwargs: Any
+) -> forms.ChoiceField:
+    """A filter of the list: first `all_label` (no filter), then the choices."""
+    return forms.ChoiceField(required=False, choices=[("", all_label), *choices], **kwargs)
+
+
 class ChildFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(required=False, max_length=40)
     township = forms.CharField(required=False, max_length=12)
     village = forms.CharField(required=False, max_length=12)
     school = forms.IntegerField(required=False, min_value=1)
-    guardianship_type = forms.ChoiceField(
-        required=False, choices=[("", _("全部监护类型")), *GuardianshipType.choices]
-    )
-    risk_level = forms.ChoiceField(
-        required=False, choices=[("", _("全部风险等级")), *RiskLevel.choices]
-    )
-    concern = forms.ChoiceField(required=False, choices=[("", _("全部关注类别")), *Concern.choices])
+    guardianship_type = _filter_choice(_("全部监护类型"), GuardianshipType.choices)
+    risk_level = _filter_choice(_("全部风险等级"), RiskLevel.choices)
+    concern = _filter_choice(_("全部关注类别"), Concern.choices)
     status = forms.ChoiceField(
         required=False,
         choices=[(Status.ACTIVE, _("在册")), (Status.EXITED, _("已移出")), ("all", _("全部状态"))],
     )
-    definition = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("", _("全部儿童")),
+    definition = _filter_choice(
+        _("全部儿童"),
+        [
             ("2016", _("留守儿童（国发〔2016〕13号）")),
             ("broad", _("留守学生（父母一方外出，未满18周岁）")),
         ],
     )
-    age_band = forms.ChoiceField(
-        required=False,
-        choices=[("", _("全部年龄")), *((b, _("%(band)s岁") % {"band": b}) for b in AGE_BANDS)],
+    age_band = _filter_choice(
+        _("全部年龄"), ((b, _("%(band)s岁") % {"band": b}) for b in AGE_BANDS)
     )
-    review_state = forms.ChoiceField(
-        required=False, choices=[("", _("全部审核状态")), *ReviewState.choices]
-    )
-    completeness = forms.ChoiceField(
-        required=False,
-        choices=[("", _("全部资料")), ("incomplete", _("待补充")), ("complete", _("资料完整"))],
+    review_state = _filter_choice(_("全部审核状态"), ReviewState.choices)
+    completeness = _filter_choice(
+        _("全部资料"),
+        [("incomplete", _("待补充")), ("complete", _("资料完整"))],
         widget=forms.Select(attrs={"aria-label": _("资料是否完整")}),
     )
     sort = forms.ChoiceField(

@@ -107,6 +107,18 @@ def _attention(counts: dict[str, int], *, linked: bool) -> list[Figure]:
     ]
 
 
+def _counted(
+    counts: dict[str, int], *, approved: bool, linked: bool, total_label: str, title: str
+) -> dict[str, Any]:
+    """The figures under their title, what they count, and those needing attention."""
+    return {
+        "figures": _figures(counts, approved=approved, linked=linked, total_label=total_label),
+        "definitions": _definitions(counts),
+        "attention": _attention(counts, linked=linked),
+        "figures_title": title,
+    }
+
+
 def children_home(user: User, *, on: date) -> dict[str, Any]:
     """The home page's part about children, for this user's roles."""
     scope = scope_for(user)
@@ -133,30 +145,21 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
     if ChildAccess.COUNT in access:
         counts = child_counts(user, on=on)
         context["child_counts"] = counts
-        context["figures"] = _figures(
+        context |= _counted(
             counts,
             approved=True,
             linked=can_view,
             total_label=_("在册儿童"),
+            title=_("在册儿童（已审核）"),
         )
-        context["definitions"] = _definitions(counts)
         if counts["anonymised"]:
             context["anonymised"] = counts["anonymised"]
-        context["attention"] = _attention(counts, linked=can_view)
-        context["figures_title"] = _("在册儿童（已审核）")
     elif can_view:
         counts = children_assigned_counts(user, on=on)
         schools = assigned_only_schools(user)
         context["assigned_schools"] = schools
-        context["figures"] = _figures(
-            counts,
-            approved=False,
-            linked=True,
-            total_label=_("我负责的学生"),
-        )
-        context["definitions"] = _definitions(counts)
-        context["attention"] = _attention(counts, linked=True)
-        context["figures_title"] = _("我负责的学生")
+        mine = _("我负责的学生")
+        context |= _counted(counts, approved=False, linked=True, total_label=mine, title=mine)
         if counts["total"]:
             steps.append(
                 Figure(

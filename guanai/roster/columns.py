@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from guanai.children.choices import FamilySlot
+
 
 @dataclass(frozen=True)
 class Column:
@@ -22,6 +24,25 @@ class Column:
     label: str  # the official header, as the export and the template write it
     aliases: tuple[str, ...] = ()
     required: bool = False
+
+
+def _parent_columns(slot: FamilySlot, word: str) -> tuple[Column, ...]:
+    """A parent's columns, the same for the father and the mother: the 2016 form's headers
+    start with the parent's word (父亲, 母亲), in whatever language the user reads."""
+    return (
+        Column(f"{slot}_name", f"{word}姓名"),
+        Column(
+            f"{slot}_id_number",
+            f"{word}身份证号码",
+            (f"{word}身份证号", f"{word}公民身份号码", f"{word}公民身份证号码"),
+        ),
+        Column(
+            f"{slot}_work_place",
+            f"{word}务工地点",
+            (f"{word}外出务工地点", f"{word}务工地", f"{word}当前务工地点"),
+        ),
+        Column(f"{slot}_phone", f"{word}联系电话", (f"{word}电话", f"{word}手机")),
+    )
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -44,30 +65,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("grade", "年级"),
     Column("class_name", "班级"),
     Column("boarding", "是否寄宿", ("寄宿", "住校", "是否住校", "是否学校寄宿")),
-    Column("father_name", "父亲姓名"),
-    Column(
-        "father_id_number",
-        "父亲身份证号码",
-        ("父亲身份证号", "父亲公民身份号码", "父亲公民身份证号码"),
-    ),
-    Column(
-        "father_work_place",
-        "父亲务工地点",
-        ("父亲外出务工地点", "父亲务工地", "父亲当前务工地点"),
-    ),
-    Column("father_phone", "父亲联系电话", ("父亲电话", "父亲手机")),
-    Column("mother_name", "母亲姓名"),
-    Column(
-        "mother_id_number",
-        "母亲身份证号码",
-        ("母亲身份证号", "母亲公民身份号码", "母亲公民身份证号码"),
-    ),
-    Column(
-        "mother_work_place",
-        "母亲务工地点",
-        ("母亲外出务工地点", "母亲务工地", "母亲当前务工地点"),
-    ),
-    Column("mother_phone", "母亲联系电话", ("母亲电话", "母亲手机")),
+    *_parent_columns(FamilySlot.FATHER, "父亲"),
+    *_parent_columns(FamilySlot.MOTHER, "母亲"),
     Column(
         "guardian_name",
         "委托监护人姓名",

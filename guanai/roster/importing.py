@@ -286,36 +286,14 @@ def _plan_batch(
             yield PlannedRow(row, Action.ERROR)
             continue
         index = indexes.get(row.row)
-        if index:
-            if index in seen:
-                row.errors.append(
-                    RowError(
-                        row.row,
-                        _("身份证号码"),
-                        row.child["id_number"],
-                        _("与第 %(row)d 行是同一名儿童（身份证号码相同）。") % {"row": seen[index]},
-                    )
-                )
-                yield PlannedRow(row, Action.ERROR)
-                continue
-            seen[index] = row.row
         found = existing.get(row.row)
-        # Two rows for one child (an ID number in one, the village, name and birth date in
-        # the other, or the same without an ID number twice) would overwrite each other.
-        same = _same_child_key(row, found, has_id=bool(index))
-        if same and same in seen:
-            row.errors.append(
-                RowError(
-                    row.row,
-                    _("姓名"),
-                    row.child["name"],
-                    _("与第 %(row)d 行是同一名儿童。") % {"row": seen[same]},
-                )
-            )
+        repeated = _repeated_child(
+            row, seen, index=index, same=_same_child_key(row, found, has_id=bool(index))
+        )
+        if repeated is not None:
+            row.errors.append(repeated)
             yield PlannedRow(row, Action.ERROR)
             continue
-        if same:
-            seen[same] = row.row
         values = row.child if found is None else row.updates()
         for violation in child_violations(
             values=values, family=row.family, held=found, today=reader.today
@@ -338,6 +316,26 @@ def _plan_batch(
 def _identity(row: RosterRow) -> tuple[int, str, date | None]:
     village = row.child["village"]
     return village.pk, row.child["name"], row.child["birth_date"]
+
+
+def _repeated_child(
+    row: RosterRow, seen: dict[str, int], *, index: str | None, same: str
+) -> RowError | None:
+    """The fault of a row that is the same child as an earlier row of the file (it would
+    overwrite that row): the same ID number, or the same `_same_child_key` (an ID number in
+    one row, the village, name and birth date in the other, or the same without an ID
+    number twice). None otherwise, the row then noted in `seen` under its keys."""
+    if index:
+        if index in seen:
+            message = _("与第 %(row)d 行是同一名儿童（身份证号码相同）。") % {"row": seen[index]}
+            return RowError(row.row, _("身份证号码"), row.child["id_number"], message)
+        seen[index] = row.row
+    if same:
+        if same in seen:
+            message = _("与第 %(row)d 行是同一名儿童。") % {"row": seen[same]}
+            return RowError(row.row, _("姓名"), row.child["name"], message)
+        seen[same] = row.row
+    return None
 
 
 def _same_child_key(row: RosterRow, found: Child | None, *, has_id: bool) -> str:

@@ -23,7 +23,7 @@ from django_tasks import task
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import scope_for
-from guanai.children.undo import batch_changes_undo, undo_comment
+from guanai.children.undo import UndoResult, batch_changes_undo, undo_comment
 from guanai.conflicts.models import Source
 from guanai.conflicts.services import Claim, conflicts_hold
 from guanai.core.crypto import seal, unseal
@@ -270,6 +270,28 @@ def _unexpected(batch: ImportBatch, error: BaseException) -> JobFailed:
     return JobFailed(f"import batch {batch.pk}: {type(error).__name__}")
 
 
+def _undo_writes(
+    batch: ImportBatch,
+    *,
+    user: User,
+    failed: tuple[str, str],
+    progress: Progress | None = None,
+) -> UndoResult:
+    """Take out what the batch wrote. Should that fail, the batch ends in `failed`'s state
+    with its message, and the error is raised as unexpected (see JobFailed)."""
+    try:
+        return batch_changes_undo(
+            user=user,
+            batch_id=batch.pk,
+            comment=undo_comment(batch.file_name),
+            progress=progress,
+        )
+    except Exception as error:
+        state, message = failed
+        _finish(batch, state, message=message)
+        raise _unexpected(batch, error) from None
+
+
 @task()
 def check_job(batch_id: int) -> None:
     """The dry run of an uploaded roster (a background job)."""
@@ -316,17 +338,11 @@ def _import(
             hold=_holding(batch),
         )
     except Exception as error:
-        try:
-            undone = batch_changes_undo(
-                user=batch.user, batch_id=batch.pk, comment=undo_comment(batch.file_name)
-            )
-        except Exception as undo_error:
-            _finish(
-                batch,
-                State.FAILED,
-                message=_("导入中断，撤回已写入的部分时出错，请联系系统管理员。"),
-            )
-            raise _unexpected(batch, undo_error) from None
+        undone = _undo_writes(
+            batch,
+            user=batch.user,
+            failed=(State.FAILED, _("导入中断，撤回已写入的部分时出错，请联系系统管理员。")),
+        )
         if isinstance(error, Stopped):
             message = _("已停止导入，已写入的 %(count)d 名儿童已撤回。") % {
                 "count": undone.removed + undone.reverted
@@ -371,22 +387,14 @@ def undo_job(batch_id: int) -> None:
     batch = ImportBatch.objects.filter(pk=batch_id, state=State.UNDOING).first()
     if batch is None or batch.undone_by is None:
         return
-    try:
-        result = batch_changes_undo(
-            user=batch.undone_by,
-            batch_id=batch.pk,
-            comment=undo_comment(batch.file_name),
-            progress=_progress(batch, stoppable=False),
-        )
-    except Exception as error:
+    result = _undo_writes(
+        batch,
+        user=batch.undone_by,
         # What was undone stays undone (each part in its own transaction); the rest can be
         # undone again.
-        _finish(
-            batch,
-            State.IMPORTED,
-            message=_("撤销未能完成，已撤销的部分保持撤销，可以再次撤销其余部分。"),
-        )
-        raise _unexpected(batch, error) from None
+        failed=(State.IMPORTED, _("撤销未能完成，已撤销的部分保持撤销，可以再次撤销其余部分。")),
+        progress=_progress(batch, stoppable=False),
+    )
     message = _("已撤销：删除新增的 %(removed)d 名，恢复更新的 %(reverted)d 名。") % {
         "removed": result.removed,
         "reverted": result.reverted,

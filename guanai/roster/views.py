@@ -1,4 +1,6 @@
+import functools
 import io
+from collections.abc import Callable
 from typing import IO
 
 from django.contrib import messages
@@ -150,49 +152,57 @@ def roster_import_progress(request: AuthedRequest, batch_id: int) -> HttpRespons
     )
 
 
+def _back_to_batch(
+    action: Callable[[AuthedRequest, int], None],
+) -> Callable[[AuthedRequest, int], HttpResponse]:
+    """A button on a batch's page: whatever the service did or refused (its message shown
+    there), back to that page."""
+
+    @functools.wraps(action)
+    def view(request: AuthedRequest, batch_id: int) -> HttpResponse:
+        try:
+            action(request, batch_id)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("roster:import_detail", batch_id=batch_id)
+
+    return view
+
+
 @require_POST
-def roster_import_map(request: AuthedRequest, batch_id: int) -> HttpResponse:
+@_back_to_batch
+def roster_import_map(request: AuthedRequest, batch_id: int) -> None:
     """Match the headers the reader did not know to fields, then check the file again."""
     batch = batch_get_for_user(user=request.user, batch_id=batch_id, own=True)
     headers = request.POST.getlist("header")
     keys = request.POST.getlist("key")
-    try:
-        batch_map(
-            user=request.user,
-            batch_id=batch.pk,
-            mapping={**batch.mapping, **dict(zip(headers, keys, strict=False))},
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    return redirect("roster:import_detail", batch_id=batch.pk)
+    batch_map(
+        user=request.user,
+        batch_id=batch.pk,
+        mapping={**batch.mapping, **dict(zip(headers, keys, strict=False))},
+    )
 
 
 @require_POST
 @rate_limit("import")
-def roster_import_apply(request: AuthedRequest, batch_id: int) -> HttpResponse:
+@_back_to_batch
+def roster_import_apply(request: AuthedRequest, batch_id: int) -> None:
     """Import the valid rows; or cancel a checked file, or stop a running job."""
-    try:
-        if request.POST.get("cancel"):
-            batch = batch_cancel(user=request.user, batch_id=batch_id)
-            if batch.state == ImportBatch.State.CANCELLED:
-                messages.info(request, _("已取消，没有导入任何数据。"))
-            else:
-                messages.info(request, _("正在停止……已写入的部分将被撤回。"))
+    if request.POST.get("cancel"):
+        batch = batch_cancel(user=request.user, batch_id=batch_id)
+        if batch.state == ImportBatch.State.CANCELLED:
+            messages.info(request, _("已取消，没有导入任何数据。"))
         else:
-            batch_import(user=request.user, batch_id=batch_id)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    return redirect("roster:import_detail", batch_id=batch_id)
+            messages.info(request, _("正在停止……已写入的部分将被撤回。"))
+    else:
+        batch_import(user=request.user, batch_id=batch_id)
 
 
 @require_POST
-def roster_import_undo(request: AuthedRequest, batch_id: int) -> HttpResponse:
+@_back_to_batch
+def roster_import_undo(request: AuthedRequest, batch_id: int) -> None:
     """Undo an imported batch: its importer or a county admin."""
-    try:
-        batch_undo(user=request.user, batch_id=batch_id)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    return redirect("roster:import_detail", batch_id=batch_id)
+    batch_undo(user=request.user, batch_id=batch_id)
 
 
 @never_cache

@@ -13,7 +13,7 @@ phonetic guides (the pinyin runs Chinese Excel adds) left out.
 
 import posixpath
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time
 from typing import IO, Any
 from xml.parsers import expat
@@ -32,7 +32,12 @@ def _refuse(*_args: object) -> None:
     raise RefusedXml
 
 
-def _parser() -> Any:
+def _parser(
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None] | None = None,
+    data: Callable[[str], None] | None = None,
+) -> Any:
+    """A parser calling these handlers on each element's start and end, and on its text."""
     # Namespaces resolved to "uri name". A document type declaration (where entities, and
     # so entity-expansion bombs, are declared) is refused outright.
     parser = expat.ParserCreate(namespace_separator=" ")
@@ -40,6 +45,11 @@ def _parser() -> Any:
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.buffer_text = True
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if data is not None:
+        parser.CharacterDataHandler = data
     return parser
 
 
@@ -50,6 +60,14 @@ def _feed(parser: Any, stream: IO[bytes]) -> Iterator[None]:
         yield
     parser.Parse(b"", True)
     yield
+
+
+def _parse_whole(archive: zipfile.ZipFile, path: str, parser: Any) -> None:
+    """Run a part of the workbook through the parser to its end: its handlers keep what
+    they need."""
+    with archive.open(path) as stream:
+        for _ in _feed(parser, stream):
+            pass
 
 
 def first_sheet_path(archive: zipfile.ZipFile) -> str:
@@ -70,11 +88,7 @@ def first_sheet_path(archive: zipfile.ZipFile) -> str:
         ("xl/workbook.xml", workbook_start),
         ("xl/_rels/workbook.xml.rels", rels_start),
     ):
-        parser = _parser()
-        parser.StartElementHandler = handler
-        with archive.open(path) as stream:
-            for _ in _feed(parser, stream):
-                pass
+        _parse_whole(archive, path, _parser(handler))
     target = targets.get(sheet_id, "worksheets/sheet1.xml")
     if target.startswith("/"):
         return target.lstrip("/")
@@ -114,12 +128,7 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
         if in_text:
             text.append(chunk)
 
-    parser = _parser()
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = data
-    with archive.open("xl/sharedStrings.xml") as stream:
-        for _ in _feed(parser, stream):
-            pass
+    _parse_whole(archive, "xl/sharedStrings.xml", _parser(start, end, data))
     return strings
 
 
@@ -219,9 +228,7 @@ def iter_rows(archive: zipfile.ZipFile) -> Iterator[list[object]]:
         if collecting:
             text.append(chunk)
 
-    parser = _parser()
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = data
+    parser = _parser(start, end, data)
     with archive.open(first_sheet_path(archive)) as stream:
         for _ in _feed(parser, stream):
             yield from done

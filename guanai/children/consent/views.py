@@ -113,13 +113,12 @@ def consent_withdraw_view(request: AuthedRequest, child_id: int, consent_id: int
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             if consent.purpose == ConsentPurpose.PHOTO:
-                messages.success(request, _("已撤回照片同意，该儿童的照片已删除。"))
+                done = _("已撤回照片同意，该儿童的照片已删除。")
             else:
-                messages.success(
-                    request,
-                    _("已撤回监护人对“%(purpose)s”的同意。")
-                    % {"purpose": consent.get_purpose_display()},
-                )
+                done = _("已撤回监护人对“%(purpose)s”的同意。") % {
+                    "purpose": consent.get_purpose_display()
+                }
+            messages.success(request, done)
             return _back_to_file(child.pk, "consents")
     return render(
         request,

@@ -30,6 +30,21 @@ def other_county_admin(places):
     return make_user("qingchuan_admin", role="county_admin", area=places.other_county)
 
 
+def registered_in_qingchuan(places, father: dict, *, sequence: int) -> Child:
+    """A child 青川县 registers, with this father."""
+    return child_create(
+        user=other_county_admin(places),
+        data=child_data(
+            places,
+            village=places.other_county_village,
+            school=None,
+            schooling="not_in_school",
+            id_number=make_id_number("510822", sequence=sequence),
+        ),
+        family={"father": father},
+    )
+
+
 # --- left without a child: deleted at once --------------------------------------------------
 
 
@@ -154,11 +169,7 @@ def test_an_exited_child_keeps_its_family_and_out_of_other_reach(places, cast):
 
     claim = {"name": "冒名", "id_number": father.id_number, "phone": "13000000000"}
     with pytest.raises(ApplicationError, match=NEUTRAL):
-        child_create(
-            user=other_county_admin(places),
-            data=child_data(places, village=places.other_county_village, school=None),
-            family={"father": claim},
-        )
+        registered_in_qingchuan(places, claim, sequence=98)
     father.refresh_from_db()
     assert (father.name, father.phone) == ("张父", "13800001111")
 
@@ -178,17 +189,7 @@ def test_a_father_replaced_in_one_county_cannot_be_claimed_in_another(places, ca
     )
 
     # 青川县 types the old father's ID number: a new record, nothing of the old one.
-    theirs = child_create(
-        user=other_county_admin(places),
-        data=child_data(
-            places,
-            village=places.other_county_village,
-            school=None,
-            schooling="not_in_school",
-            id_number=make_id_number("510822", sequence=91),
-        ),
-        family={"father": {"name": "赵某", "id_number": number}},
-    )
+    theirs = registered_in_qingchuan(places, {"name": "赵某", "id_number": number}, sequence=91)
 
     theirs.refresh_from_db()
     assert theirs.father_id != father.pk
@@ -299,16 +300,8 @@ def test_undoing_does_not_attach_the_number_s_new_holder_out_of_reach(places, ca
     number = make_id_number("510821", date(1985, 1, 1), 96)
     child, batch_id = imported_father(places, cast, number)
     # Meanwhile 青川县 registers a child whose father has that number: their record now.
-    theirs = child_create(
-        user=other_county_admin(places),
-        data=child_data(
-            places,
-            village=places.other_county_village,
-            school=None,
-            schooling="not_in_school",
-            id_number=make_id_number("510822", sequence=97),
-        ),
-        family={"father": {"name": "赵某", "id_number": number, "phone": "13100009999"}},
+    theirs = registered_in_qingchuan(
+        places, {"name": "赵某", "id_number": number, "phone": "13100009999"}, sequence=97
     )
 
     result = batch_changes_undo(user=cast["village_director"], batch_id=batch_id, comment="撤销")

@@ -2,7 +2,6 @@
 
 import functools
 import io
-from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,8 +10,9 @@ from PIL import ExifTags, Image
 
 from guanai.audit.models import AccessEvent
 from guanai.children.consent.images import MAX_SIDE, clean_photo
-from guanai.children.consent.services import consent_record, consent_withdraw, photo_upload
+from guanai.children.consent.services import photo_upload
 from guanai.children.models import ChildPhoto
+from guanai.children.tests.test_consent import record, withdraw
 from guanai.core.crypto import unseal
 from guanai.core.errors import ApplicationError
 
@@ -44,18 +44,6 @@ def encoded(fmt: str, size=(300, 200), mode="RGB") -> bytes:
     return out.getvalue()
 
 
-def give_photo_consent(user, child):
-    return consent_record(
-        user=user,
-        child_id=child.pk,
-        purpose="photo",
-        given_by="张奶奶",
-        relationship="grandmother",
-        given_on=date(2026, 3, 1),
-        method="written",
-    )
-
-
 def upload(client, child, data, name="photo.jpg", content_type="image/jpeg"):
     return client.post(
         reverse("children:child_photo_upload", args=[child.pk]),
@@ -85,22 +73,14 @@ def test_a_photo_is_refused_without_photo_consent(cast, kids, client_for):
 
 
 def test_counselling_consent_does_not_allow_a_photo(cast, kids, client_for):
-    consent_record(
-        user=cast["village_director"],
-        child_id=kids.village.pk,
-        purpose="counselling",
-        given_by="张奶奶",
-        relationship="grandmother",
-        given_on=date(2026, 3, 1),
-        method="written",
-    )
+    record(cast["village_director"], kids.village, "counselling")
     response = upload(client_for(cast["village_director"]), kids.village, jpeg_with_gps())
     assert "未取得监护人同意，不能上传照片。" in messages_of(response)
     assert not ChildPhoto.objects.exists()
 
 
 def test_a_photo_with_consent_is_served_without_exif_or_location(cast, kids, client_for):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     client = client_for(cast["village_director"])
     response = upload(client, kids.village, jpeg_with_gps())
     assert "照片已保存，拍摄地点等信息已去除。" in messages_of(response)
@@ -127,7 +107,7 @@ def test_a_photo_with_consent_is_served_without_exif_or_location(cast, kids, cli
 
 
 def test_the_photo_is_kept_encrypted(cast, kids):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     photo_upload(user=cast["village_director"], child_id=kids.village.pk, data=jpeg_with_gps())
     sealed = bytes(ChildPhoto.objects.get(child=kids.village).sealed)
     assert not sealed.startswith(b"\xff\xd8")  # not a JPEG as stored
@@ -152,7 +132,7 @@ def test_a_photo_taken_sideways_is_turned_upright_before_its_exif_goes():
 def test_png_and_webp_are_known_by_their_bytes_not_their_name(
     data, name, content_type, cast, kids, client_for
 ):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     client = client_for(cast["village_director"])
     upload(client, kids.village, data, name=name, content_type=content_type)
     photo = ChildPhoto.objects.get(child=kids.village)
@@ -189,7 +169,7 @@ def decompression_bomb(side: int = 20_000) -> bytes:
 def test_what_is_not_a_usable_photo_is_refused_with_a_message(
     data, name, message, cast, kids, client_for
 ):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     response = upload(client_for(cast["village_director"]), kids.village, data, name=name)
     assert message in messages_of(response)
     assert not ChildPhoto.objects.exists()
@@ -207,7 +187,7 @@ def test_a_bomb_is_refused_before_it_is_decoded(side):
 
 
 def test_an_empty_file_is_refused(cast, kids, client_for):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     response = upload(client_for(cast["village_director"]), kids.village, b"")
     assert messages_of(response)  # the form's own word on an empty file
     assert not ChildPhoto.objects.exists()
@@ -217,7 +197,7 @@ def test_an_empty_file_is_refused(cast, kids, client_for):
 
 def test_a_new_photo_replaces_the_old_one(cast, kids):
     director = cast["village_director"]
-    give_photo_consent(director, kids.village)
+    record(director, kids.village, "photo")
     photo_upload(user=director, child_id=kids.village.pk, data=encoded("PNG", size=(300, 200)))
     photo_upload(user=director, child_id=kids.village.pk, data=encoded("PNG", size=(120, 80)))
     photo = ChildPhoto.objects.get(child=kids.village)
@@ -226,7 +206,7 @@ def test_a_new_photo_replaces_the_old_one(cast, kids):
 
 def test_withdrawing_photo_consent_deletes_the_photo(cast, kids, client_for):
     director = cast["village_director"]
-    consent = give_photo_consent(director, kids.village)
+    consent = record(director, kids.village, "photo")
     photo_upload(user=director, child_id=kids.village.pk, data=jpeg_with_gps())
     client = client_for(director)
     detail = client.get(reverse("children:child_detail", args=[kids.village.pk])).content.decode()
@@ -246,29 +226,15 @@ def test_withdrawing_photo_consent_deletes_the_photo(cast, kids, client_for):
 
 def test_withdrawing_counselling_consent_keeps_the_photo(cast, kids):
     director = cast["village_director"]
-    give_photo_consent(director, kids.village)
+    record(director, kids.village, "photo")
     photo_upload(user=director, child_id=kids.village.pk, data=encoded("PNG"))
-    counselling = consent_record(
-        user=director,
-        child_id=kids.village.pk,
-        purpose="counselling",
-        given_by="张奶奶",
-        relationship="grandmother",
-        given_on=date(2026, 3, 1),
-        method="written",
-    )
-    consent_withdraw(
-        user=director,
-        child_id=kids.village.pk,
-        consent_id=counselling.pk,
-        withdrawn_on=date(2026, 4, 1),
-        note="祖母撤回",
-    )
+    counselling = record(director, kids.village, "counselling")
+    withdraw(director, counselling, note="祖母撤回")
     assert ChildPhoto.objects.filter(child=kids.village).exists()
 
 
 def test_a_teacher_sees_the_photo_but_cannot_change_it(cast, kids, client_for):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     photo_upload(user=cast["village_director"], child_id=kids.village.pk, data=encoded("PNG"))
     client = client_for(cast["teacher"])
     assert client.get(reverse("children:child_photo", args=[kids.village.pk])).status_code == 200
@@ -282,7 +248,7 @@ def test_a_teacher_sees_the_photo_but_cannot_change_it(cast, kids, client_for):
 
 @pytest.mark.parametrize("role", ["volunteer", "auditor"])
 def test_volunteers_and_auditors_never_see_a_photo(role, cast, kids, client_for):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     photo_upload(user=cast["village_director"], child_id=kids.village.pk, data=encoded("PNG"))
     client = client_for(cast[role])
     assert client.get(reverse("children:child_photo", args=[kids.village.pk])).status_code == 404
@@ -290,10 +256,10 @@ def test_volunteers_and_auditors_never_see_a_photo(role, cast, kids, client_for)
 
 def test_a_director_next_door_gets_404_for_the_photo_and_its_actions(cast, kids, client_for):
     director = cast["village_director"]
-    give_photo_consent(director, kids.village)
+    record(director, kids.village, "photo")
     photo_upload(user=director, child_id=kids.village.pk, data=encoded("PNG"))
     # The cast's director works in 长滩村; 四新村's child is next door.
-    give_photo_consent(cast["township_supervisor"], kids.sibling_village)
+    record(cast["township_supervisor"], kids.sibling_village, "photo")
     photo_upload(
         user=cast["township_supervisor"], child_id=kids.sibling_village.pk, data=encoded("PNG")
     )
@@ -307,7 +273,7 @@ def test_a_director_next_door_gets_404_for_the_photo_and_its_actions(cast, kids,
 
 def test_deleting_the_photo_keeps_the_consent(cast, kids, client_for):
     director = cast["village_director"]
-    give_photo_consent(director, kids.village)
+    record(director, kids.village, "photo")
     photo_upload(user=director, child_id=kids.village.pk, data=encoded("PNG"))
     response = client_for(director).post(
         reverse("children:child_photo_delete", args=[kids.village.pk]), follow=True
@@ -318,7 +284,7 @@ def test_deleting_the_photo_keeps_the_consent(cast, kids, client_for):
 
 
 def test_each_look_at_the_photo_is_logged(cast, kids, client_for):
-    give_photo_consent(cast["village_director"], kids.village)
+    record(cast["village_director"], kids.village, "photo")
     photo_upload(user=cast["village_director"], child_id=kids.village.pk, data=encoded("PNG"))
     teacher = cast["teacher"]
     client = client_for(teacher)

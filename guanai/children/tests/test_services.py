@@ -231,15 +231,16 @@ def test_statistics_count_approved_records_only(places, cast):
     assert child_counts(cast["volunteer"], on=today)["total"] == 0
 
 
+def reveal(user, child, subject, field, reason, request):
+    return child_reveal(
+        user=user, child_id=child.pk, subject=subject, field=field, reason=reason, request=request
+    )
+
+
 def test_reveal_is_logged_with_its_reason(places, cast, kids):
     request = RequestFactory().post("/", REMOTE_ADDR="10.1.2.3")
-    value = child_reveal(
-        user=cast["village_director"],
-        child_id=kids.village.pk,
-        subject="child",
-        field="id_number",
-        reason="办理医疗救助",
-        request=request,
+    value = reveal(
+        cast["village_director"], kids.village, "child", "id_number", "办理医疗救助", request
     )
     assert value == kids.village.id_number
     event = AccessEvent.objects.get()
@@ -256,33 +257,12 @@ def test_reveal_is_logged_with_its_reason(places, cast, kids):
 def test_a_teacher_may_see_the_guardians_phone_but_not_the_id_number(places, cast, kids):
     request = RequestFactory().post("/")
     teacher = cast["teacher"]
-    phone = child_reveal(
-        user=teacher,
-        child_id=kids.village.pk,
-        subject="guardian",
-        field="phone",
-        reason="联系监护人",
-        request=request,
-    )
+    phone = reveal(teacher, kids.village, "guardian", "phone", "联系监护人", request)
     assert phone == "13700003333"
     with pytest.raises(Http404):
-        child_reveal(
-            user=teacher,
-            child_id=kids.village.pk,
-            subject="child",
-            field="id_number",
-            reason="核对",
-            request=request,
-        )
+        reveal(teacher, kids.village, "child", "id_number", "核对", request)
     with pytest.raises(ApplicationError):
-        child_reveal(
-            user=cast["county_admin"],
-            child_id=kids.village.pk,
-            subject="child",
-            field="id_number",
-            reason="  ",
-            request=request,
-        )
+        reveal(cast["county_admin"], kids.village, "child", "id_number", "  ", request)
     assert AccessEvent.objects.count() == 1
 
 

@@ -171,6 +171,50 @@ def test_stopping_a_running_import_takes_out_what_it_wrote(places, cast, client_
     assert not Person.objects.exists()
 
 
+def broken(monkeypatch, *names: str) -> None:
+    """These functions of roster.services fail, as they would with the database gone."""
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    for name in names:
+        monkeypatch.setattr(f"guanai.roster.services.{name}", fail)
+
+
+def after_job(client, view: str, batch: ImportBatch) -> ImportBatch:
+    client.post(reverse(view, args=[batch.pk]))
+    run_jobs()
+    batch.refresh_from_db()
+    return batch
+
+
+def test_an_import_that_cannot_take_back_what_it_wrote_fails_and_says_whom_to_call(
+    places, cast, client_for, monkeypatch
+):
+    client = client_for(cast["village_director"])
+    batch = uploaded_and_checked(client, roster(line(1, "傅一", make_id_number(sequence=423))))
+    broken(monkeypatch, "import_roster", "batch_changes_undo")
+    batch = after_job(client, "roster:import_apply", batch)
+    assert (batch.state, batch.message) == (
+        "failed",
+        "导入中断，撤回已写入的部分时出错，请联系系统管理员。",
+    )
+
+
+def test_an_undo_that_fails_leaves_the_batch_imported_to_undo_again(
+    places, cast, client_for, monkeypatch
+):
+    client = client_for(cast["village_director"])
+    batch = imported(client, roster(line(1, "傅二", make_id_number(sequence=424))))
+    broken(monkeypatch, "batch_changes_undo")
+    batch = after_job(client, "roster:import_undo", batch)
+    assert (batch.state, batch.message) == (
+        "imported",
+        "撤销未能完成，已撤销的部分保持撤销，可以再次撤销其余部分。",
+    )
+    assert Child.objects.filter(name="傅二").exists()
+
+
 def test_undo_removes_what_was_created_and_reverts_what_was_updated(places, cast, client_for):
     director = cast["village_director"]
     client = client_for(director)

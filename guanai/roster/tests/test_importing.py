@@ -80,7 +80,11 @@ def test_the_same_child_twice_in_one_file_is_a_conflict(places, cast):
         user=cast["village_director"], data=roster(line(1, "孙一", ids[0]), line(2, "孙一", ids[0]))
     )
     assert plan.counts == {"create": 1, "update": 0, "unchanged": 0, "error": 1}
-    assert "第 3 行" in plan.errors[0].message
+    assert (plan.errors[0].row, plan.errors[0].column, plan.errors[0].message) == (
+        4,
+        "身份证号码",
+        "与第 3 行是同一名儿童（身份证号码相同）。",
+    )
 
 
 def test_a_child_held_by_another_village_is_a_conflict_not_overwritten(places, cast, kids):

@@ -47,14 +47,14 @@ def workbook(header: list[str], rows: list[dict[str, object]]) -> bytes:
     return out.getvalue()
 
 
+def identity(n: int, name: str, number: str) -> dict[str, object]:
+    """What every row tells the child by, in both files."""
+    return {"序号": n, "姓名": name, "身份证号码": number, "乡镇": "东河镇", "村": "长滩村"}
+
+
 def township_row(n: int, name: str, number: str, **cells: object) -> dict[str, object]:
     surname = name[:1] or "钱"
-    row: dict[str, object] = {
-        "序号": n,
-        "姓名": name,
-        "身份证号码": number,
-        "乡镇": "东河镇",
-        "村": "长滩村",
+    township = {
         "健康状况": "健康",
         "监护类型": "隔代监护",
         "监护人": f"{surname}奶奶",
@@ -64,23 +64,12 @@ def township_row(n: int, name: str, number: str, **cells: object) -> dict[str, o
         "母亲姓名": "李秀英",
         "母亲务工地点": "浙江宁波",
     }
-    row.update(cells)
-    return row
+    return identity(n, name, number) | township | cells
 
 
 def school_row(n: int, name: str, number: str, **cells: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "序号": n,
-        "姓名": name,
-        "身份证号码": number,
-        "乡镇": "东河镇",
-        "村": "长滩村",
-        "就学状况": "小学",
-        "就读学校": "东河小学",
-        "监护情况评估": "一般",
-    }
-    row.update(cells)
-    return row
+    school = {"就学状况": "小学", "就读学校": "东河小学", "监护情况评估": "一般"}
+    return identity(n, name, number) | school | cells
 
 
 def numbers(count: int) -> list[str]:
