@@ -72,7 +72,7 @@ from guanai.children.services import (
 )
 from guanai.core.crypto import mask_address, mask_id_number, mask_phone
 from guanai.core.errors import ApplicationError, NotInScope
-from guanai.core.forms import enable_inline_validation
+from guanai.core.forms import enable_inline_validation, show_error
 from guanai.core.ratelimit import rate_limit
 
 
@@ -280,7 +280,7 @@ def _save(request: AuthedRequest, child: Child | None) -> HttpResponse:
             except NotInScope as error:
                 form.add_error("village", error.message)
             except ApplicationError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                show_error(form, error)
             else:
                 if saved.review_state == ReviewState.PENDING:
                     messages.info(request, _("档案已提交，等待乡镇审核。"))
@@ -341,7 +341,7 @@ def child_exit_view(request: AuthedRequest, child_id: int) -> HttpResponse:
         try:
             child_exit(user=request.user, child_id=child.pk, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_error(form, error)
         else:
             messages.success(request, _("已将“%(name)s”移出名册。") % {"name": child.name})
             return redirect("children:child_detail", child_id=child.pk)
@@ -651,7 +651,7 @@ def child_complete(request: AuthedRequest, child_id: int) -> HttpResponse:
             try:
                 saved = child_update(user=request.user, child_id=child.pk, data=data, family=family)
             except ApplicationError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                show_error(form, error)
             else:
                 if saved.incomplete:
                     messages.warning(request, f"{saved.name}：{_missing_message(saved)}")

@@ -25,6 +25,7 @@ from guanai.children.models import Child
 from guanai.children.selectors import child_get_for_user
 from guanai.core.crypto import unseal
 from guanai.core.errors import ApplicationError
+from guanai.core.forms import show_error
 from guanai.core.ratelimit import rate_limit
 
 
@@ -78,7 +79,7 @@ def consent_record_view(request: AuthedRequest, child_id: int) -> HttpResponse:
         try:
             consent = consent_record(user=request.user, child_id=child.pk, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_error(form, error)
         else:
             messages.success(
                 request,
@@ -110,7 +111,7 @@ def consent_withdraw_view(request: AuthedRequest, child_id: int, consent_id: int
                 note=form.cleaned_data["note"],
             )
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_error(form, error)
         else:
             if consent.purpose == ConsentPurpose.PHOTO:
                 done = _("已撤回照片同意，该儿童的照片已删除。")
