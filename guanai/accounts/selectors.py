@@ -7,7 +7,8 @@ page and login log, granting it roles, locking, unlocking, resetting its passwor
 second factor) only when every role it holds, and every role it held in the last
 REVOKED_ROLE_HOLD, is one they manage: a county admin does not take over a fellow county
 admin whose county role was just revoked, nor the county admin of another county who
-volunteers in theirs. Outside either circle: 404.
+volunteers in theirs. An account left without any role is managed only by whoever could
+manage every role it ever held. Outside either circle: 404.
 
 Only memberships held now give any of this (Membership.objects); the revoked ones are the
 account's history (Membership.all_objects), read here for REVOKED_ROLE_HOLD, for the
@@ -69,11 +70,17 @@ def users_managed_by(manager: User) -> QuerySet[User]:
     held_lately_beyond = Membership.all_objects.filter(
         user=OuterRef("pk"), revoked_at__gte=timezone.now() - settings.REVOKED_ROLE_HOLD
     ).exclude(managed)
+    # An account holding no role any more is managed only by whoever could manage every
+    # role it ever held: not by the admin of a county where it was once a volunteer, when
+    # it was a county admin elsewhere.
+    holds_any = Membership.objects.filter(user=OuterRef("pk"))
+    held_ever_beyond = Membership.all_objects.filter(user=OuterRef("pk")).exclude(managed)
     return (
         users_in_scope_of(manager)
         .exclude(pk=manager.pk)
         .exclude(Exists(held_beyond))
         .exclude(Exists(held_lately_beyond))
+        .exclude(~Exists(holds_any) & Exists(held_ever_beyond))
     )
 
 

@@ -2,8 +2,7 @@
 
 A county admin sees the entries of their county: those made by anyone while they held a
 membership there (at an area or a school in it), and those about a child who lives there,
-whoever made them. The system admin sees every
-entry; anyone else, none (404).
+whoever made them. The system admin sees every entry; anyone else, none (404).
 """
 
 from dataclasses import dataclass

@@ -50,7 +50,7 @@ from guanai.core.errors import ApplicationError
 
 Family = Mapping[str, Mapping[str, Any] | None]
 
-FAMILY_SLOTS = tuple(FamilySlot.values)
+FAMILY_SLOTS: tuple[str, ...] = tuple(FamilySlot.values)
 
 # The registry is for children: under 18 (未满18周岁). Checked on the year of birth, as
 # the form always did: a child born in the year 18 years back is still accepted.
@@ -232,7 +232,9 @@ def _parent_at_home(file: _File) -> str | None:
         return None
     for slot in PARENT_SLOTS:
         person = file.family.get(slot)
-        if file.at_home(slot) and person is not None and person.get("able_to_guard", True):
+        # Able to guard only when the entry or the file says so: a roster has no column for
+        # it, and a parent at home unable to guard is the 2016 definition's own case.
+        if file.at_home(slot) and person is not None and person.get("able_to_guard") is True:
             return str(PARENT_AT_HOME)
     return None
 

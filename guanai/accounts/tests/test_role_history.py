@@ -142,6 +142,30 @@ def test_an_account_left_without_roles_stays_with_the_county_that_revoked_them(
     assert director.username not in listing
 
 
+def test_an_account_left_without_roles_is_not_taken_over_where_it_once_held_a_lesser_one(
+    cast, places
+):
+    """A former county admin of 青川县 who also volunteered in 长滩村: once both roles are
+    revoked and the hold has passed, 旺苍县's admin sees the account but may not manage it
+    (reset its password, grant it roles) — only someone who could manage both roles."""
+    from guanai.accounts.selectors import users_in_scope_of, users_managed_by
+
+    system = cast["system_admin"]
+    former = make_user("former_admin", role="county_admin", area=places.other_county)
+    grant(system, former, "volunteer", area=places.village)
+    for membership in former.memberships.all():
+        revoke(system, membership)
+    long_ago = timezone.now() - timezone.timedelta(days=2)
+    Membership.all_objects.filter(user=former).update(granted_at=long_ago, revoked_at=long_ago)
+
+    admin = fresh(cast["county_admin"])
+    assert users_in_scope_of(admin).filter(pk=former.pk).exists()
+    assert not users_managed_by(admin).filter(pk=former.pk).exists()
+    client = logged_in_client(admin)
+    assert client.get(reverse("accounts:user_detail", args=[former.pk])).status_code == 404
+    assert users_managed_by(fresh(system)).filter(pk=former.pk).exists()
+
+
 def test_a_join_through_a_users_memberships_must_say_it_counts_revoked_ones(cast, director_role):
     """The default manager leaves revoked memberships out; a join bypasses managers, so
     the obvious lookup fails instead of silently counting a revoked role."""
@@ -244,3 +268,35 @@ def test_the_role_changes_page_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("accounts:role_changes")).content.decode()
     assert page.count('data-testid="role-change"') == 40
+
+
+def test_roles_revoked_before_the_history_was_kept_are_rebuilt_from_the_log(cast, places):
+    """Before migration 0006 a revocation deleted the membership and left only its two
+    login events; the migration makes them a revoked membership again, once."""
+    import importlib
+
+    from django.apps import apps
+
+    rebuild = importlib.import_module(
+        "guanai.accounts.migrations.0006_revocations_from_log"
+    ).revocations_rebuild
+    admin = cast["county_admin"]
+    teacher = make_user("teacher_old", role="teacher", school=places.school)
+    grant(admin, teacher, "counsellor", school=places.school)
+    membership = teacher.memberships.get(role__code="counsellor")
+    revoke(admin, membership)
+    Membership.all_objects.filter(pk=membership.pk).delete()  # as a revocation did before
+
+    rebuild(apps, None)
+    rebuild(apps, None)
+
+    [rebuilt] = Membership.all_objects.filter(user=teacher, role__code="counsellor")
+    granted = LoginEvent.objects.get(user=teacher, kind=LoginEvent.Kind.ROLE_GRANTED)
+    revoked = LoginEvent.objects.get(user=teacher, kind=LoginEvent.Kind.ROLE_REVOKED)
+    assert (rebuilt.school, rebuilt.revoked_at, rebuilt.revoked_by) == (
+        places.school,
+        revoked.at,
+        admin,
+    )
+    assert (rebuilt.granted_at, rebuilt.granted_by) == (granted.at, admin)
+    assert not teacher.memberships.filter(role__code="counsellor").exists()

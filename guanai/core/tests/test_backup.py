@@ -41,7 +41,7 @@ def counts() -> dict[str, int]:
         "children": Child.objects.count(),
         "persons": Person.objects.count(),
         "users": User.objects.count(),
-        "memberships": Membership.objects.count(),
+        "memberships": Membership.all_objects.count(),
         "access events": AccessEvent.objects.count(),
     }
 
@@ -52,6 +52,7 @@ def everything() -> str:
     call_command(
         "dumpdata",
         exclude=["contenttypes", "auth.permission", "sessions", "core.ratecounter"],
+        use_base_manager=True,  # revoked memberships too (Membership.objects hides them)
         stdout=out,
     )
     return out.getvalue()

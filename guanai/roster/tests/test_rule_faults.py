@@ -188,3 +188,15 @@ def test_a_file_held_before_the_rules_imports_back_unchanged(places, cast):
     data = roster(f"郑一,{number},长滩村,隔代监护", header="姓名,身份证号码,村,监护类型")
     plan = import_plan(user=cast["village_director"], data=data)
     assert (faults(plan), plan.counts["unchanged"]) == ([], 1)
+
+
+def test_a_parent_at_home_is_not_taken_as_able_to_guard_when_the_roster_does_not_say(places, cast):
+    """A roster has no column for a parent's ability to guard, and a parent at home unable
+    to guard is the 2016 definition's own 无人监护: not held against the guardianship type."""
+    data = roster(
+        line(1, "钱一", 母亲务工地点="", 委托监护人姓名="", 与儿童关系="", 监护类型="无人监护"),
+        line(2, "钱二", 母亲务工地点="在家", 委托监护人姓名="", 与儿童关系="", 监护类型="无人监护"),
+    )
+    plan = import_plan(user=cast["village_director"], data=data)
+    assert faults(plan) == []
+    assert plan.counts["create"] == 2
