@@ -14,7 +14,7 @@ from guanai.audit.models import AccessEvent
 from guanai.audit.selectors import access_events_visible_to, access_log_filter, access_log_required
 from guanai.audit.services import logged_parameters
 from guanai.core.errors import ApplicationError
-from guanai.exports.registry import Exporter, Prepared, Rows, rows_in_chunks
+from guanai.exports.registry import Exporter, Prepared, Rows, filter_described, rows_in_chunks
 
 KIND = "access_log"
 FIELDS = tuple(AccessLogFilterForm.base_fields)
@@ -56,16 +56,7 @@ def open_rows(user: User, params: Mapping[str, str], full: bool, on: date) -> Ro
 def describe(user: User, logged: Mapping[str, str]) -> str:
     """ "起始日期：2026-01-01 · 操作：导出" (the filter form's labels)."""
     form = AccessLogFilterForm()
-    parts = []
-    for key in FIELDS:
-        value = logged.get(key)
-        if not value:
-            continue
-        field = form.fields[key]
-        choices = getattr(field, "choices", None)
-        shown = str(dict(choices).get(value, value)) if choices else value
-        parts.append(f"{field.label}：{shown}")
-    return " · ".join(parts)
+    return filter_described(form, logged, {key: form.fields[key].label for key in FIELDS})
 
 
 ACCESS_LOG = Exporter(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, TypeVar
 
+from django import forms
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 
@@ -97,3 +98,26 @@ def rows_in_chunks(
             yield from list(to_rows(selected.filter(pk__in=part)))
 
     return len(ids), rows()
+
+
+def filter_described(
+    form: forms.BaseForm,
+    logged: Mapping[str, str],
+    labels: Mapping[str, Any],
+    *,
+    named: Callable[[str, str], str | None] = lambda _key, _value: None,
+) -> str:
+    """An export's filter in words, for the user's list of exports: "乡镇：东河镇 ·
+    风险等级：高", in the order of `labels` (key: label), each value by `named` where it
+    gives a name, else by its label among the form field's choices, else as logged."""
+    parts = []
+    for key, label in labels.items():
+        value = logged.get(key)
+        if not value:
+            continue
+        shown = named(key, value)
+        if shown is None:
+            choices = getattr(form.fields[key], "choices", None)
+            shown = str(dict(choices).get(value, value)) if choices else value
+        parts.append(f"{label}：{shown}")
+    return " · ".join(parts)

@@ -16,7 +16,7 @@ from guanai.audit.services import logged_parameters
 from guanai.children.forms import ChildFilterForm
 from guanai.children.selectors import child_access_required, child_filter, children_visible_to
 from guanai.core.errors import ApplicationError
-from guanai.exports.registry import Exporter, Prepared, Rows, rows_in_chunks
+from guanai.exports.registry import Exporter, Prepared, Rows, filter_described, rows_in_chunks
 from guanai.roster.exporting import HEADERS, export_check, roster_rows, roster_title, write_xlsx
 
 KIND = "roster"
@@ -77,23 +77,17 @@ def open_rows(user: User, params: Mapping[str, str], full: bool, on: date) -> Ro
 def describe(user: User, logged: Mapping[str, str]) -> str:
     """ "乡镇：东河镇 · 风险等级：高": places and schools the user may see by name (others
     as typed: a name is never found through a filter), choices by label."""
-    form = ChildFilterForm()
-    parts = []
-    for key, label in _FILTER_LABELS.items():
-        value = logged.get(key)
-        if not value:
-            continue
-        shown: str = value
+
+    def named(key: str, value: str) -> str | None:
         if key in ("township", "village"):
             areas = areas_visible_to(user).filter(code=code_of(value))
-            shown = areas.values_list("name", flat=True).first() or value
-        elif key == "school" and value.isdigit():
+            return areas.values_list("name", flat=True).first() or value
+        if key == "school" and value.isdigit():
             schools = schools_visible_to(user).filter(pk=int(value))
-            shown = schools.values_list("name", flat=True).first() or value
-        elif choices := getattr(form.fields[key], "choices", None):
-            shown = str(dict(choices).get(value, value))
-        parts.append(f"{label}：{shown}")
-    return " · ".join(parts)
+            return schools.values_list("name", flat=True).first() or value
+        return None
+
+    return filter_described(ChildFilterForm(), logged, _FILTER_LABELS, named=named)
 
 
 ROSTER = Exporter(
