@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "guanai.retention",
     "guanai.conflicts",
     "guanai.exports",
+    "guanai.care",
     "guanai.demo",
     # The shell (home page, menu, layout, login steps): above every domain app.
     "guanai.web",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("guanai.audit.urls")),
     path("", include("guanai.conflicts.urls")),
     path("", include("guanai.exports.urls")),
+    path("", include("guanai.care.urls")),
     # The login page offers the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

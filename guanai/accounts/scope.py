@@ -10,6 +10,7 @@ Every selector in the project builds its queryset from `scope_for(user)`; nothin
 queries scoped entities without it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -27,10 +28,13 @@ class ChildAccess(StrEnum):
     REVEAL = "reveal"  # reveal a full ID number, with a reason, logged
     REVIEW = "review"  # approve or return entries (审核)
     COUNT = "count"  # count them in statistics, without seeing anyone
+    # A helper's view of the children paired with them (guanai.care): name, age, school,
+    # the guardian's phone and their own records; never ID numbers or counselling.
+    PAIRED = "paired"
 
 
 _V, _E, _R, _A = ChildAccess.VIEW, ChildAccess.EDIT, ChildAccess.REVEAL, ChildAccess.REVIEW
-_C = ChildAccess.COUNT
+_C, _P = ChildAccess.COUNT, ChildAccess.PAIRED
 
 # Per role (DESIGN.md §1). The auditor sees aggregates only; the league works without
 # ID numbers; teachers and counsellors see the students assigned to them; volunteers see
@@ -46,11 +50,28 @@ CHILD_ACCESS: dict[str, frozenset[ChildAccess]] = {
     "village_director": frozenset({_V, _E, _R, _C}),
     "teacher": frozenset({_V}),
     "counsellor": frozenset({_V}),
-    "volunteer": frozenset(),
+    "volunteer": frozenset({_P}),
 }
 
 # Roles bound to a school that see only the students assigned to them.
 ASSIGNED_ONLY_ROLES = frozenset({"teacher", "counsellor"})
+# Roles that see only the children paired with them.
+PAIRED_ONLY_ROLES = frozenset({"volunteer"})
+
+# Children reached through a relation another app keeps, by the user's id: "assigned" (a
+# mentor's or counsellor's assignments, beside the responsible teacher the file names) and
+# "paired" (a helper's current pairings). guanai.care registers both; without it, no child.
+RelationQ = Callable[[int], Q]
+_RELATIONS: dict[str, RelationQ] = {}
+
+
+def relation_register(name: str, children_q: RelationQ) -> None:
+    _RELATIONS[name] = children_q
+
+
+def _relation_q(name: str, user_id: int) -> Q:
+    children_q = _RELATIONS.get(name)
+    return Q(pk__in=[]) if children_q is None else children_q(user_id)
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,8 @@ class ChildGrant:
     area_prefix: str = ""
     school_id: int | None = None
     assigned_to: int | None = None
+    # The children of the area paired with this user (a helper's login).
+    paired_with: int | None = None
 
 
 @dataclass(frozen=True)
@@ -198,7 +221,9 @@ def _compute_scope(user: User) -> Scope:
         elif role.scope_kind == ScopeKind.AREA and membership.area is not None:
             prefix = membership.area.prefix
             area_prefixes.add(prefix)
-            if access:
+            if access and role.code in PAIRED_ONLY_ROLES:
+                child_grants.append(ChildGrant(access, area_prefix=prefix, paired_with=user.pk))
+            elif access:
                 child_grants.append(ChildGrant(access, area_prefix=prefix))
             if role.manages_users:
                 manage_ranks[prefix] = max(manage_ranks.get(prefix, -1), role.rank)
@@ -287,12 +312,21 @@ def child_q(scope: Scope, access: ChildAccess) -> Q | None:
             continue
         if grant.everywhere:
             return None
-        if grant.area_prefix:
+        if grant.paired_with is not None:
+            # Paired now, and living where the helper's role is: ending the pairing, or the
+            # role, ends the access.
+            q |= prefix_q("village_id", frozenset({grant.area_prefix})) & _relation_q(
+                "paired", grant.paired_with
+            )
+        elif grant.area_prefix:
             q |= prefix_q("village_id", frozenset({grant.area_prefix}))
         elif grant.assigned_to is not None:
             # Assigned, and at the school where the user teaches: a teacher cannot be
             # given a child of another school by whoever fills in the form.
-            q |= Q(responsible_teacher_id=grant.assigned_to, school_id=grant.school_id)
+            assigned = Q(responsible_teacher_id=grant.assigned_to) | _relation_q(
+                "assigned", grant.assigned_to
+            )
+            q |= assigned & Q(school_id=grant.school_id)
         elif grant.school_id is not None:
             q |= Q(school_id=grant.school_id)
     return q

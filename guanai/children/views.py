@@ -41,6 +41,7 @@ from guanai.children.forms import (
 from guanai.children.idnumber import normalize_id_number
 from guanai.children.models import Child, ChildChange
 from guanai.children.reveal import REVEALABLE, child_reveal
+from guanai.children.sections import sections_for
 from guanai.children.selectors import (
     ChildFilter,
     ChildPaginator,
@@ -168,7 +169,12 @@ def child_find(request: AuthedRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
-    child = child_get_for_user(user=request.user, child_id=child_id)
+    try:
+        child = child_get_for_user(user=request.user, child_id=child_id)
+    except Http404:
+        if ChildAccess.PAIRED not in scope_for(request.user).child_access():
+            raise
+        return _paired_child(request, child_id)
     access_record(
         user=request.user,
         action=AccessEvent.Action.VIEW,
@@ -212,8 +218,32 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
         "phone_reason": _phone_reason_label(request, child.pk),
         "review_form": ReviewForm(),
         **consent_section(child, can_edit=can_edit),
+        "sections": sections_for(request, child, whole_file=True),
     }
     return render(request, "children/child_detail.html", context)
+
+
+def _paired_child(request: AuthedRequest, child_id: int) -> HttpResponse:
+    """What a helper sees of a child paired with them: name, age, school, the guardian's
+    phone and the sections for them (their own records); no ID number, no family."""
+    child = child_get_for_user(user=request.user, child_id=child_id, access=ChildAccess.PAIRED)
+    access_record(
+        user=request.user,
+        action=AccessEvent.Action.VIEW,
+        target=f"child:{child.pk}",
+        field="paired",
+        request=request,
+    )
+    guardian = child.guardian
+    context = {
+        "child": child,
+        "age": child.age_on(timezone.localdate()),
+        "guardian": guardian,
+        "guardian_phone": _secret(guardian.phone if guardian else "", mask_phone),
+        "phone_reason": _phone_reason_label(request, child.pk),
+        "sections": sections_for(request, child, whole_file=False),
+    }
+    return render(request, "children/child_paired.html", context)
 
 
 def _form_context(form: ChildForm, family: FamilyForms, child: Child | None) -> dict[str, Any]:

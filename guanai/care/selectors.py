@@ -1,0 +1,544 @@
+"""Scoped reads of the care work. Every view reads here; each read starts from the
+children the user may see (guanai.children.selectors) or the helpers of their areas."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, DateField, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from guanai.accounts.models import Membership, User
+from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
+from guanai.areas.codes import code_range, prefix_at
+from guanai.care.choices import AssignmentKind, CheckResult, RecordKind
+from guanai.care.models import (
+    Assignment,
+    BackgroundCheck,
+    CareRecord,
+    ContactPlan,
+    Helper,
+    Pairing,
+)
+from guanai.care.plans import DEFAULTS, WEEK, Period, Plan, add_months
+from guanai.children.choices import Status
+from guanai.children.models import Child
+from guanai.children.selectors import children_visible_to
+
+# A record may be corrected or deleted by its author for this long; then it is locked.
+CORRECTION_DAYS = 7
+# A background check counts for this many months (未成年人保护法 art. 62: every year).
+CHECK_VALID_MONTHS = 12
+# The helper list warns this many days before a check runs out.
+CHECK_WARNING_DAYS = 30
+
+# Roles that keep the helper register of their areas and pair helpers with children.
+HELPER_ROLES = frozenset(
+    {"system_admin", "county_admin", "league", "township_supervisor", "village_director"}
+)
+# Roles that name a child's responsible teacher, mentor and counsellors.
+ASSIGNING_ROLES = frozenset(
+    {"system_admin", "county_admin", "county_education", "township_supervisor", "school_admin"}
+)
+# Roles that oversee the care of the children of their areas or schools (overdue counts).
+SUPERVISING_ROLES = frozenset(
+    {
+        "system_admin",
+        "county_admin",
+        "county_education",
+        "league",
+        "township_supervisor",
+        "school_admin",
+    }
+)
+
+
+def holds_role(user: User, roles: Iterable[str]) -> bool:
+    wanted = frozenset(roles)
+    return any(m.role.code in wanted for m in scope_for(user).memberships)
+
+
+# --- the children a user cares for ---------------------------------------------------------
+
+
+def child_for_care(user: User, child_id: int) -> Child:
+    """A child the user may see, or one paired with them (a helper's login); 404 otherwise."""
+    for access in (ChildAccess.VIEW, ChildAccess.PAIRED):
+        child = (
+            children_visible_to(user, access=access)
+            .select_related(
+                "village__parent", "school", "guardian", "responsible_teacher", "director"
+            )
+            .filter(pk=child_id)
+            .first()
+        )
+        if child is not None:
+            return child
+    raise Http404
+
+
+def sees_whole_file(user: User, child: Child) -> bool:
+    """Does the user see the child's file, or only what a paired helper sees?"""
+    return children_visible_to(user).filter(pk=child.pk).exists()
+
+
+def director_villages(user: User) -> list[str]:
+    """The villages where the user is the child director (儿童主任)."""
+    return [
+        m.area.code
+        for m in scope_for(user).memberships
+        if m.role.code == "village_director" and m.area is not None
+    ]
+
+
+def my_children(user: User) -> QuerySet[Child]:
+    """The active children the user answers for: as the director named on the file, or as
+    their village's director when the file names none; as responsible teacher, mentor or
+    counsellor. Only among the children they may see."""
+    q = Q(director_id=user.pk) | Q(responsible_teacher_id=user.pk)
+    q |= Q(pk__in=Assignment.objects.filter(user=user, ended_on=None).values("child_id"))
+    villages = director_villages(user)
+    if villages:
+        q |= Q(village_id__in=villages, director_id=None)
+    return children_visible_to(user).filter(q, status=Status.ACTIVE)
+
+
+def paired_children(user: User, *, on: date | None = None) -> QuerySet[Pairing]:
+    """The user's current pairings (a helper's login), with their children."""
+    on = on or timezone.localdate()
+    return (
+        current_pairings(on)
+        .filter(helper__user=user, child__in=children_visible_to(user, access=ChildAccess.PAIRED))
+        .select_related("child__school", "child__guardian", "child__village", "helper")
+        .order_by("child__name")
+    )
+
+
+def current_pairings(on: date) -> QuerySet[Pairing]:
+    return Pairing.objects.filter(started_on__lte=on).filter(Q(ended_on=None) | Q(ended_on__gt=on))
+
+
+def paired_children_q(user_id: int) -> Q:
+    """accounts.scope's "paired" relation: the children paired with the user today."""
+    pairings = current_pairings(timezone.localdate()).filter(helper__user_id=user_id)
+    return Q(pk__in=pairings.values("child_id"))
+
+
+def assigned_children_q(user_id: int) -> Q:
+    """accounts.scope's "assigned" relation: the children the user is mentor or counsellor
+    of."""
+    return Q(pk__in=Assignment.objects.filter(user_id=user_id, ended_on=None).values("child_id"))
+
+
+# --- counselling notes ---------------------------------------------------------------------
+
+
+def notes_visible(user: User, child: Child) -> bool:
+    """May the user read the notes of the child's counselling sessions? Only the
+    counsellors assigned to the child and the county admin of the child's county; everyone
+    else sees that a session happened, when and by whom."""
+    scope = scope_for(user)
+    if any(
+        m.role.code == "county_admin"
+        and m.area is not None
+        and child.village_id.startswith(m.area.prefix)
+        for m in scope.memberships
+    ):
+        return True
+    return Assignment.objects.filter(
+        child=child, user=user, kind=AssignmentKind.COUNSELLOR, ended_on=None
+    ).exists()
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+def records_of(user: User, child: Child) -> QuerySet[CareRecord]:
+    """The child's timeline as the user may see it: a paired helper sees their own records
+    only. Counselling notes are in the rows; the views show them only where notes_visible."""
+    records = CareRecord.objects.filter(child=child).select_related("by", "corrects")
+    if not sees_whole_file(user, child):
+        records = records.filter(created_by=user)
+    return records.order_by("-occurred_on", "-created_at", "-pk")
+
+
+def record_get_for_user(user: User, record_id: int) -> CareRecord:
+    """A record of a child the user may see (a helper: one of their own); 404 otherwise."""
+    record = CareRecord.objects.filter(pk=record_id).select_related("child").first()
+    if record is None:
+        raise Http404
+    child = child_for_care(user, record.child_id)
+    if not records_of(user, child).filter(pk=record.pk).exists():
+        raise Http404
+    record.child = child
+    return record
+
+
+def correctable(record: CareRecord, user: User, *, now: object = None) -> bool:
+    """May the user still correct or delete the record (its author, within 7 days)?"""
+    now = now or timezone.now()
+    return record.created_by_id == user.pk and now < record.created_at + timedelta(
+        days=CORRECTION_DAYS
+    )
+
+
+# --- contact plans and due dates -----------------------------------------------------------
+
+
+def plan_for(county_code: str) -> Plan:
+    """The contact plan of the county holding this code (the defaults if it set none)."""
+    county = prefix_at(county_code, "county").ljust(12, "0")
+    row = ContactPlan.objects.filter(county_id=county).first()
+    if row is None:
+        return DEFAULTS
+    return Plan(
+        visit={
+            "high": Period(row.high_every, row.high_unit),
+            "medium": Period(row.medium_every, row.medium_unit),
+            "low": Period(row.low_every, row.low_unit),
+        },
+        parent_contact=Period(row.parent_contact_days, "day"),
+    )
+
+
+def _bases(children: QuerySet[Child]) -> QuerySet[Child]:
+    """The dates each child's plan counts from: the last home visit and the last parent
+    contact, or the day the child was registered if there was none yet."""
+    registered = TruncDate("created_at")
+    return children.annotate(
+        visit_base=Coalesce("care_state__last_visit_on", registered, output_field=DateField()),
+        contact_base=Coalesce(
+            "care_state__last_parent_contact_on", registered, output_field=DateField()
+        ),
+    )
+
+
+def _plans(children: QuerySet[Child]) -> dict[str, Plan]:
+    """The plans of the counties these children live in, by county prefix."""
+    counties = {
+        prefix_at(code, "county")
+        for code in children.order_by().values_list("village_id", flat=True).distinct()[:1000]
+    }
+    return {county: plan_for(county) for county in counties}
+
+
+@dataclass(frozen=True)
+class DueQ:
+    """Filters over _bases(children) for one day, under each county's plan."""
+
+    visit_overdue: Q
+    visit_week: Q
+    contact_overdue: Q
+
+
+def due_q(plans: dict[str, Plan], today: date) -> DueQ:
+    visit_overdue = Q(pk__in=[])
+    visit_week = Q(pk__in=[])
+    contact_overdue = Q(pk__in=[])
+    single = len(plans) == 1
+    for county, plan in plans.items():
+        where = (
+            Q()
+            if single
+            else Q(village_id__gte=code_range(county)[0], village_id__lte=code_range(county)[1])
+        )
+        overdue = plan.overdue_cutoffs(today)
+        week = plan.week_cutoffs(today)
+        for risk, cutoff in overdue.items():
+            visit_overdue |= where & Q(risk_level=risk, visit_base__lte=cutoff)
+            visit_week |= where & Q(
+                risk_level=risk, visit_base__gt=cutoff, visit_base__lte=week[risk]
+            )
+        contact_cutoff = plan.parent_contact.last_base_due_by(today - timedelta(days=1))
+        contact_overdue |= where & Q(parent_away=True, contact_base__lte=contact_cutoff)
+    return DueQ(visit_overdue, visit_week, contact_overdue)
+
+
+@dataclass(frozen=True)
+class Task:
+    child: Child
+    what: str  # "visit", "contact", "follow_up", "call", "meet"
+    due_on: date
+    record: CareRecord | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < timezone.localdate()
+
+
+def due_children(children: QuerySet[Child], today: date) -> tuple[QuerySet[Child], DueQ]:
+    """The active children among these, with their plan's bases, and the filters."""
+    active = _bases(children.filter(status=Status.ACTIVE))
+    return active, due_q(_plans(active), today)
+
+
+def visit_due_on(child: Child, plan: Plan) -> date:
+    return plan.visit[child.risk_level].after(child.visit_base)  # type: ignore[attr-defined]
+
+
+def contact_due_on(child: Child, plan: Plan) -> date:
+    return plan.parent_contact.after(child.contact_base)  # type: ignore[attr-defined]
+
+
+@dataclass
+class MyTasks:
+    visits_overdue: list[Task]
+    visits_week: list[Task]
+    follow_ups: list[Task]
+    contacts_overdue: list[Task]
+    pairing: list[Task]
+
+    @property
+    def count(self) -> int:
+        return sum(
+            len(x)
+            for x in (
+                self.visits_overdue,
+                self.visits_week,
+                self.follow_ups,
+                self.contacts_overdue,
+                self.pairing,
+            )
+        )
+
+
+TASK_LIMIT = 200
+
+
+def my_tasks(user: User, today: date | None = None) -> MyTasks:
+    """What the user has to do, nearest first: children overdue for a visit, due within the
+    week, follow-ups due within the week, children whose parents have not been in touch
+    within the plan; for a helper, their pairings' calls and meetings."""
+    today = today or timezone.localdate()
+    children, q = due_children(my_children(user), today)
+    plans = _plans(children)
+    fields = ("pk", "name", "village_id", "risk_level", "school_id")
+
+    def tasks(filter_q: Q, what: str, order: str, due: object) -> list[Task]:
+        rows = (
+            children.filter(filter_q)
+            .select_related("village")
+            .only(*fields, "village__name")
+            .order_by(order, "name")[:TASK_LIMIT]
+        )
+        return [Task(c, what, due(c, plans[prefix_at(c.village_id, "county")])) for c in rows]
+
+    overdue = tasks(q.visit_overdue, "visit", "visit_base", visit_due_on)
+    week = tasks(q.visit_week, "visit", "visit_base", visit_due_on)
+    contacts = tasks(q.contact_overdue, "contact", "contact_base", contact_due_on)
+    # Sorted by due date: risk levels with different periods interleave.
+    overdue.sort(key=lambda t: (t.due_on, t.child.name))
+    week.sort(key=lambda t: (t.due_on, t.child.name))
+    follow_ups = [
+        Task(r.child, "follow_up", r.follow_up_by, r)  # type: ignore[arg-type]
+        for r in follow_ups_due(user, today)
+    ]
+    return MyTasks(overdue, week, follow_ups, contacts, pairing_tasks(user, today))
+
+
+def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
+    """Open follow-ups due within the week (or overdue) on the user's children, or written
+    by the user on a child they still see."""
+    mine = my_children(user).values("pk")
+    visible = Q(child__in=children_visible_to(user).values("pk")) | Q(
+        child__in=children_visible_to(user, access=ChildAccess.PAIRED).values("pk")
+    )
+    return (
+        CareRecord.objects.filter(
+            follow_up_done_on=None,
+            follow_up_by__isnull=False,
+            follow_up_by__lt=today + timedelta(days=WEEK),
+        )
+        .filter(Q(child__in=mine) | (Q(created_by=user) & visible))
+        .filter(child__status=Status.ACTIVE)
+        .select_related("child__village")
+        .order_by("follow_up_by", "pk")[:TASK_LIMIT]
+    )
+
+
+def pairing_tasks(user: User, today: date) -> list[Task]:
+    """A helper's calls and meetings due within the week under their pairings' plans,
+    counted from the last call (phone or video) or meeting (in person) they recorded, or
+    from the pairing's start."""
+    tasks: list[Task] = []
+    for pairing in paired_children(user, on=today):
+        records = CareRecord.objects.filter(
+            child=pairing.child, created_by=user, occurred_on__gte=pairing.started_on
+        )
+        last_call = (
+            records.filter(method__in=("phone", "video"))
+            .order_by("-occurred_on")
+            .values_list("occurred_on", flat=True)
+            .first()
+        )
+        last_meet = (
+            records.filter(method="in_person")
+            .order_by("-occurred_on")
+            .values_list("occurred_on", flat=True)
+            .first()
+        )
+        call_due = add_months(last_call or pairing.started_on, pairing.call_every_months)
+        meet_due = add_months(last_meet or pairing.started_on, pairing.meet_every_months)
+        for what, due in (("call", call_due), ("meet", meet_due)):
+            if due < today + timedelta(days=WEEK):
+                tasks.append(Task(pairing.child, what, due))
+    tasks.sort(key=lambda t: (t.due_on, t.child.name))
+    return tasks
+
+
+# --- supervisors' counts -------------------------------------------------------------------
+
+
+@dataclass
+class PlaceCounts:
+    key: str  # village code or school id
+    active: int = 0
+    visit_overdue: int = 0
+    contact_overdue: int = 0
+    follow_up_overdue: int = 0
+    without_director: int = 0
+    without_teacher: int = 0
+
+
+def supervised_children(user: User) -> QuerySet[Child]:
+    """The children whose care the user oversees: those they see, if they hold a
+    supervising role; 404 otherwise."""
+    if not holds_role(user, SUPERVISING_ROLES):
+        raise Http404
+    return children_visible_to(user)
+
+
+def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, PlaceCounts]:
+    """Per village (group="village_id") or school ("school_id"): active children, overdue
+    visits, parent contacts and follow-ups, children without a director or teacher."""
+    active, q = due_children(children, today)
+    rows = (
+        active.order_by()
+        .values(group)
+        .annotate(
+            active=Count("pk"),
+            visit_overdue=Count("pk", filter=q.visit_overdue),
+            contact_overdue=Count("pk", filter=q.contact_overdue),
+            without_teacher=Count(
+                "pk", filter=Q(school__isnull=False, responsible_teacher__isnull=True)
+            ),
+            without_director=Count("pk", filter=Q(director__isnull=True)),
+        )
+    )
+    counts = {
+        str(r[group]): PlaceCounts(
+            key=str(r[group]),
+            active=r["active"],
+            visit_overdue=r["visit_overdue"],
+            contact_overdue=r["contact_overdue"],
+            without_teacher=r["without_teacher"],
+            without_director=r["without_director"],
+        )
+        for r in rows
+        if r[group] is not None
+    }
+    follow_ups = (
+        CareRecord.objects.filter(
+            child__in=children.filter(status=Status.ACTIVE).values("pk"),
+            follow_up_done_on=None,
+            follow_up_by__lt=today,
+        )
+        .order_by()
+        .values(f"child__{group}")
+        .annotate(n=Count("pk"))
+    )
+    for row in follow_ups:
+        key = str(row[f"child__{group}"])
+        if key in counts:
+            counts[key].follow_up_overdue = row["n"]
+    if group == "village_id":
+        # A village with a child director: its children without a named one have theirs.
+        held = set(
+            Membership.objects.filter(
+                role__code="village_director", area_id__in=list(counts)
+            ).values_list("area_id", flat=True)
+        )
+        for key in held:
+            counts[key].without_director = 0
+    return counts
+
+
+def due_list(children: QuerySet[Child], what: str, today: date) -> QuerySet[Child]:
+    """The children of one list a supervisor opens from a count ("visit", "contact",
+    "follow_up", "no_teacher", "no_director")."""
+    active, q = due_children(children, today)
+    if what == "visit":
+        return active.filter(q.visit_overdue).order_by("visit_base", "name")
+    if what == "contact":
+        return active.filter(q.contact_overdue).order_by("contact_base", "name")
+    if what == "follow_up":
+        open_ = CareRecord.objects.filter(follow_up_done_on=None, follow_up_by__lt=today)
+        return active.filter(pk__in=open_.values("child_id")).order_by("name")
+    if what == "no_teacher":
+        return active.filter(school__isnull=False, responsible_teacher__isnull=True).order_by(
+            "name"
+        )
+    if what == "no_director":
+        held = Membership.objects.filter(role__code="village_director").values("area_id")
+        return active.filter(director__isnull=True).exclude(village_id__in=held).order_by("name")
+    raise Http404
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def helpers_visible_to(user: User) -> QuerySet[Helper]:
+    """The helpers registered in the user's areas, if they keep the register; 404 for
+    anyone else."""
+    scope = scope_for(user)
+    if not holds_role(user, HELPER_ROLES):
+        raise Http404
+    if scope.everything:
+        return Helper.objects.all()
+    prefixes = frozenset(
+        m.area.prefix
+        for m in scope.memberships
+        if m.role.code in HELPER_ROLES and m.area is not None
+    )
+    return Helper.objects.filter(prefix_q("area_id", prefixes))
+
+
+def helper_get_for_user(user: User, helper_id: int) -> Helper:
+    helper = helpers_visible_to(user).filter(pk=helper_id).select_related("area", "user").first()
+    if helper is None:
+        raise Http404
+    return helper
+
+
+def last_clear_check(helper: Helper) -> BackgroundCheck | None:
+    """The helper's latest check, if it found nothing (a later record found makes any
+    earlier clear check void)."""
+    latest = helper.checks.order_by("-checked_on", "-pk").first()
+    return latest if latest is not None and latest.result == CheckResult.CLEAR else None
+
+
+def check_valid_until(check: BackgroundCheck | None) -> date | None:
+    return None if check is None else add_months(check.checked_on, CHECK_VALID_MONTHS)
+
+
+def pairings_of(user: User, child: Child) -> QuerySet[Pairing]:
+    """The child's pairings, current first (a helper sees their own only)."""
+    pairings = Pairing.objects.filter(child=child).select_related("helper")
+    if not sees_whole_file(user, child):
+        pairings = pairings.filter(helper__user=user)
+    return pairings.order_by("ended_on", "-started_on")
+
+
+def assignments_of(child: Child) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(child=child, ended_on=None).select_related("user")
+
+
+def record_kinds_for(user: User, child: Child) -> list[tuple[str, str]]:
+    """The kinds of record the user may write for the child: counselling only where they
+    may read its notes."""
+    kinds = [(k.value, str(k.label)) for k in RecordKind]
+    if not notes_visible(user, child):
+        kinds = [k for k in kinds if k[0] != RecordKind.COUNSELLING]
+    return kinds
