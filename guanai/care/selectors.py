@@ -542,3 +542,13 @@ def record_kinds_for(user: User, child: Child) -> list[tuple[str, str]]:
     if not notes_visible(user, child):
         kinds = [k for k in kinds if k[0] != RecordKind.COUNSELLING]
     return kinds
+
+
+# Roles with children of their own to care for (My tasks): directors, teachers, mentors,
+# counsellors, and helpers' logins.
+CARING_ROLES = frozenset({"village_director", "teacher", "counsellor", "volunteer", "school_admin"})
+
+
+def has_tasks(user: User) -> bool:
+    """Does the user have a My tasks page (menu, home panel)? From their roles alone."""
+    return holds_role(user, CARING_ROLES)
