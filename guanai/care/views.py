@@ -139,12 +139,21 @@ def _notes_shown(request: AuthedRequest, record: CareRecord) -> bool:
     return True
 
 
+def _changes(sealed: str) -> list[dict[str, str]]:
+    """The changes a history entry holds (written by the services as a JSON list)."""
+    try:
+        changes = json.loads(sealed or "[]")
+    except ValueError:
+        return []
+    return [c for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+
+
 def _history(record_id: int, child: Child, shown: bool) -> list[dict[str, Any]]:
     entries = []
     for change in CareRecordChange.objects.filter(record_id=record_id, child=child).select_related(
         "by"
     ):
-        changes = json.loads(change.changes or "[]") if shown else []
+        changes = _changes(change.changes) if shown else []
         entries.append(
             {
                 "change": change,
@@ -346,7 +355,7 @@ DUE_LISTS = {
 
 def due_list_view(request: AuthedRequest) -> HttpResponse:
     children = selectors.supervised_children(request.user)
-    what = request.GET.get("what", "")
+    what = request.GET.get("what", "visit")
     if what not in DUE_LISTS:
         raise Http404
     children, area, school = _place_filter(request, children)
@@ -387,6 +396,8 @@ def due_list_view(request: AuthedRequest) -> HttpResponse:
 def teacher_assign(request: AuthedRequest) -> HttpResponse:
     """Name one teacher responsible for the children ticked on the list of a school's
     children without one."""
+    if not selectors.holds_role(request.user, selectors.ASSIGNING_ROLES):
+        raise Http404
     ids = [_int(v) for v in request.POST.getlist("child")]
     teacher = _int(request.POST.get("teacher", "0"))
     school = _int(request.POST.get("school", "0"))
