@@ -154,6 +154,22 @@ def notes_visible(user: User, child: Child) -> bool:
     ).exists()
 
 
+def notes_visible_q(user: User) -> Q:
+    """notes_visible over care records: those of children the user is a current counsellor
+    of, or living in a county they administer."""
+    q = Q(
+        child__in=Assignment.objects.filter(
+            user=user, kind=AssignmentKind.COUNSELLOR, ended_on=None
+        ).values("child_id")
+    )
+    counties = frozenset(
+        m.area.prefix
+        for m in scope_for(user).memberships
+        if m.role.code == "county_admin" and m.area is not None
+    )
+    return q | prefix_q("child__village_id", counties) if counties else q
+
+
 # --- records -------------------------------------------------------------------------------
 
 
@@ -342,7 +358,8 @@ def my_tasks(user: User, today: date | None = None) -> MyTasks:
 
 def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
     """Open follow-ups due within the week (or overdue) on the user's children, or written
-    by the user on a child they still see."""
+    by the user on a child they still see; a counselling session's only for who may read
+    its notes (the task shows what to follow up)."""
     mine = my_children(user).values("pk")
     visible = Q(child__in=children_visible_to(user).values("pk")) | Q(
         child__in=children_visible_to(user, access=ChildAccess.PAIRED).values("pk")
@@ -354,6 +371,7 @@ def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
             follow_up_by__lt=today + timedelta(days=WEEK),
         )
         .filter(Q(child__in=mine) | (Q(created_by=user) & visible))
+        .filter(~Q(kind=RecordKind.COUNSELLING) | notes_visible_q(user))
         .filter(child__status=Status.ACTIVE)
         .select_related("child__village")
         .order_by("follow_up_by", "pk")[:TASK_LIMIT]
