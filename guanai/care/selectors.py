@@ -1,9 +1,9 @@
 """Scoped reads of the care work. Every view reads here; each read starts from the
 children the user may see (guanai.children.selectors) or the helpers of their areas."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, DateField, Q, QuerySet
@@ -194,7 +194,7 @@ def record_get_for_user(user: User, record_id: int) -> CareRecord:
     return record
 
 
-def correctable(record: CareRecord, user: User, *, now: object = None) -> bool:
+def correctable(record: CareRecord, user: User, *, now: datetime | None = None) -> bool:
     """May the user still correct or delete the record (its author, within 7 days)?"""
     now = now or timezone.now()
     return record.created_by_id == user.pk and now < record.created_at + timedelta(
@@ -281,10 +281,6 @@ class Task:
     due_on: date
     record: CareRecord | None = None
 
-    @property
-    def overdue(self) -> bool:
-        return self.due_on < timezone.localdate()
-
 
 def due_children(children: QuerySet[Child], today: date) -> tuple[QuerySet[Child], DueQ]:
     """The active children among these, with their plan's bases, and the filters."""
@@ -334,7 +330,7 @@ def my_tasks(user: User, today: date | None = None) -> MyTasks:
     plans = _plans(children)
     fields = ("pk", "name", "village_id", "risk_level", "school_id")
 
-    def tasks(filter_q: Q, what: str, order: str, due: object) -> list[Task]:
+    def tasks(filter_q: Q, what: str, order: str, due: Callable[[Child, Plan], date]) -> list[Task]:
         rows = (
             children.filter(filter_q)
             .select_related("village")
@@ -533,10 +529,13 @@ def helper_get_for_user(user: User, helper_id: int) -> Helper:
 
 
 def last_clear_check(helper: Helper) -> BackgroundCheck | None:
-    """The helper's latest check, if it found nothing (a later record found makes any
-    earlier clear check void)."""
-    latest = helper.checks.order_by("-checked_on", "-pk").first()
-    return latest if latest is not None and latest.result == CheckResult.CLEAR else None
+    """The helper's latest check, if no check of theirs ever found a record: a record of
+    sexual harm, abuse, trafficking or violence bars them from work with children for
+    good (未成年人保护法 art. 62), whatever a later check says."""
+    checks = helper.checks.order_by("-checked_on", "-pk")
+    if checks.filter(result=CheckResult.NOT_CLEAR).exists():
+        return None
+    return checks.first()
 
 
 def check_valid_until(check: BackgroundCheck | None) -> date | None:

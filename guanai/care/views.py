@@ -3,6 +3,7 @@ My tasks, the supervisors' overview and its lists, the county's contact plan, an
 responsible for a child. Every read goes through guanai.care.selectors."""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from guanai.care import selectors, services
 from guanai.care.choices import AssignmentKind, Method, RecordKind
 from guanai.care.forms import AssignForm, PlanForm, RecordForm
 from guanai.care.models import Assignment, CareRecord, CareRecordChange
-from guanai.care.plans import DEFAULTS
+from guanai.care.plans import DEFAULTS, Plan
 from guanai.children.models import Child
 from guanai.core.errors import ApplicationError
 from guanai.core.forms import show_error
@@ -33,11 +34,9 @@ from guanai.core.forms import show_error
 # request).
 BACK = {"tasks": "care:my_tasks", "child": "children:child_detail"}
 FIELD_LABELS = {
-    name: str(CareRecord._meta.get_field(name).verbose_name) for name in services.RECORD_FIELDS
+    name: str(getattr(CareRecord._meta.get_field(name), "verbose_name", name))
+    for name in (*services.RECORD_FIELDS, "follow_up_done_on")
 }
-FIELD_LABELS["follow_up_done_on"] = str(
-    CareRecord._meta.get_field("follow_up_done_on").verbose_name
-)
 
 
 def _back(child: Child, back: str) -> HttpResponse:
@@ -289,6 +288,15 @@ def _place_filter(
     return children, area, school
 
 
+@dataclass(frozen=True)
+class OverviewRow:
+    counts: selectors.PlaceCounts
+    name: str
+    parent: Area | None
+    # The list's query string for this place.
+    param: str
+
+
 def overview(request: AuthedRequest) -> HttpResponse:
     """关爱督导: per village (or per school) the active children and how many are overdue for
     a visit, a parent contact or a follow-up, and are without a director or teacher; each
@@ -308,26 +316,20 @@ def overview(request: AuthedRequest) -> HttpResponse:
             a.code: a for a in Area.objects.filter(code__in=list(counts)).select_related("parent")
         }
         rows = [
-            {
-                "counts": c,
-                "name": places[c.key].name,
-                "parent": places[c.key].parent,
-                "param": f"area={c.key}",
-            }
+            OverviewRow(c, places[c.key].name, places[c.key].parent, f"area={c.key}")
             for c in counts.values()
             if c.key in places
         ]
-        rows.sort(key=lambda r: (r["parent"].code if r["parent"] else "", r["name"]))
     else:
         schools = {str(s.pk): s for s in School.objects.filter(pk__in=[int(k) for k in counts])}
         rows = [
-            {"counts": c, "name": schools[c.key].name, "parent": None, "param": f"school={c.key}"}
+            OverviewRow(c, schools[c.key].name, None, f"school={c.key}")
             for c in counts.values()
             if c.key in schools
         ]
-        rows.sort(key=lambda r: r["name"])
+    rows.sort(key=lambda r: (r.parent.code if r.parent else "", r.name))
     totals = {
-        field: sum(getattr(r["counts"], field) for r in rows)
+        field: sum(getattr(r.counts, field) for r in rows)
         for field in (
             "active",
             "visit_overdue",
@@ -364,7 +366,7 @@ def due_list_view(request: AuthedRequest) -> HttpResponse:
         "village", "school", "responsible_teacher"
     )
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
-    plans = {}
+    plans: dict[str, Plan] = {}
     for child in page:
         county = child.village_id[:6]
         plan = plans.setdefault(county, selectors.plan_for(county))

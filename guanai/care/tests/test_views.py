@@ -58,13 +58,16 @@ def test_a_director_records_a_visit_and_the_child_leaves_the_overdue_list(kids, 
             "next": "tasks",
         },
     )
-    assert response.status_code == 302 and response["Location"] == reverse("care:my_tasks")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("care:my_tasks")
     assert _overdue_names(director) == []
     record = CareRecord.objects.get(child=kids.village)
-    assert record.by == cast["village_director"] and record.method == "in_person"
+    assert record.by == cast["village_director"]
+    assert record.method == "in_person"
     # On the child's file, in place of the placeholder.
     page = director.get(reverse("children:child_detail", args=[kids.village.pk])).content.decode()
-    assert 'data-testid="care-timeline"' in page and "奶奶身体不好" in page
+    assert 'data-testid="care-timeline"' in page
+    assert "奶奶身体不好" in page
 
 
 def test_the_record_form_shows_the_rules_messages_and_keeps_what_was_typed(kids, cast, client_for):
@@ -81,7 +84,9 @@ def test_the_record_form_shows_the_rules_messages_and_keeps_what_was_typed(kids,
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "日期不能晚于今天。" in page and "这类记录的方式只能是" in page and "写了很多字" in page
+    assert "日期不能晚于今天。" in page
+    assert "这类记录的方式只能是" in page
+    assert "写了很多字" in page
     assert not CareRecord.objects.exists()
 
 
@@ -113,7 +118,8 @@ def test_a_record_is_locked_after_seven_days(kids, cast, client_for):
     CareRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(days=8))
     director = client_for(cast["village_director"])
     page = director.get(reverse("care:record_detail", args=[record.pk])).content.decode()
-    assert "record-edit" not in page and "新增更正记录" in page
+    assert "record-edit" not in page
+    assert "新增更正记录" in page
     assert director.get(reverse("care:record_edit", args=[record.pk])).status_code == 404
     director.post(reverse("care:record_delete", args=[record.pk]))
     assert CareRecord.objects.filter(pk=record.pk).exists()
@@ -154,9 +160,11 @@ def test_a_teacher_sees_that_a_session_happened_but_not_its_notes(kids, cast, cl
     record = _counselling(cast, kids)
     teacher = client_for(cast["teacher"])
     file = teacher.get(reverse("children:child_detail", args=[kids.village.pk])).content.decode()
-    assert "心理辅导" in file and "夜里哭" not in file
+    assert "心理辅导" in file
+    assert "夜里哭" not in file
     page = teacher.get(reverse("care:record_detail", args=[record.pk])).content.decode()
-    assert 'data-testid="notes-confidential"' in page and "夜里哭" not in page
+    assert 'data-testid="notes-confidential"' in page
+    assert "夜里哭" not in page
     assert "counsellor" in page  # by whom
     history = page.split('data-testid="record-history"')[1]
     assert "夜里哭" not in history
@@ -184,9 +192,11 @@ def test_supervisors_see_overdue_counts_and_open_each_list(kids, cast, client_fo
     for role in ("township_supervisor", "county_admin"):
         client = client_for(cast[role])
         page = client.get(reverse("care:overview")).content.decode()
-        assert "长滩村村民委员会" in page and "四新村村民委员会" in page
+        assert "长滩村村民委员会" in page
+        assert "四新村村民委员会" in page
         listed = client.get(reverse("care:due_list") + f"?what=visit&area={places.village.code}")
-        assert listed.status_code == 200 and "张小明" in listed.content.decode()
+        assert listed.status_code == 200
+        assert "张小明" in listed.content.decode()
         assert "李四" not in client.get(reverse("care:due_list") + "?what=visit").content.decode()
     school = client_for(cast["school_admin"]).get(reverse("care:overview"))
     assert "东河小学" in school.content.decode()
@@ -199,7 +209,8 @@ def test_a_school_admin_names_a_teacher_for_pupils_without_one(kids, cast, clien
     admin = client_for(cast["school_admin"])
     url = reverse("care:due_list") + f"?what=no_teacher&school={places.school.pk}"
     page = admin.get(url).content.decode()
-    assert "陈无师" in page and 'data-testid="teacher-assign"' in page
+    assert "陈无师" in page
+    assert 'data-testid="teacher-assign"' in page
     admin.post(
         reverse("care:teacher_assign"),
         {"child": [pupil.pk], "teacher": cast["teacher"].pk, "school": places.school.pk},
@@ -226,7 +237,8 @@ def test_the_county_admin_sets_the_plan_and_overdue_follows_it(kids, cast, clien
             "parent_contact_days": 7,
         },
     )
-    assert response.status_code == 302 and ContactPlan.objects.count() == 1
+    assert response.status_code == 302
+    assert ContactPlan.objects.count() == 1
     assert _overdue_names(director) == ["张小明"]
     refused = admin.post(
         reverse("care:plan"),
