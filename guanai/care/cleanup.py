@@ -14,10 +14,17 @@ def _anonymise(child_ids: ChildIds) -> None:
     Assignment.objects.filter(child_id__in=child_ids).delete()
 
 
+def _holds_work(child_ids: ChildIds) -> set[int]:
+    records = CareRecord.objects.filter(child_id__in=child_ids).values_list("child_id", flat=True)
+    pairings = Pairing.objects.filter(child_id__in=child_ids).values_list("child_id", flat=True)
+    return set(records) | set(pairings)
+
+
 CLEANUPS = (
     Cleanup(
         name="care.records",
         models=(CareRecord, CareRecordChange, CareState, Assignment, Pairing),
         anonymise=_anonymise,
+        holds_work=_holds_work,
     ),
 )

@@ -50,6 +50,9 @@ class Cleanup:
     remove: Callable[[ChildIds], None] | None = None
     # Why the rows stay as they are on anonymisation (required when `anonymise` is None).
     kept: str = ""
+    # Of these children, those the app holds work for (a care record, say): undoing the
+    # import that created such a child would delete that work, so it leaves them alone.
+    holds_work: Callable[[ChildIds], set[int]] | None = None
 
     def __post_init__(self) -> None:
         if self.anonymise is None and not self.kept.strip():
@@ -70,6 +73,15 @@ def anonymise_held(*, child_ids: ChildIds) -> None:
     for cleanup in _CLEANUPS.values():
         if cleanup.anonymise is not None:
             cleanup.anonymise(child_ids)
+
+
+def children_with_work(child_ids: ChildIds) -> set[int]:
+    """Of these children, those some app holds work for (see Cleanup.holds_work)."""
+    found: set[int] = set()
+    for cleanup in _CLEANUPS.values():
+        if cleanup.holds_work is not None and child_ids:
+            found |= cleanup.holds_work(child_ids)
+    return found
 
 
 def remove_held(*, child_ids: ChildIds) -> None:

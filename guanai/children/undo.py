@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from guanai.accounts.models import User
 from guanai.accounts.scope import ChildAccess
 from guanai.children.choices import FamilySlot
-from guanai.children.cleanup import remove_held
+from guanai.children.cleanup import children_with_work, remove_held
 from guanai.children.derived import child_derive
 from guanai.children.family import person_change_propagate, persons_orphaned_delete
 from guanai.children.fields import PERSON_FIELDS, SECRET_FIELDS
@@ -221,7 +221,9 @@ def batch_changes_undo(
         set(entries.filter(kind=ChildChange.Kind.UPDATED).values_list("child_id", flat=True))
         - set(created)
     )
-    changed = _changed_since(batch_id, created + updated)
+    # Changed since by anyone but the batch, or (a child it created) cared for since: left
+    # alone and named, so no later work is lost.
+    changed = _changed_since(batch_id, created + updated) | children_with_work(created)
     editable = children_visible_to(user, access=ChildAccess.EDIT)
     total, done = len(created) + len(updated), 0
     for start in range(0, len(created), _CHUNK):

@@ -321,33 +321,35 @@ def test_an_undone_import_puts_back_the_risk_level_and_the_due_state(places, cas
     assert state(director, child, today) == "later"
 
 
-def test_an_undone_import_takes_its_children_and_their_care_state_away(places, cast):
-    """A child the import created goes with the undo, and with it what the care work
-    held of them: records, their history and the care state. (The undo counts only
-    changes to the child's file as later work: a home visit does not keep the child.)"""
+def test_an_undone_import_takes_its_children_away_but_keeps_those_cared_for_since(places, cast):
+    """A child the import created goes with the undo, with no care state left behind;
+    one cared for since (a home visit on their timeline) is left alone and named, with
+    their records and due state, as a child changed since is: no later work is lost."""
     from guanai.children.undo import batch_changes_undo
 
     director = cast["village_director"]
-    batch = _import(director, roster(line(1, "牛一", make_id_number(sequence=502))))
-    child = Child.objects.get(name="牛一")
-    registered_on(child, date(2024, 1, 1))
-    assert child.pk in lists(director, date(2024, 3, 5))["overdue"]
-    record = visit(
-        director, child, date(2024, 2, 1), follow_up="再访", follow_up_by=date(2024, 2, 10)
+    batch = _import(
+        director,
+        roster(
+            line(1, "牛一", make_id_number(sequence=502)),
+            line(2, "马二", make_id_number(sequence=503)),
+        ),
     )
-    assert CareState.objects.filter(child=child).exists()
+    visited, untouched = Child.objects.get(name="牛一"), Child.objects.get(name="马二")
+    for child in (visited, untouched):
+        registered_on(child, date(2024, 1, 1))
+    assert visited.pk in lists(director, date(2024, 3, 5))["overdue"]
+    record = visit(
+        director, visited, date(2024, 2, 1), follow_up="再访", follow_up_by=date(2024, 2, 10)
+    )
     result = batch_changes_undo(user=director, batch_id=batch.pk, comment="撤销")
-    assert (result.removed, result.kept) == (1, [])
-    assert not Child.objects.filter(pk=child.pk).exists()
-    assert not CareRecord.objects.filter(pk=record.pk).exists()
-    assert not CareRecordChange.objects.filter(record_id=record.pk).exists()
-    assert not CareState.objects.exists()
-    assert lists(director, date(2024, 3, 5)) == {
-        "overdue": set(),
-        "week": set(),
-        "contact": set(),
-        "follow_up": set(),
-    }
+    assert result.removed == 1
+    assert result.kept == [(visited.pk, "牛一")]
+    assert not Child.objects.filter(pk=untouched.pk).exists()
+    assert CareRecord.objects.filter(pk=record.pk).exists()
+    assert CareRecordChange.objects.filter(record_id=record.pk).exists()
+    assert list(CareState.objects.values_list("child_id", flat=True)) == [visited.pk]
+    assert lists(director, date(2024, 3, 5))["overdue"] == {visited.pk}
 
 
 def test_the_lists_agree_with_each_childs_due_date_on_every_day_at_the_edges(places, cast):
