@@ -22,7 +22,7 @@ from guanai.areas.models import Area, School
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.care import selectors, services
-from guanai.care.choices import AssignmentKind, Method, RecordKind
+from guanai.care.choices import DEFAULT_METHODS, METHODS_BY_KIND, AssignmentKind, Method, RecordKind
 from guanai.care.forms import AssignForm, PlanForm, RecordForm
 from guanai.care.models import Assignment, CareRecord, CareRecordChange
 from guanai.care.plans import DEFAULTS, Plan
@@ -37,6 +37,12 @@ FIELD_LABELS = {
     name: str(getattr(CareRecord._meta.get_field(name), "verbose_name", name))
     for name in (*services.RECORD_FIELDS, "follow_up_done_on")
 }
+
+
+# The ways each kind of record can be done, for the form's script ("": any other kind).
+METHODS_BY_KIND = json.dumps(
+    {"": list(DEFAULT_METHODS), **{str(k): list(v) for k, v in METHODS_BY_KIND.items()}}
+)
 
 
 def _back(child: Child, back: str) -> HttpResponse:
@@ -107,7 +113,14 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
     return render(
         request,
         "care/record_form.html",
-        {"child": child, "form": form, "back": back, "corrects": corrects, "editing": None},
+        {
+            "child": child,
+            "form": form,
+            "back": back,
+            "corrects": corrects,
+            "editing": None,
+            "methods_by_kind": METHODS_BY_KIND,
+        },
     )
 
 
@@ -214,7 +227,14 @@ def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
     return render(
         request,
         "care/record_form.html",
-        {"child": record.child, "form": form, "back": "child", "corrects": None, "editing": record},
+        {
+            "child": record.child,
+            "form": form,
+            "back": "child",
+            "corrects": None,
+            "editing": record,
+            "methods_by_kind": METHODS_BY_KIND,
+        },
     )
 
 

@@ -467,14 +467,19 @@ def child_reveal_view(request: AuthedRequest, child_id: int) -> HttpResponse:
     context: dict[str, Any] = {"value": value, "field": field}
     if field == "phone":
         _phone_reason_remember(request, child_id, code, other)
-        child = child_get_for_user(user=request.user, child_id=child_id)
+        # A helper paired with the child has the guardian's phone alone: no other buttons.
+        whole = children_visible_to(request.user).filter(pk=child_id).first()
+        child = whole or child_get_for_user(
+            user=request.user, child_id=child_id, access=ChildAccess.PAIRED
+        )
         context["tel"] = re.sub(r"[^\d+]", "", value)
         context["child"] = child
         context["phone_reason"] = _phone_reason_label(request, child_id)
         context["other_phones"] = [
             holder
             for holder in PHONE_HOLDERS
-            if holder != subject
+            if whole is not None
+            and holder != subject
             and getattr(child, holder) is not None
             and getattr(child, holder).phone
         ]

@@ -300,3 +300,26 @@ def test_records_and_lists_outside_the_scope_are_404(kids, cast, client_for, pla
         == 404
     )
     assert client.get(reverse("care:plan")).status_code == 404
+
+
+def test_a_paired_volunteer_reveals_the_guardians_phone_and_nothing_else(
+    kids, cast, client_for, places
+):
+    from guanai.care.models import BackgroundCheck, Helper, Pairing
+
+    helper = Helper.objects.create(
+        kind="volunteer", name="志愿者", area=places.village, user=cast["volunteer"]
+    )
+    BackgroundCheck.objects.create(helper=helper, checked_on=TODAY, result="clear")
+    Pairing.objects.create(helper=helper, child=kids.village, started_on=TODAY)
+    volunteer = client_for(cast["volunteer"])
+    url = reverse("children:child_reveal", args=[kids.village.pk])
+    response = volunteer.post(
+        url, {"subject": "guardian", "field": "phone", "reason": "home_visit"}
+    )
+    assert response.status_code == 200
+    assert "13700003333" in response.content.decode()
+    assert AccessEvent.objects.filter(user=cast["volunteer"], field="guardian.phone").exists()
+    for subject, field in (("father", "phone"), ("child", "id_number"), ("child", "address")):
+        refused = volunteer.post(url, {"subject": subject, "field": field, "reason": "home_visit"})
+        assert refused.status_code == 404, (subject, field)
