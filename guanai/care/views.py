@@ -40,7 +40,7 @@ FIELD_LABELS = {
 
 
 # The ways each kind of record can be done, for the form's script ("": any other kind).
-METHODS_BY_KIND = json.dumps(
+METHODS_JSON = json.dumps(
     {"": list(DEFAULT_METHODS), **{str(k): list(v) for k, v in METHODS_BY_KIND.items()}}
 )
 
@@ -119,7 +119,7 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
             "back": back,
             "corrects": corrects,
             "editing": None,
-            "methods_by_kind": METHODS_BY_KIND,
+            "methods_by_kind": METHODS_JSON,
         },
     )
 
@@ -233,7 +233,7 @@ def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
             "back": "child",
             "corrects": None,
             "editing": record,
-            "methods_by_kind": METHODS_BY_KIND,
+            "methods_by_kind": METHODS_JSON,
         },
     )
 
