@@ -3,7 +3,7 @@
 Each figure opens the list it counts (the same filter, so the list says the same number),
 and says which definition it uses. Roles differ in what they have: an area's roles the
 approved records of their area; a teacher or counsellor the pupils assigned to them; a
-volunteer nobody yet (pairing is planned), and whom to turn to.
+volunteer (a helper's login) the children paired with them, and whom to turn to.
 """
 
 from dataclasses import dataclass
@@ -266,7 +266,8 @@ def children_home(user: User, *, on: date) -> dict[str, Any]:
                     url=pending.url,
                 )
             )
-    if not access:
+    if not access - {ChildAccess.PAIRED}:
         context["directors"] = list(village_directors_for(user)[:5])
+        context["paired"] = children_visible_to(user, access=ChildAccess.PAIRED).count()
         context["volunteer_places"] = [m.place for m in scope.memberships if m.place is not None]
     return context

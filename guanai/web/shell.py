@@ -16,7 +16,10 @@ def _my_scope(user: User) -> dict[str, Any]:
     scope = scope_for(user)
     # The areas a user oversees are worth counting for those who hold children by area;
     # a teacher's township is only where their school stands, and their school says more.
-    by_area = scope.everything or any(g.area_prefix for g in scope.child_grants)
+    # A helper's login has its village only for the children paired with it.
+    by_area = scope.everything or any(
+        g.area_prefix and g.paired_with is None for g in scope.child_grants
+    )
     level_counts = (
         dict(
             areas_visible_to(user)

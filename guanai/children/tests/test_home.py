@@ -156,10 +156,26 @@ def test_a_volunteer_is_told_what_comes_and_whom_to_ask(places, cast, client_for
     make_user("sixin", role="village_director", area=places.sibling_village)
     body = home(client_for(cast["volunteer"])).content.decode()
     assert 'data-testid="volunteer-panel"' in body
-    assert "结对帮扶功能正在建设中" in body
+    assert "现在还没有儿童与您结对。" in body
     assert "结对和走访安排请联系本村儿童主任：儿童主任 张兰。" in body
     assert "sixin" not in body  # the next village's director is not theirs
     assert "管辖范围" not in body
+
+
+def test_a_volunteer_is_told_how_many_children_are_paired_with_them(places, cast, kids, client_for):
+    from django.utils import timezone
+
+    from guanai.care.models import BackgroundCheck, Helper, Pairing
+
+    today = timezone.localdate()
+    helper = Helper.objects.create(
+        kind="volunteer", name="志愿者", area=places.village, user=cast["volunteer"]
+    )
+    BackgroundCheck.objects.create(helper=helper, checked_on=today, result="clear")
+    Pairing.objects.create(helper=helper, child=kids.village, started_on=today)
+    body = home(client_for(cast["volunteer"])).content.decode()
+    assert "您现在与 1 名儿童结对" in body
+    assert reverse("care:my_tasks") in body  # in the menu and the tasks panel
 
 
 def test_the_league_sees_figures_and_lists_but_nothing_to_edit(cast, roster, client_for):
