@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope
-from guanai.care.selectors import SUPERVISING_ROLES, has_tasks, my_tasks
+from guanai.care.selectors import HELPER_ROLES, SUPERVISING_ROLES, has_tasks, my_tasks
 from guanai.web import home, menu
 
 
@@ -41,3 +41,19 @@ menu.register(
     )
 )
 home.register(home.HomePanel("care", "care/partials/home.html", order=10, context=_home))
+
+
+def _keeps_helpers(_user: User, scope: Scope) -> bool:
+    return any(m.role.code in HELPER_ROLES for m in scope.memberships)
+
+
+menu.register(
+    menu.MenuEntry(
+        "care:helper_list",
+        _("帮扶人"),
+        "bi-people",
+        order=40,
+        visible=_keeps_helpers,
+        active_prefix="care:helper",
+    )
+)
