@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, StringConverter
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
+from django.utils import timezone
 
 from conftest import (
     Kids,
@@ -36,6 +37,8 @@ from conftest import (
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.accounts.scope import scope_for
+from guanai.areas.models import Area
+from guanai.care.models import BackgroundCheck, Helper, Pairing
 from guanai.children.choices import Subject
 from guanai.children.models import Child
 from guanai.children.selectors import Holder
@@ -86,6 +89,10 @@ class World:
     conflicts_outside: list[int]  # the outsider typed the number of 长滩村's child
     alerts_outside: list[int]
     exports_outside: list[int]  # the outsider's: one made (its file kept), one waiting
+    helper_inside: int  # a temporary mother of 长滩村, checked, paired with its child
+    pairing_inside: int
+    helpers_outside: list[int]  # a helper of 城郊村, paired with 青川县's child
+    pairings_outside: list[int]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def membership(self, user: User) -> int:
@@ -138,6 +145,10 @@ PARAMETERS: dict[str, Parameter] = {
     ),
     "alert_id": Parameter(IntConverter, lambda w: [w.alert_inside], lambda w: w.alerts_outside),
     "export_id": Parameter(IntConverter, lambda w: [w.export_inside], lambda w: w.exports_outside),
+    "helper_id": Parameter(IntConverter, lambda w: [w.helper_inside], lambda w: w.helpers_outside),
+    "pairing_id": Parameter(
+        IntConverter, lambda w: [w.pairing_inside], lambda w: w.pairings_outside
+    ),
 }
 
 
@@ -166,6 +177,15 @@ def conflict_and_alert(user: User, child: Child) -> tuple[int, int]:
     prefix = scope_for(user).editing_prefix
     alert = ConflictAlert.objects.create(user=user, area_prefix=prefix, conflicts=6)
     return IdentityConflict.objects.get(user=user).pk, alert.pk
+
+
+def _paired_helper(area: Area, child: Child) -> tuple[int, int]:
+    """A helper of the area with a clear check, paired with the child: (helper, pairing)."""
+    today = timezone.localdate()
+    helper = Helper.objects.create(kind="temporary_mother", name="刘芳", area=area)
+    BackgroundCheck.objects.create(helper=helper, checked_on=today, result="clear")
+    pairing = Pairing.objects.create(helper=helper, child=child, started_on=today)
+    return helper.pk, pairing.pk
 
 
 def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
@@ -198,6 +218,8 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
     export_inside = _export(cast["county_admin"])
     export_outside = _export(outsider)
     run_jobs("exports")
+    helper_inside, pairing_inside = _paired_helper(places.village, kids.village)
+    helper_outside, pairing_outside = _paired_helper(b_village, kids.other_county)
     return World(
         places=places,
         cast=cast,
@@ -219,6 +241,10 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         conflicts_outside=[conflict_outside],
         alerts_outside=[alert_outside],
         exports_outside=[export_outside, _export(outsider)],
+        helper_inside=helper_inside,
+        pairing_inside=pairing_inside,
+        helpers_outside=[helper_outside],
+        pairings_outside=[pairing_outside],
     )
 
 

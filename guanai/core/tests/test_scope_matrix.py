@@ -9,6 +9,7 @@ below is what one test requests.
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import Places, consent_and_photo, make_user
 from guanai.accounts.models import LoginEvent
@@ -36,6 +37,14 @@ ACCESS_LOG = {"system_admin", "county_admin"}
 RETENTION = {"system_admin", "county_admin"}
 # Who resolves the ID numbers held for the county to verify: the same.
 CONFLICTS = {"system_admin", "county_admin"}
+# Who keeps the register of helpers of their areas and pairs them (care.selectors.HELPER_ROLES).
+HELPER_KEEPERS = {
+    "system_admin",
+    "county_admin",
+    "league",
+    "township_supervisor",
+    "village_director",
+}
 
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
@@ -72,6 +81,8 @@ MANAGER_ONLY_VIEWS = {
     "audit:access_log": ACCESS_LOG,
     # The county's held ID numbers; their scope is tested below and in conflicts/tests.
     "conflicts:conflict_list": CONFLICTS,
+    "care:helper_list": HELPER_KEEPERS,
+    "care:helper_new": HELPER_KEEPERS,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {
@@ -483,6 +494,51 @@ def test_import_batches_inside_and_outside(role, cast, places, directors, client
     assert set(states) == {"checked"}
 
 
+HELPER_PAGES = ("care:helper_detail", "care:helper_edit", "care:pairing_new")
+CHECK_NEW, PAIRING_END = "care:check_new", "care:pairing_end"
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_helpers_and_pairings_inside_and_outside(role, cast, places, kids, client_for):
+    """A helper of the role's place (paired with the role's child) and one just outside it
+    (paired with the child there): only the register's keepers reach their own."""
+    from guanai.care.models import BackgroundCheck, Helper, Pairing
+
+    area_in, area_out = area_inside_outside(role, places)
+    child_in, child_out = child_inside_outside(role, places)
+    today = timezone.localdate()
+
+    def paired(code: str, child_id: int) -> tuple[int, int]:
+        helper = Helper.objects.create(kind="organisation", name="县妇联", area_id=code)
+        return helper.pk, Pairing.objects.create(
+            helper=helper, child_id=child_id, started_on=today
+        ).pk
+
+    helper_in, pairing_in = paired(area_in, child_in)
+    helper_out, pairing_out = (
+        (MISSING_ID, MISSING_ID) if role == "system_admin" else paired(area_out, child_out)
+    )
+    client = client_for(cast[role])
+    keeper = role in HELPER_KEEPERS
+    check = {"checked_on": today.isoformat(), "result": "clear"}
+    end = {"ended_on": today.isoformat(), "end_reason": "finished"}
+    for name in HELPER_PAGES:
+        assert client.get(reverse(name, args=[helper_out])).status_code == 404, name
+        assert client.get(reverse(name, args=[helper_in])).status_code == (
+            200 if keeper else 404
+        ), name
+    assert client.post(reverse(CHECK_NEW, args=[helper_out]), check).status_code == 404
+    assert client.post(reverse(PAIRING_END, args=[pairing_out]), end).status_code == 404
+    assert not BackgroundCheck.objects.filter(helper_id=helper_out).exists()
+    if role != "system_admin":
+        assert Pairing.objects.get(pk=pairing_out).ended_on is None
+    expected = 302 if keeper else 404
+    assert client.post(reverse(CHECK_NEW, args=[helper_in]), check).status_code == expected
+    assert client.post(reverse(PAIRING_END, args=[pairing_in]), end).status_code == expected
+    assert BackgroundCheck.objects.filter(helper_id=helper_in).exists() == keeper
+    assert (Pairing.objects.get(pk=pairing_in).ended_on is not None) == keeper
+
+
 def test_every_view_is_in_the_matrix():
     """The views the tests above request, each inside and outside every role's scope (or
     for every role, or for a visitor): a view only listed is in none of these."""
@@ -500,5 +556,6 @@ def test_every_view_is_in_the_matrix():
         | set(CONFLICT_ACTIONS)
         | {*EXPORT_VIEWS, EXPORT_CANCEL}
         | set(BATCH_VIEWS)
+        | {*HELPER_PAGES, CHECK_NEW, PAIRING_END}
     )
     assert all_url_names() == requested
