@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DateField, Q, QuerySet
+from django.db.models import Count, DateField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils import timezone
 from guanai.accounts.models import Membership, User
 from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
 from guanai.areas.codes import code_range, prefix_at
-from guanai.care.choices import AssignmentKind, CheckResult, RecordKind
+from guanai.care.choices import AssignmentKind, CheckResult, HelperKind, RecordKind
 from guanai.care.models import (
     Assignment,
     BackgroundCheck,
@@ -521,6 +521,34 @@ def helpers_visible_to(user: User) -> QuerySet[Helper]:
     return Helper.objects.filter(prefix_q("area_id", prefixes))
 
 
+def helper_areas_q(user: User, lookup: str) -> Q | None:
+    """The user's helper areas (where they keep the register) as a filter on `lookup`;
+    None for everywhere."""
+    scope = scope_for(user)
+    if scope.everything:
+        return None
+    prefixes = frozenset(
+        m.area.prefix
+        for m in scope.memberships
+        if m.role.code in HELPER_ROLES and m.area is not None
+    )
+    return prefix_q(lookup, prefixes)
+
+
+def helper_logins_for(user: User, helper: Helper | None = None) -> QuerySet[User]:
+    """The logins a helper of the user's areas may be linked to: active users holding the
+    volunteer role in those areas, not linked to another helper."""
+    memberships = Membership.objects.filter(role__code="volunteer")
+    where = helper_areas_q(user, "area_id")
+    if where is not None:
+        memberships = memberships.filter(where)
+    logins = User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+    taken = Helper.objects.filter(user__isnull=False)
+    if helper is not None and helper.pk:
+        taken = taken.exclude(pk=helper.pk)
+    return logins.exclude(pk__in=taken.values("user_id")).order_by("full_name", "username")
+
+
 def helper_get_for_user(user: User, helper_id: int) -> Helper:
     helper = helpers_visible_to(user).filter(pk=helper_id).select_related("area", "user").first()
     if helper is None:
@@ -540,6 +568,46 @@ def last_clear_check(helper: Helper) -> BackgroundCheck | None:
 
 def check_valid_until(check: BackgroundCheck | None) -> date | None:
     return None if check is None else add_months(check.checked_on, CHECK_VALID_MONTHS)
+
+
+def checks_valid_until_on_or_before(day: date) -> date:
+    """The latest check date whose 12 months run out on or before `day` (a check of 29
+    February runs out on 28 February)."""
+    checked = add_months(day, -CHECK_VALID_MONTHS)
+    while add_months(checked + timedelta(days=1), CHECK_VALID_MONTHS) <= day:
+        checked += timedelta(days=1)
+    return checked
+
+
+def helper_rows(helpers: QuerySet[Helper], today: date) -> QuerySet[Helper]:
+    """The helpers as their list shows them: area, the latest check's date and result
+    (last_checked_on, last_result) and the number of pairings not ended (current_pairings)."""
+    latest = BackgroundCheck.objects.filter(helper=OuterRef("pk")).order_by("-checked_on", "-pk")
+    return helpers.select_related("area__parent").annotate(
+        last_checked_on=Subquery(latest.values("checked_on")[:1]),
+        last_result=Subquery(latest.values("result")[:1]),
+        current_pairings=Count(
+            "pairings", filter=Q(pairings__ended_on=None) | Q(pairings__ended_on__gt=today)
+        ),
+    )
+
+
+def helpers_check_due(helpers: QuerySet[Helper], today: date) -> QuerySet[Helper]:
+    """Among helper_rows, the people in the register whose clear check runs out within
+    CHECK_WARNING_DAYS or has run out (审查到期)."""
+    cutoff = checks_valid_until_on_or_before(today + timedelta(days=CHECK_WARNING_DAYS))
+    return helpers.filter(
+        Q(last_result=CheckResult.CLEAR, last_checked_on__lte=cutoff), active=True
+    ).exclude(kind=HelperKind.ORGANISATION)
+
+
+def helpers_check_missing(helpers: QuerySet[Helper]) -> QuerySet[Helper]:
+    """Among helper_rows, the people in the register without a clear latest check."""
+    return (
+        helpers.filter(active=True)
+        .filter(Q(last_result=None) | ~Q(last_result=CheckResult.CLEAR))
+        .exclude(kind=HelperKind.ORGANISATION)
+    )
 
 
 def pairings_of(user: User, child: Child) -> QuerySet[Pairing]:

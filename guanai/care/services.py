@@ -47,6 +47,7 @@ from guanai.care.selectors import (
     correctable,
     current_pairings,
     helper_get_for_user,
+    helper_logins_for,
     holds_role,
     last_clear_check,
     notes_visible,
@@ -504,7 +505,7 @@ def _helper_area_check(user: User, area: Area) -> None:
         raise ApplicationError(_("只能在自己负责的地区登记帮扶人。"))
 
 
-HELPER_FIELDS = ("kind", "name", "phone", "organisation", "area", "note", "active")
+HELPER_FIELDS = ("kind", "name", "phone", "organisation", "area", "user", "note", "active")
 
 
 @transaction.atomic
@@ -522,6 +523,13 @@ def helper_save(*, user: User, values: Mapping[str, Any], helper_id: int | None 
         raise RecordInvalid(errors)
     area = values["area"]
     _helper_area_check(user, area)
+    login = values.get("user")
+    if login is not None and not helper_logins_for(user, helper).filter(pk=login.pk).exists():
+        # A linked login sees the children paired with the helper: only a volunteer of the
+        # user's areas, not already another helper's.
+        raise ApplicationError(
+            _("登录账号须是本地区的志愿者账号，且未关联其他帮扶人。"), field="user"
+        )
     for field in HELPER_FIELDS:
         if field == "phone" and not values.get("phone") and helper.pk:
             continue  # a phone left blank keeps its value (forms never show it in clear)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope
-from guanai.care.selectors import SUPERVISING_ROLES, has_tasks, my_tasks, timeline
+from guanai.care.selectors import HELPER_ROLES, SUPERVISING_ROLES, has_tasks, my_tasks, timeline
 from guanai.children import sections
 from guanai.children.models import Child
 from guanai.web import home, menu
@@ -39,7 +39,7 @@ menu.register(
         "care:overview",
         _("关爱督导"),
         "bi-clipboard-data",
-        order=30,
+        order=25,
         visible=_supervises,
         active_prefix="care:overview",
     )
@@ -54,3 +54,19 @@ def _timeline(request: HttpRequest, child: Child, whole_file: bool) -> dict[str,
 # The care records in place on the child's file (关爱记录), with the plan's due dates,
 # who is responsible and the pairings.
 sections.register(sections.FileSection("care", "care/partials/timeline.html", 10, _timeline))
+
+
+def _keeps_helpers(_user: User, scope: Scope) -> bool:
+    return any(m.role.code in HELPER_ROLES for m in scope.memberships)
+
+
+menu.register(
+    menu.MenuEntry(
+        "care:helper_list",
+        _("帮扶人"),
+        "bi-person-heart",
+        order=26,
+        visible=_keeps_helpers,
+        active_prefix="care:helper",
+    )
+)

@@ -37,6 +37,14 @@ ACCESS_LOG = {"system_admin", "county_admin"}
 RETENTION = {"system_admin", "county_admin"}
 # Who resolves the ID numbers held for the county to verify: the same.
 CONFLICTS = {"system_admin", "county_admin"}
+# Who keeps the register of helpers of their areas and pairs them (care.selectors.HELPER_ROLES).
+HELPER_KEEPERS = {
+    "system_admin",
+    "county_admin",
+    "league",
+    "township_supervisor",
+    "village_director",
+}
 
 # The care work (guanai/care/selectors.py): who has My tasks, who oversees the care of their
 # places, who names teachers and counsellors, who sets the county's plan.
@@ -93,6 +101,8 @@ MANAGER_ONLY_VIEWS = {
     "care:due_list": SUPERVISING,
     # The county's contact plan: its county admin (the system admin has no county).
     "care:plan": {"county_admin"},
+    "care:helper_list": HELPER_KEEPERS,
+    "care:helper_new": HELPER_KEEPERS,
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {
@@ -575,6 +585,51 @@ def test_care_assignments_inside_and_outside(role, cast, places, kids, client_fo
     assert client.post(reverse(end, args=[mine])).status_code == (302 if role in ASSIGNING else 404)
 
 
+HELPER_PAGES = ("care:helper_detail", "care:helper_edit", "care:pairing_new")
+CHECK_NEW, PAIRING_END = "care:check_new", "care:pairing_end"
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_helpers_and_pairings_inside_and_outside(role, cast, places, kids, client_for):
+    """A helper of the role's place (paired with the role's child) and one just outside it
+    (paired with the child there): only the register's keepers reach their own."""
+    from guanai.care.models import BackgroundCheck, Helper, Pairing
+
+    area_in, area_out = area_inside_outside(role, places)
+    child_in, child_out = child_inside_outside(role, places)
+    today = timezone.localdate()
+
+    def paired(code: str, child_id: int) -> tuple[int, int]:
+        helper = Helper.objects.create(kind="organisation", name="县妇联", area_id=code)
+        return helper.pk, Pairing.objects.create(
+            helper=helper, child_id=child_id, started_on=today
+        ).pk
+
+    helper_in, pairing_in = paired(area_in, child_in)
+    helper_out, pairing_out = (
+        (MISSING_ID, MISSING_ID) if role == "system_admin" else paired(area_out, child_out)
+    )
+    client = client_for(cast[role])
+    keeper = role in HELPER_KEEPERS
+    check = {"checked_on": today.isoformat(), "result": "clear"}
+    end = {"ended_on": today.isoformat(), "end_reason": "finished"}
+    for name in HELPER_PAGES:
+        assert client.get(reverse(name, args=[helper_out])).status_code == 404, name
+        assert client.get(reverse(name, args=[helper_in])).status_code == (
+            200 if keeper else 404
+        ), name
+    assert client.post(reverse(CHECK_NEW, args=[helper_out]), check).status_code == 404
+    assert client.post(reverse(PAIRING_END, args=[pairing_out]), end).status_code == 404
+    assert not BackgroundCheck.objects.filter(helper_id=helper_out).exists()
+    if role != "system_admin":
+        assert Pairing.objects.get(pk=pairing_out).ended_on is None
+    expected = 302 if keeper else 404
+    assert client.post(reverse(CHECK_NEW, args=[helper_in]), check).status_code == expected
+    assert client.post(reverse(PAIRING_END, args=[pairing_in]), end).status_code == expected
+    assert BackgroundCheck.objects.filter(helper_id=helper_in).exists() == keeper
+    assert (Pairing.objects.get(pk=pairing_in).ended_on is not None) == keeper
+
+
 def test_every_view_is_in_the_matrix():
     """The views the tests above request, each inside and outside every role's scope (or
     for every role, or for a visitor): a view only listed is in none of these."""
@@ -593,5 +648,6 @@ def test_every_view_is_in_the_matrix():
         | {*EXPORT_VIEWS, EXPORT_CANCEL}
         | set(BATCH_VIEWS)
         | {*RECORD_VIEWS, *RECORD_ACTIONS, "care:assignment_end"}
+        | {*HELPER_PAGES, CHECK_NEW, PAIRING_END}
     )
     assert all_url_names() == requested

@@ -33,7 +33,36 @@ REVIEWER = ["工作台", "儿童名册", "待审核", "地区", "学校", "我�
 READER = ["工作台", "儿童名册", "地区", "学校", "我的账号"]
 NO_FILES = ["工作台", "地区", "学校", "我的账号"]
 
-EXPECTED_MENUS = {
+# The care work (guanai/care/shell.py): My tasks for those with children of their own to
+# care for; the overview of their places' care for supervisors; the helper register for its
+# keepers.
+CARING = {"village_director", "teacher", "counsellor", "volunteer", "school_admin"}
+SUPERVISING = {"system_admin", "county_admin", "county_education", "league"} | {
+    "township_supervisor",
+    "school_admin",
+}
+HELPER_KEEPERS = {"system_admin", "county_admin", "league", "township_supervisor"} | {
+    "village_director"
+}
+
+
+def with_care(role: str, base: list[str]) -> list[str]:
+    """The role's menu of children and places, with the care entries its rules give."""
+    menu = list(base)
+    if role in CARING:
+        menu.insert(1, "我的待办")
+    after = menu.index(
+        "待审核" if "待审核" in menu else "儿童名册" if "儿童名册" in menu else "工作台"
+    )
+    care = [
+        label
+        for label, roles in (("关爱督导", SUPERVISING), ("帮扶人", HELPER_KEEPERS))
+        if role in roles
+    ]
+    return menu[: after + 1] + care + menu[after + 1 :]
+
+
+BASE_MENUS = {
     "system_admin": ADMINISTRATOR,
     "county_admin": ADMINISTRATOR,
     "county_education": READER,
@@ -48,6 +77,21 @@ EXPECTED_MENUS = {
     "counsellor": READER,
     "volunteer": NO_FILES,
 }
+EXPECTED_MENUS = {role: with_care(role, base) for role, base in BASE_MENUS.items()}
+
+
+def test_the_care_entries_stand_where_the_rules_say():
+    assert EXPECTED_MENUS["village_director"] == [
+        "工作台",
+        "我的待办",
+        "儿童名册",
+        "帮扶人",
+        "地区",
+        "学校",
+        "我的账号",
+    ]
+    assert EXPECTED_MENUS["volunteer"] == ["工作台", "我的待办", "地区", "学校", "我的账号"]
+    assert EXPECTED_MENUS["auditor"] == NO_FILES
 
 
 def menu_labels(client, url: str = "") -> list[str]:
@@ -102,7 +146,7 @@ def test_an_entry_registered_by_an_app_appears_for_the_roles_its_rule_admits(
             "exports:export_list",
             "复核记录",
             "bi-clipboard-check",
-            order=25,
+            order=21,
             visible=lambda _user, scope: ChildAccess.REVIEW in scope.child_access(),
         )
     )
@@ -121,4 +165,10 @@ def test_an_entry_registered_again_replaces_the_first(registry, cast, client_for
             "accounts:my_account", "账号与安全", "bi-person-circle", order=1, visible=menu.everyone
         )
     )
-    assert menu_labels(client_for(cast["volunteer"])) == ["工作台", "账号与安全", "地区", "学校"]
+    assert menu_labels(client_for(cast["volunteer"])) == [
+        "工作台",
+        "账号与安全",
+        "我的待办",
+        "地区",
+        "学校",
+    ]
