@@ -363,6 +363,7 @@ def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
     return (
         CareRecord.objects.filter(
             follow_up_done_on=None,
+            corrections=None,
             follow_up_by__isnull=False,
             follow_up_by__lt=today + timedelta(days=WEEK),
         )
@@ -381,7 +382,10 @@ def pairing_tasks(user: User, today: date) -> list[Task]:
     tasks: list[Task] = []
     for pairing in paired_children(user, on=today):
         records = CareRecord.objects.filter(
-            child=pairing.child, created_by=user, occurred_on__gte=pairing.started_on
+            corrections=None,
+            child=pairing.child,
+            created_by=user,
+            occurred_on__gte=pairing.started_on,
         )
         last_call = (
             records.filter(method__in=("phone", "video"))
@@ -459,6 +463,7 @@ def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, P
         CareRecord.objects.filter(
             child__in=children.filter(status=Status.ACTIVE).values("pk"),
             follow_up_done_on=None,
+            corrections=None,
             follow_up_by__lt=today,
         )
         .order_by()
@@ -490,7 +495,9 @@ def due_list(children: QuerySet[Child], what: str, today: date) -> QuerySet[Chil
     if what == "contact":
         return active.filter(q.contact_overdue).order_by("contact_base", "name")
     if what == "follow_up":
-        open_ = CareRecord.objects.filter(follow_up_done_on=None, follow_up_by__lt=today)
+        open_ = CareRecord.objects.filter(
+            follow_up_done_on=None, corrections=None, follow_up_by__lt=today
+        )
         return active.filter(pk__in=open_.values("child_id")).order_by("name")
     if what == "no_teacher":
         return active.filter(school__isnull=False, responsible_teacher__isnull=True).order_by(

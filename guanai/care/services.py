@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanai.accounts.models import Membership, User
 from guanai.accounts.scope import ChildAccess
+from guanai.areas.codes import ancestor_codes
 from guanai.areas.models import Area
 from guanai.care.choices import (
     DEFAULT_METHODS,
@@ -610,6 +611,20 @@ def pairing_create(
     if not (1 <= call_every_months <= 12 and 1 <= meet_every_months <= 12):
         raise RecordInvalid({"call_every_months": _("联系间隔应在 1 到 12 个月之间。")})
     pairing_check(helper, started_on)
+    if (
+        helper.user_id is not None
+        and not Membership.objects.filter(
+            user_id=helper.user_id, role__code="volunteer", area__isnull=False
+        )
+        .filter(area_id__in=[*ancestor_codes(child.village_id, 12), child.village_id])
+        .exists()
+    ):
+        # Their login sees the children paired with it in its own areas only (accounts.scope).
+        raise ApplicationError(
+            _(
+                "这位帮扶人的登录账号不是该儿童所在村(社区)的志愿者，登录后看不到该儿童。请先为其账号授予该村的志愿者角色。"
+            )
+        )
     if Pairing.objects.filter(helper=helper, child=child, ended_on=None).exists():
         raise ApplicationError(_("这位帮扶人已经和该儿童结对。"))
     return Pairing.objects.create(

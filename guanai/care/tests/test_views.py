@@ -323,3 +323,53 @@ def test_a_paired_volunteer_reveals_the_guardians_phone_and_nothing_else(
     for subject, field in (("father", "phone"), ("child", "id_number"), ("child", "address")):
         refused = volunteer.post(url, {"subject": subject, "field": field, "reason": "home_visit"})
         assert refused.status_code == 404, (subject, field)
+
+
+def test_a_helper_whose_login_cannot_see_the_child_is_not_paired(kids, cast, places):
+    """Their login would see nothing: the pairing is refused, saying what to do."""
+    from guanai.care.models import BackgroundCheck, Helper
+    from guanai.care.services import pairing_create
+    from guanai.core.errors import ApplicationError
+
+    elsewhere = make_user("sixin_volunteer", role="volunteer", area=places.sibling_village)
+    helper = Helper.objects.create(
+        kind="volunteer", name="志愿者", area=places.township, user=elsewhere
+    )
+    BackgroundCheck.objects.create(helper=helper, checked_on=TODAY, result="clear")
+    with pytest.raises(ApplicationError, match="不是该儿童所在村"):
+        pairing_create(
+            user=cast["township_supervisor"],
+            helper_id=helper.pk,
+            child_id=kids.village.pk,
+            started_on=TODAY,
+        )
+    pairing = pairing_create(
+        user=cast["township_supervisor"],
+        helper_id=helper.pk,
+        child_id=kids.sibling_village.pk,
+        started_on=TODAY,
+    )
+    assert pairing.child == kids.sibling_village
+
+
+def test_a_follow_up_of_a_corrected_record_is_no_longer_due(kids, cast, client_for):
+    from guanai.care.selectors import my_tasks
+
+    director = cast["village_director"]
+    old = _visit(
+        director,
+        kids.village,
+        TODAY - timedelta(days=10),
+        follow_up="送棉衣",
+        follow_up_by=TODAY - timedelta(days=2),
+    )
+    CareRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=9))
+    assert [t.record.pk for t in my_tasks(director, TODAY).follow_ups] == [old.pk]
+    correction = record_create(
+        user=director,
+        child_id=kids.village.pk,
+        values={"kind": "home_visit", "occurred_on": TODAY - timedelta(days=10)},
+        corrects_id=old.pk,
+    )
+    assert correction.corrects == old
+    assert my_tasks(director, TODAY).follow_ups == []
