@@ -373,3 +373,28 @@ def test_a_follow_up_of_a_corrected_record_is_no_longer_due(kids, cast, client_f
     )
     assert correction.corrects == old
     assert my_tasks(director, TODAY).follow_ups == []
+
+
+def test_a_counselling_session_raises_the_risk_level_from_its_form(kids, cast, client_for):
+    from guanai.children.models import ChildChange
+
+    _counselling(cast, kids)  # consent and the counsellor's assignment
+    counsellor = client_for(cast["counsellor"])
+    response = counsellor.post(
+        reverse("care:record_new", args=[kids.village.pk]),
+        {
+            "kind": "counselling",
+            "occurred_on": TODAY.isoformat(),
+            "method": "in_person",
+            "found": "情绪低落，不愿上学",
+            "concerns": ["psychological", "academic"],
+            "risk_level": "high",
+            "apply_concerns": "on",
+        },
+    )
+    assert response.status_code == 302
+    kids.village.refresh_from_db()
+    assert kids.village.risk_level == "high"
+    assert kids.village.concerns == ["academic", "psychological"]
+    change = ChildChange.objects.filter(child=kids.village).latest("at")
+    assert "心理辅导后更新" in change.comment
