@@ -362,7 +362,14 @@ def overview(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "care/overview.html",
-        {"rows": rows, "totals": totals, "by": by, "area": area, "today": today},
+        {
+            "rows": rows,
+            "totals": totals,
+            "by": by,
+            "area": area,
+            "today": today,
+            "can_plan": selectors.holds_role(request.user, ("county_admin",)),
+        },
     )
 
 

@@ -198,6 +198,7 @@ def test_supervisors_see_overdue_counts_and_open_each_list(kids, cast, client_fo
         assert listed.status_code == 200
         assert "张小明" in listed.content.decode()
         assert "李四" not in client.get(reverse("care:due_list") + "?what=visit").content.decode()
+        assert ('data-testid="plan-link"' in page) is (role == "county_admin")
     school = client_for(cast["school_admin"]).get(reverse("care:overview"))
     assert "东河小学" in school.content.decode()
 
