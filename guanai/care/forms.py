@@ -82,7 +82,14 @@ class RecordForm(StyledFormMixin, forms.Form):
         if "occurred_on" not in self.initial:
             self.initial["occurred_on"] = timezone.localdate()
         if correcting:
-            # A correction keeps the record's kind: the file's conclusions were drawn once.
+            # A counselling session stays one, and nothing else becomes one (the kind decides
+            # who may read the notes); the file's conclusions were drawn once.
+            session = self.initial.get("kind") == RecordKind.COUNSELLING
+            self.fields["kind"].choices = [  # type: ignore[attr-defined]
+                (code, label)
+                for code, label in kinds
+                if (code == RecordKind.COUNSELLING) is session
+            ]
             for name in ("risk_level", "apply_concerns"):
                 del self.fields[name]
         for name, rule in SHOW_WHEN.items():

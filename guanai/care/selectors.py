@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, DateField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
 from guanai.accounts.models import Membership, User
 from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
-from guanai.areas.codes import code_range, prefix_at
+from guanai.areas.codes import code_of, code_range, prefix_at
 from guanai.care.choices import AssignmentKind, CheckResult, HelperKind, RecordKind
 from guanai.care.models import (
     Assignment,
@@ -123,9 +123,29 @@ def current_pairings(on: date) -> QuerySet[Pairing]:
 
 
 def paired_children_q(user_id: int) -> Q:
-    """accounts.scope's "paired" relation: the children paired with the user today."""
-    pairings = current_pairings(timezone.localdate()).filter(helper__user_id=user_id)
+    """accounts.scope's "paired" relation: the children paired with the user today, while
+    the helper is on the register with a background check in force (art. 62: a check at
+    most 12 months old, and never one that found a record)."""
+    today = timezone.localdate()
+    pairings = (
+        current_pairings(today)
+        .filter(helper__user_id=user_id, helper__active=True)
+        .filter(helper__in=helpers_checked(today))
+    )
     return Q(pk__in=pairings.values("child_id"))
+
+
+def helpers_checked(on: date) -> QuerySet[Helper]:
+    """Helpers whose background check is in force on this day: a clear check within the
+    last 12 months, and no check that ever found a record."""
+    since = add_months(on, -CHECK_VALID_MONTHS)
+    clear = BackgroundCheck.objects.filter(
+        result=CheckResult.CLEAR, checked_on__gte=since, checked_on__lte=on
+    )
+    found = BackgroundCheck.objects.filter(result=CheckResult.NOT_CLEAR)
+    return Helper.objects.filter(pk__in=clear.values("helper_id")).exclude(
+        pk__in=found.values("helper_id")
+    )
 
 
 def assigned_children_q(user_id: int) -> Q:
@@ -134,37 +154,64 @@ def assigned_children_q(user_id: int) -> Q:
     return Q(pk__in=Assignment.objects.filter(user_id=user_id, ended_on=None).values("child_id"))
 
 
+def assigns_for(user: User, child: Child) -> bool:
+    """Does the user hold a role that names teachers and counsellors where the child is
+    (their county or township, their school; the system admin anywhere)?"""
+    for m in scope_for(user).memberships:
+        if m.role.code not in ASSIGNING_ROLES:
+            continue
+        if m.role.scope_kind == "global":
+            return True
+        if m.area is not None and child.village_id.startswith(m.area.prefix):
+            return True
+        if m.school_id is not None and m.school_id == child.school_id:
+            return True
+    return False
+
+
 # --- counselling notes ---------------------------------------------------------------------
 
 
 def notes_visible(user: User, child: Child) -> bool:
     """May the user read the notes of the child's counselling sessions? Only the
-    counsellors assigned to the child and the county admin of the child's county; everyone
-    else sees that a session happened, when and by whom."""
-    scope = scope_for(user)
-    if any(
-        m.role.code == "county_admin"
-        and m.area is not None
-        and child.village_id.startswith(m.area.prefix)
-        for m in scope.memberships
-    ):
-        return True
+    counsellors assigned to the child who still counsel at the child's school, and the
+    county admin of the child's county; everyone else sees that a session happened, when
+    and by whom."""
+    return _administers_county(user, child.village_id) or _counsels(user, child)
+
+
+def _administers_county(user: User, village: str) -> bool:
+    return any(
+        m.role.code == "county_admin" and m.area is not None and village.startswith(m.area.prefix)
+        for m in scope_for(user).memberships
+    )
+
+
+def _counsels(user: User, child: Child) -> bool:
     return Assignment.objects.filter(
         child=child, user=user, kind=AssignmentKind.COUNSELLOR, ended_on=None
-    ).exists()
+    ).exists() and any(
+        m.role.code == "counsellor" and m.school_id is not None and m.school_id == child.school_id
+        for m in scope_for(user).memberships
+    )
 
 
 def notes_visible_q(user: User) -> Q:
     """notes_visible over care records: those of children the user is a current counsellor
-    of, or living in a county they administer."""
+    of at a school where they still counsel, or living in a county they administer."""
+    scope = scope_for(user)
+    schools = sorted(
+        m.school_id for m in scope.memberships if m.role.code == "counsellor" and m.school_id
+    )
     q = Q(
         child__in=Assignment.objects.filter(
             user=user, kind=AssignmentKind.COUNSELLOR, ended_on=None
-        ).values("child_id")
+        ).values("child_id"),
+        child__school_id__in=schools,
     )
     counties = frozenset(
         m.area.prefix
-        for m in scope_for(user).memberships
+        for m in scope.memberships
         if m.role.code == "county_admin" and m.area is not None
     )
     return q | prefix_q("child__village_id", counties) if counties else q
@@ -207,18 +254,25 @@ def correctable(record: CareRecord, user: User, *, now: datetime | None = None) 
 
 def plan_for(county_code: str) -> Plan:
     """The contact plan of the county holding this code (the defaults if it set none)."""
-    county = prefix_at(county_code, "county").ljust(12, "0")
-    row = ContactPlan.objects.filter(county_id=county).first()
-    if row is None:
-        return DEFAULTS
-    return Plan(
-        visit={
-            "high": Period(row.high_every, row.high_unit),
-            "medium": Period(row.medium_every, row.medium_unit),
-            "low": Period(row.low_every, row.low_unit),
-        },
-        parent_contact=Period(row.parent_contact_days, "day"),
-    )
+    county = prefix_at(county_code, "county")
+    return plans_for([county])[county]
+
+
+def plans_for(counties: Iterable[str]) -> dict[str, Plan]:
+    """The contact plans of these counties (by prefix), in one read; the defaults for a
+    county that set none."""
+    wanted = {prefix_at(c, "county") for c in counties}
+    plans = dict.fromkeys(wanted, DEFAULTS)
+    for row in ContactPlan.objects.filter(county_id__in=[code_of(c) for c in wanted]):
+        plans[prefix_at(row.county_id, "county")] = Plan(
+            visit={
+                "high": Period(row.high_every, row.high_unit),
+                "medium": Period(row.medium_every, row.medium_unit),
+                "low": Period(row.low_every, row.low_unit),
+            },
+            parent_contact=Period(row.parent_contact_days, "day"),
+        )
+    return plans
 
 
 def _bases(children: QuerySet[Child]) -> QuerySet[Child]:
@@ -235,11 +289,13 @@ def _bases(children: QuerySet[Child]) -> QuerySet[Child]:
 
 def _plans(children: QuerySet[Child]) -> dict[str, Plan]:
     """The plans of the counties these children live in, by county prefix."""
-    counties = {
-        prefix_at(code, "county")
-        for code in children.order_by().values_list("village_id", flat=True).distinct()[:1000]
-    }
-    return {county: plan_for(county) for county in counties}
+    counties = (
+        children.order_by()
+        .annotate(county=Substr("village_id", 1, 6))
+        .values_list("county", flat=True)
+        .distinct()
+    )
+    return plans_for(counties)
 
 
 @dataclass(frozen=True)
@@ -337,7 +393,10 @@ def my_tasks(user: User, today: date | None = None) -> MyTasks:
             .only(*fields, "village__name")
             .order_by(order, "name")[:TASK_LIMIT]
         )
-        return [Task(c, what, due(c, plans[prefix_at(c.village_id, "county")])) for c in rows]
+        return [
+            Task(c, what, due(c, plans.get(prefix_at(c.village_id, "county"), DEFAULTS)))
+            for c in rows
+        ]
 
     overdue = tasks(q.visit_overdue, "visit", "visit_base", visit_due_on)
     week = tasks(q.visit_week, "visit", "visit_base", visit_due_on)
@@ -459,8 +518,11 @@ def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, P
         for r in rows
         if r[group] is not None
     }
+    # A counselling session's follow-ups are its counsellor's (My tasks), not counted here:
+    # which children have one would say more than that a session took place.
     follow_ups = (
-        CareRecord.objects.filter(
+        CareRecord.objects.exclude(kind=RecordKind.COUNSELLING)
+        .filter(
             child__in=children.filter(status=Status.ACTIVE).values("pk"),
             follow_up_done_on=None,
             corrections=None,
@@ -495,7 +557,7 @@ def due_list(children: QuerySet[Child], what: str, today: date) -> QuerySet[Chil
     if what == "contact":
         return active.filter(q.contact_overdue).order_by("contact_base", "name")
     if what == "follow_up":
-        open_ = CareRecord.objects.filter(
+        open_ = CareRecord.objects.exclude(kind=RecordKind.COUNSELLING).filter(
             follow_up_done_on=None, corrections=None, follow_up_by__lt=today
         )
         return active.filter(pk__in=open_.values("child_id")).order_by("name")

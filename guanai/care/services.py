@@ -41,9 +41,9 @@ from guanai.care.models import (
 )
 from guanai.care.plans import add_months
 from guanai.care.selectors import (
-    ASSIGNING_ROLES,
     CHECK_VALID_MONTHS,
     HELPER_ROLES,
+    assigns_for,
     child_for_care,
     correctable,
     current_pairings,
@@ -55,7 +55,7 @@ from guanai.care.selectors import (
     record_get_for_user,
     sees_whole_file,
 )
-from guanai.children.choices import Concern, RiskLevel
+from guanai.children.choices import Concern, RiskLevel, Status
 from guanai.children.consent.selectors import consent_required
 from guanai.children.history import change_record, changes_since, snapshot
 from guanai.children.models import Child, ChildChange
@@ -224,6 +224,11 @@ def state_refresh(child_ids: Iterable[int]) -> None:
     )
 
 
+def _check_active(child: Child) -> None:
+    if child.status != Status.ACTIVE:
+        raise ApplicationError(_("该儿童已移出名册，不能再新增记录或结对。"))
+
+
 def _check_kind_allowed(user: User, child: Child, kind: str, *, whole_file: bool) -> None:
     if kind == RecordKind.COUNSELLING:
         if not notes_visible(user, child):
@@ -243,6 +248,7 @@ def record_create(
     record when `corrects_id` names it)."""
     child = child_for_care(user, child_id)
     Child.objects.select_for_update().filter(pk=child.pk).first()  # one writer per child
+    _check_active(child)
     data = _clean(values)
     errors = record_violations(data, child, timezone.localdate())
     if errors:
@@ -251,9 +257,17 @@ def record_create(
     _check_kind_allowed(user, child, data["kind"], whole_file=whole_file)
     corrects = None
     if corrects_id is not None:
-        corrects = record_get_for_user(user, corrects_id)
+        corrects = correctable_anew(user, corrects_id)
         if corrects.child_id != child.pk:
             raise Http404
+        if _crosses_confidential(corrects.kind, data["kind"]):
+            raise RecordInvalid(
+                {
+                    "kind": _(
+                        "心理辅导记录只能更正为心理辅导记录，其他记录也不能更正为心理辅导记录。"
+                    )
+                }
+            )
     pairing = current_pairings(data["occurred_on"]).filter(child=child, helper__user=user).first()
     record = CareRecord.objects.create(
         child=child, by=user, created_by=user, corrects=corrects, pairing=pairing, **data
@@ -263,22 +277,51 @@ def record_create(
     return record
 
 
+def correctable_anew(user: User, record_id: int) -> CareRecord:
+    """A record the user may correct by a new record: their own, locked, not corrected yet,
+    of a kind they may still write; 404 otherwise."""
+    record = record_get_for_user(user, record_id)
+    if (
+        record.created_by_id != user.pk
+        or correctable(record, user)
+        or record.corrections.exists()
+        or not _may_write(user, record.child, record.kind)
+    ):
+        raise Http404
+    return record
+
+
+def _crosses_confidential(old: str, new: str) -> bool:
+    """A correction into or out of counselling: the kind decides who may read the notes
+    (and the history's old values), so a session never becomes another kind, nor the
+    other way round."""
+    return old != new and RecordKind.COUNSELLING in (old, new)
+
+
+def _may_write(user: User, child: Child, kind: str) -> bool:
+    if kind == RecordKind.COUNSELLING:
+        return notes_visible(user, child)
+    return sees_whole_file(user, child) or kind in HELPER_KINDS
+
+
 @transaction.atomic
 def record_correct(*, user: User, record_id: int, values: Mapping[str, Any]) -> CareRecord:
     """Correct a record: its author, within 7 days of writing it."""
     record = record_get_for_user(user, record_id)
+    if not _may_write(user, record.child, record.kind):
+        raise Http404
     if not correctable(record, user):
         raise ApplicationError(
             _("这条记录已锁定（只有记录人在 7 天内可以更正）。请新增一条更正记录。")
+        )
+    if _crosses_confidential(record.kind, values.get("kind", record.kind)):
+        raise RecordInvalid(
+            {"kind": _("心理辅导记录只能更正为心理辅导记录，其他记录也不能更正为心理辅导记录。")}
         )
     data = _clean({**{f: getattr(record, f) for f in RECORD_FIELDS}, **values})
     errors = record_violations(data, record.child, timezone.localdate())
     if errors:
         raise RecordInvalid(errors)
-    if data["kind"] != record.kind:
-        _check_kind_allowed(
-            user, record.child, data["kind"], whole_file=sees_whole_file(user, record.child)
-        )
     before = _displayed(record)
     for field, value in data.items():
         setattr(record, field, value)
@@ -293,6 +336,8 @@ def record_delete(*, user: User, record_id: int) -> None:
     """Delete a record entered by mistake: its author, within 7 days. The history keeps
     what it said."""
     record = record_get_for_user(user, record_id)
+    if not _may_write(user, record.child, record.kind):
+        raise Http404
     if not correctable(record, user):
         raise ApplicationError(_("这条记录已锁定（只有记录人在 7 天内可以删除）。"))
     before = _displayed(record)
@@ -304,8 +349,11 @@ def record_delete(*, user: User, record_id: int) -> None:
 
 @transaction.atomic
 def follow_up_done(*, user: User, record_id: int, on: date | None = None) -> CareRecord:
-    """Mark a record's follow-up done (by anyone who sees the record)."""
+    """Mark a record's follow-up done: anyone who sees the record, and for a counselling
+    session only whoever may read its notes (404 for anyone else)."""
     record = record_get_for_user(user, record_id)
+    if record.is_confidential and not notes_visible(user, record.child):
+        raise Http404
     on = on or timezone.localdate()
     if record.follow_up_by is None:
         raise ApplicationError(_("这条记录没有跟进事项。"))
@@ -330,10 +378,11 @@ def follow_up_done(*, user: User, record_id: int, on: date | None = None) -> Car
 
 @transaction.atomic
 def risk_update_from_session(
-    *, user: User, record: CareRecord, risk_level: str | None, concerns: list[str] | None
+    *, user: User, record_id: int, risk_level: str | None, concerns: list[str] | None
 ) -> None:
     """A counselling session's conclusions on the child's file: risk level and concern
     tags, in the file's history (变动情况), marked as coming from the session."""
+    record = record_get_for_user(user, record_id)
     if record.kind != RecordKind.COUNSELLING or not notes_visible(user, record.child):
         raise Http404
     child = Child.objects.select_for_update().get(pk=record.child_id)
@@ -363,9 +412,12 @@ def risk_update_from_session(
 
 
 def _assigning(user: User, child_id: int) -> Child:
-    if not holds_role(user, ASSIGNING_ROLES):
+    """A child the user names teachers for: one they see through a role that assigns
+    (a county, township or school of theirs), not through another role they hold."""
+    child = child_get_for_user(user=user, child_id=child_id)
+    if not assigns_for(user, child):
         raise Http404
-    return child_get_for_user(user=user, child_id=child_id)
+    return child
 
 
 def staff_of_school(school_id: int | None, roles: Iterable[str]) -> list[User]:
@@ -491,6 +543,13 @@ def _memberships(user: User) -> list[Membership]:
 # --- helpers and pairing -------------------------------------------------------------------
 
 
+def _helper_locked(user: User, helper_id: int) -> Helper:
+    """The helper, reached through the user's register, held for the transaction: a check
+    that finds a record and a pairing being made cannot pass each other."""
+    helper_get_for_user(user, helper_id)
+    return Helper.objects.select_for_update().get(pk=helper_id)
+
+
 def _helper_area_check(user: User, area: Area) -> None:
     from guanai.accounts.scope import scope_for
 
@@ -514,7 +573,7 @@ def helper_save(*, user: User, values: Mapping[str, Any], helper_id: int | None 
     """Register a helper, or change one, in the user's areas."""
     if not holds_role(user, HELPER_ROLES):
         raise Http404
-    helper = helper_get_for_user(user, helper_id) if helper_id else Helper(created_by=user)
+    helper = _helper_locked(user, helper_id) if helper_id else Helper(created_by=user)
     errors = {}
     if values.get("kind") not in HelperKind.values:
         errors["kind"] = _("请选择类别。")
@@ -530,6 +589,19 @@ def helper_save(*, user: User, values: Mapping[str, Any], helper_id: int | None 
         # user's areas, not already another helper's.
         raise ApplicationError(
             _("登录账号须是本地区的志愿者账号，且未关联其他帮扶人。"), field="user"
+        )
+    if login is not None and values.get("kind") == HelperKind.ORGANISATION:
+        # A login is a person's: an organisation is paired without a background check.
+        raise ApplicationError(_("组织或单位不能关联登录账号。"), field="user")
+    if (
+        helper.pk
+        and "user" in values
+        and (login.pk if login else None) != helper.user_id
+        and current_pairings(timezone.localdate()).filter(helper=helper).exists()
+    ):
+        # Another person's login would reach the paired children without their check.
+        raise ApplicationError(
+            _("这位帮扶人还有进行中的结对，不能更换登录账号；请先结束结对。"), field="user"
         )
     for field in HELPER_FIELDS:
         if field == "phone" and not values.get("phone") and helper.pk:
@@ -549,7 +621,7 @@ def check_record(
     *, user: User, helper_id: int, checked_on: date, result: str, authority: str = ""
 ) -> BackgroundCheck:
     """Record a background check of a helper (未成年人保护法 art. 62)."""
-    helper = helper_get_for_user(user, helper_id)
+    helper = _helper_locked(user, helper_id)
     if result not in CheckResult.values:
         raise RecordInvalid({"result": _("请选择查询结果。")})
     if checked_on > timezone.localdate():
@@ -575,7 +647,7 @@ def pairing_check(helper: Helper, started_on: date) -> None:
     months of the pairing's start (未成年人保护法 art. 62)."""
     if not helper.active:
         raise ApplicationError(_("这位帮扶人已不在册。"))
-    if not helper.is_person:
+    if not helper.is_person and helper.user_id is None:
         return
     check = last_clear_check(helper)
     if check is None:
@@ -604,8 +676,9 @@ def pairing_create(
     meet_every_months: int = 3,
 ) -> Pairing:
     """Pair a helper with a child (结对帮扶)."""
-    helper = helper_get_for_user(user, helper_id)
+    helper = _helper_locked(user, helper_id)
     child = child_get_for_user(user=user, child_id=child_id, access=ChildAccess.VIEW)
+    _check_active(child)
     if started_on > timezone.localdate() + timedelta(days=31):
         raise RecordInvalid({"started_on": _("开始日期不能晚于下个月。")})
     if not (1 <= call_every_months <= 12 and 1 <= meet_every_months <= 12):

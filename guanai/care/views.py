@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,30 +68,14 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
     back = back if back in BACK else "child"
     corrects = None
     if request.GET.get("corrects"):
-        corrects = selectors.record_get_for_user(request.user, _int(request.GET["corrects"]))
+        corrects = services.correctable_anew(request.user, _int(request.GET["corrects"]))
         if corrects.child_id != child.pk:
             raise Http404
     if request.method == "POST":
         form = RecordForm(request.POST, kinds=kinds)
         if form.is_valid():
             try:
-                record = services.record_create(
-                    user=request.user,
-                    child_id=child.pk,
-                    values=form.values(),
-                    corrects_id=corrects.pk if corrects else None,
-                )
-                if record.kind == RecordKind.COUNSELLING and (
-                    form.cleaned_data.get("risk_level") or form.cleaned_data.get("apply_concerns")
-                ):
-                    services.risk_update_from_session(
-                        user=request.user,
-                        record=record,
-                        risk_level=form.cleaned_data.get("risk_level") or None,
-                        concerns=record.concerns
-                        if form.cleaned_data.get("apply_concerns")
-                        else None,
-                    )
+                record = _record_with_conclusions(request, child, form, corrects)
             except services.RecordInvalid as error:
                 form.show_invalid(error)
             except ApplicationError as error:
@@ -105,10 +90,15 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
     else:
         kind = request.GET.get("kind", "")
         kind = kind if kind in dict(kinds) else kinds[0][0]
-        initial: dict[str, Any] = {"kind": kind, "method": _default_method(kind)}
+        method = request.GET.get("method", "")
+        allowed = METHODS_BY_KIND.get(kind, DEFAULT_METHODS)
+        initial: dict[str, Any] = {
+            "kind": kind,
+            "method": method if method in allowed else _default_method(kind),
+        }
         if corrects is not None:
+            _notes_shown(request, corrects)  # a counselling note shown again is logged
             initial = {f: getattr(corrects, f) for f in services.RECORD_FIELDS}
-            initial["occurred_on"] = corrects.occurred_on
         form = RecordForm(initial=initial, kinds=kinds)
     return render(
         request,
@@ -122,6 +112,31 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
             "methods_by_kind": METHODS_JSON,
         },
     )
+
+
+@transaction.atomic
+def _record_with_conclusions(
+    request: AuthedRequest, child: Child, form: RecordForm, corrects: CareRecord | None
+) -> CareRecord:
+    """The record, and a counselling session's conclusions on the file, both or neither."""
+    record = services.record_create(
+        user=request.user,
+        child_id=child.pk,
+        values=form.values(),
+        corrects_id=corrects.pk if corrects else None,
+    )
+    risk, apply_concerns = (
+        form.cleaned_data.get("risk_level"),
+        form.cleaned_data.get("apply_concerns"),
+    )
+    if record.kind == RecordKind.COUNSELLING and (risk or apply_concerns):
+        services.risk_update_from_session(
+            user=request.user,
+            record_id=record.pk,
+            risk_level=risk or None,
+            concerns=record.concerns if apply_concerns else None,
+        )
+    return record
 
 
 def _default_method(kind: str) -> str:
@@ -165,7 +180,8 @@ def _history(record_id: int, child: Child, shown: bool) -> list[dict[str, Any]]:
     for change in CareRecordChange.objects.filter(record_id=record_id, child=child).select_related(
         "by"
     ):
-        changes = _changes(change.changes) if shown else []
+        readable = shown or change.record_kind != RecordKind.COUNSELLING
+        changes = _changes(change.changes) if readable else []
         entries.append(
             {
                 "change": change,
@@ -189,11 +205,19 @@ def record_detail(request: AuthedRequest, record_id: int) -> HttpResponse:
             "shown": shown,
             "history": _history(record.pk, record.child, shown),
             "correctable": selectors.correctable(record, request.user),
-            "can_correct_anew": record.kind in dict(_kinds(request, record.child)),
+            "can_correct_anew": _correctable_anew(request, record),
             "corrections": record.corrections.all() if shown else [],
             "today": timezone.localdate(),
         },
     )
+
+
+def _correctable_anew(request: AuthedRequest, record: CareRecord) -> bool:
+    try:
+        services.correctable_anew(request.user, record.pk)
+    except Http404:
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -205,7 +229,7 @@ def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
     if record.kind not in dict(kinds):
         raise Http404
     if request.method == "POST":
-        form = RecordForm(request.POST, kinds=kinds, correcting=True)
+        form = RecordForm(request.POST, initial={"kind": record.kind}, kinds=kinds, correcting=True)
         if form.is_valid():
             try:
                 services.record_correct(
@@ -219,6 +243,7 @@ def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
                 messages.success(request, _("记录已更正。"))
                 return redirect("care:record_detail", record.pk)
     else:
+        _notes_shown(request, record)  # the notes in the form are a reading, logged
         form = RecordForm(
             initial={f: getattr(record, f) for f in services.RECORD_FIELDS},
             kinds=kinds,
@@ -485,10 +510,10 @@ def plan_view(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assign(request: AuthedRequest, child_id: int) -> HttpResponse:
     """A child's responsible teacher, mentors and counsellors (管理教育责任, 导师)."""
-    if not selectors.holds_role(request.user, selectors.ASSIGNING_ROLES):
-        raise Http404
     child = selectors.child_for_care(request.user, child_id)
-    if not selectors.sees_whole_file(request.user, child):
+    if not selectors.sees_whole_file(request.user, child) or not selectors.assigns_for(
+        request.user, child
+    ):
         raise Http404
     staff = services.staff_of_school(child.school_id, ("teacher", "counsellor"))
     form = AssignForm(request.POST or None)

@@ -399,9 +399,9 @@ def test_an_end_before_the_start_is_refused_on_the_form(places, cast, kids, clie
     assert pairing.ended_on is None
 
 
-def test_a_child_the_viewer_cannot_see_is_named_but_not_linked(places, cast, kids, client_for):
+def test_a_child_the_viewer_cannot_see_is_not_named(places, cast, kids, client_for):
     # A helper of 长滩村 paired (by the township) with a child of 四新村: 长滩村's director
-    # sees the pairing on their helper's page, without a link to a file they may not open.
+    # sees that their helper has a pairing outside their reach, not whose.
     helper = make_helper(places.village, checked_on=today())
     Pairing.objects.create(helper=helper, child=kids.sibling_village, started_on=today())
     html = (
@@ -409,7 +409,9 @@ def test_a_child_the_viewer_cannot_see_is_named_but_not_linked(places, cast, kid
         .get(reverse("care:helper_detail", args=[helper.pk]))
         .content.decode()
     )
-    assert "李四" in html
+    assert "李四" not in html
+    assert "四新村" not in html
+    assert 'data-testid="child-elsewhere"' in html
     assert reverse("children:child_detail", args=[kids.sibling_village.pk]) not in html
 
 

@@ -282,7 +282,7 @@ def test_a_counselling_session_updates_the_risk_level_and_concerns_in_the_files_
     record = create(cast["counsellor"], child, **COUNSELLING)
     services.risk_update_from_session(
         user=cast["counsellor"],
-        record=record,
+        record_id=record.pk,
         risk_level="high",
         concerns=["psychological", "affection"],
     )
@@ -297,22 +297,22 @@ def test_a_counselling_session_updates_the_risk_level_and_concerns_in_the_files_
     # Nothing changed: no entry.
     entries = ChildChange.objects.filter(child=child).count()
     services.risk_update_from_session(
-        user=cast["counsellor"], record=record, risk_level="high", concerns=None
+        user=cast["counsellor"], record_id=record.pk, risk_level="high", concerns=None
     )
     assert ChildChange.objects.filter(child=child).count() == entries
     with pytest.raises(RecordInvalid):
         services.risk_update_from_session(
-            user=cast["counsellor"], record=record, risk_level="extreme", concerns=None
+            user=cast["counsellor"], record_id=record.pk, risk_level="extreme", concerns=None
         )
     # Only from a counselling record, and only by who reads its notes.
     with pytest.raises(Http404):
         services.risk_update_from_session(
-            user=cast["teacher"], record=record, risk_level="low", concerns=None
+            user=cast["teacher"], record_id=record.pk, risk_level="low", concerns=None
         )
     visit = create(cast["village_director"], child)
     with pytest.raises(Http404):
         services.risk_update_from_session(
-            user=cast["counsellor"], record=visit, risk_level="low", concerns=None
+            user=cast["counsellor"], record_id=visit.pk, risk_level="low", concerns=None
         )
     child.refresh_from_db()
     assert child.risk_level == "high"
