@@ -149,6 +149,10 @@ class CareRecord(models.Model):
     def is_confidential(self) -> bool:
         return self.kind == RecordKind.COUNSELLING
 
+    @property
+    def concern_labels(self) -> list[str]:
+        return [str(Concern(c).label) for c in self.concerns if c in Concern.values]
+
 
 class CareRecordChange(models.Model):
     """The history of care records: created, corrected, deleted, follow-up done. The

@@ -4,6 +4,7 @@ children the user may see (guanai.children.selectors) or the helpers of their ar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
@@ -18,6 +19,7 @@ from guanai.care.models import (
     Assignment,
     BackgroundCheck,
     CareRecord,
+    CareState,
     ContactPlan,
     Helper,
     Pairing,
@@ -150,6 +152,22 @@ def notes_visible(user: User, child: Child) -> bool:
     return Assignment.objects.filter(
         child=child, user=user, kind=AssignmentKind.COUNSELLOR, ended_on=None
     ).exists()
+
+
+def notes_visible_q(user: User) -> Q:
+    """notes_visible over care records: those of children the user is a current counsellor
+    of, or living in a county they administer."""
+    q = Q(
+        child__in=Assignment.objects.filter(
+            user=user, kind=AssignmentKind.COUNSELLOR, ended_on=None
+        ).values("child_id")
+    )
+    counties = frozenset(
+        m.area.prefix
+        for m in scope_for(user).memberships
+        if m.role.code == "county_admin" and m.area is not None
+    )
+    return q | prefix_q("child__village_id", counties) if counties else q
 
 
 # --- records -------------------------------------------------------------------------------
@@ -340,7 +358,8 @@ def my_tasks(user: User, today: date | None = None) -> MyTasks:
 
 def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
     """Open follow-ups due within the week (or overdue) on the user's children, or written
-    by the user on a child they still see."""
+    by the user on a child they still see; a counselling session's only for who may read
+    its notes (the task shows what to follow up)."""
     mine = my_children(user).values("pk")
     visible = Q(child__in=children_visible_to(user).values("pk")) | Q(
         child__in=children_visible_to(user, access=ChildAccess.PAIRED).values("pk")
@@ -352,6 +371,7 @@ def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
             follow_up_by__lt=today + timedelta(days=WEEK),
         )
         .filter(Q(child__in=mine) | (Q(created_by=user) & visible))
+        .filter(~Q(kind=RecordKind.COUNSELLING) | notes_visible_q(user))
         .filter(child__status=Status.ACTIVE)
         .select_related("child__village")
         .order_by("follow_up_by", "pk")[:TASK_LIMIT]
@@ -552,3 +572,59 @@ CARING_ROLES = frozenset({"village_director", "teacher", "counsellor", "voluntee
 def has_tasks(user: User) -> bool:
     """Does the user have a My tasks page (menu, home panel)? From their roles alone."""
     return holds_role(user, CARING_ROLES)
+
+
+TIMELINE_LENGTH = 50
+
+
+def timeline(user: User, child: Child, *, whole_file: bool, today: date) -> dict[str, Any]:
+    """The care section of a child's file: the newest records the user may see, and for
+    those who see the whole file the plan's due dates, who is responsible and the
+    pairings. Counselling notes are never shown here (the record's own page shows them to
+    whom they may, and logs it)."""
+    records = list(records_of(user, child)[: TIMELINE_LENGTH + 1])
+    context: dict[str, Any] = {
+        "child": child,
+        "records": records[:TIMELINE_LENGTH],
+        "more": len(records) > TIMELINE_LENGTH,
+        "shown_count": TIMELINE_LENGTH,
+        "notes_shown": False,
+        "today": today,
+        "can_record": child.status == Status.ACTIVE,
+        "pairings": list(pairings_of(user, child)),
+        "due": None,
+        "responsible": None,
+    }
+    if not whole_file:
+        return context
+    state = CareState.objects.filter(child=child).first()
+    registered = timezone.localtime(child.created_at).date()
+    plan = plan_for(child.village_id)
+    last_visit = state.last_visit_on if state else None
+    last_contact = state.last_parent_contact_on if state else None
+    if child.status == Status.ACTIVE:
+        period = plan.visit[child.risk_level]
+        visit_on = period.after(last_visit or registered)
+        contact_on = plan.parent_contact.after(last_contact or registered)
+        context["due"] = {
+            "visit_on": visit_on,
+            "visit_overdue": visit_on < today,
+            "visit_period": period.label(),
+            "last_contact": last_contact,
+            "contact_on": contact_on if child.parent_away else None,
+            "contact_overdue": child.parent_away and contact_on < today,
+        }
+    directors = [child.director] if child.director else _village_directors(child.village_id)
+    context["responsible"] = {
+        "director": "、".join(d.full_name or d.username for d in directors) or None,
+        "assignments": list(assignments_of(child)),
+        "can_assign": holds_role(user, ASSIGNING_ROLES),
+    }
+    return context
+
+
+def _village_directors(village: str) -> list[User]:
+    ids = Membership.objects.filter(role__code="village_director", area_id=village).values(
+        "user_id"
+    )
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))

@@ -191,13 +191,14 @@ def _history(record: CareRecord, *, by: User, kind: str, before: Mapping[str, st
 
 def state_refresh(child_ids: Iterable[int]) -> None:
     """Set the dates the children's plans count from (CareState) from their records, in
-    the caller's transaction."""
+    the caller's transaction. A record corrected by a later one (a locked record's
+    correction) no longer counts: its correction does."""
     ids = sorted(set(child_ids))
     if not ids:
         return
     last = {
         row["child_id"]: row
-        for row in CareRecord.objects.filter(child_id__in=ids)
+        for row in CareRecord.objects.filter(child_id__in=ids, corrections=None)
         .order_by()
         .values("child_id")
         .annotate(

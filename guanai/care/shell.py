@@ -3,11 +3,15 @@ and what is due on the home page."""
 
 from typing import Any
 
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope
-from guanai.care.selectors import SUPERVISING_ROLES, has_tasks, my_tasks
+from guanai.care.selectors import SUPERVISING_ROLES, has_tasks, my_tasks, timeline
+from guanai.children import sections
+from guanai.children.models import Child
 from guanai.web import home, menu
 
 
@@ -41,3 +45,12 @@ menu.register(
     )
 )
 home.register(home.HomePanel("care", "care/partials/home.html", order=10, context=_home))
+
+
+def _timeline(request: HttpRequest, child: Child, whole_file: bool) -> dict[str, Any]:
+    return timeline(request.user, child, whole_file=whole_file, today=timezone.localdate())  # type: ignore[arg-type]
+
+
+# The care records in place on the child's file (关爱记录), with the plan's due dates,
+# who is responsible and the pairings.
+sections.register(sections.FileSection("care", "care/partials/timeline.html", 10, _timeline))

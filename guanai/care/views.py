@@ -1,51 +1,504 @@
-"""Views of the care work (being written)."""
+"""Views of the care work: the record form (one phone screen), a record and its history,
+My tasks, the supervisors' overview and its lists, the county's contact plan, and who is
+responsible for a child. Every read goes through guanai.care.selectors."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from guanai.accounts.scope import prefix_q, scope_for
+from guanai.accounts.types import AuthedRequest
+from guanai.areas.models import Area, School
+from guanai.audit.models import AccessEvent
+from guanai.audit.services import access_record
+from guanai.care import selectors, services
+from guanai.care.choices import AssignmentKind, Method, RecordKind
+from guanai.care.forms import AssignForm, PlanForm, RecordForm
+from guanai.care.models import Assignment, CareRecord, CareRecordChange
+from guanai.care.plans import DEFAULTS
+from guanai.children.models import Child
+from guanai.core.errors import ApplicationError
+from guanai.core.forms import show_error
+
+# Where a saved record goes back to: My tasks, or the child's file (never a URL from the
+# request).
+BACK = {"tasks": "care:my_tasks", "child": "children:child_detail"}
+FIELD_LABELS = {
+    name: str(CareRecord._meta.get_field(name).verbose_name) for name in services.RECORD_FIELDS
+}
+FIELD_LABELS["follow_up_done_on"] = str(
+    CareRecord._meta.get_field("follow_up_done_on").verbose_name
+)
 
 
-def my_tasks(request: HttpRequest, **kwargs: object) -> HttpResponse:
+def _back(child: Child, back: str) -> HttpResponse:
+    if back == "tasks":
+        return redirect("care:my_tasks")
+    return redirect(reverse("children:child_detail", args=[child.pk]) + "#care")
+
+
+def _kinds(request: AuthedRequest, child: Child) -> list[tuple[str, str]]:
+    kinds = selectors.record_kinds_for(request.user, child)
+    if not selectors.sees_whole_file(request.user, child):
+        kinds = [k for k in kinds if k[0] in services.HELPER_KINDS]
+    return kinds
+
+
+@require_http_methods(["GET", "POST"])
+def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
+    """A care record for the child: one screen, today, the user, in person by default."""
+    child = selectors.child_for_care(request.user, child_id)
+    kinds = _kinds(request, child)
+    back = request.GET.get("next", request.POST.get("next", "child"))
+    back = back if back in BACK else "child"
+    corrects = None
+    if request.GET.get("corrects"):
+        corrects = selectors.record_get_for_user(request.user, _int(request.GET["corrects"]))
+        if corrects.child_id != child.pk:
+            raise Http404
+    if request.method == "POST":
+        form = RecordForm(request.POST, kinds=kinds)
+        if form.is_valid():
+            try:
+                record = services.record_create(
+                    user=request.user,
+                    child_id=child.pk,
+                    values=form.values(),
+                    corrects_id=corrects.pk if corrects else None,
+                )
+                if record.kind == RecordKind.COUNSELLING and (
+                    form.cleaned_data.get("risk_level") or form.cleaned_data.get("apply_concerns")
+                ):
+                    services.risk_update_from_session(
+                        user=request.user,
+                        record=record,
+                        risk_level=form.cleaned_data.get("risk_level") or None,
+                        concerns=record.concerns
+                        if form.cleaned_data.get("apply_concerns")
+                        else None,
+                    )
+            except services.RecordInvalid as error:
+                form.show_invalid(error)
+            except ApplicationError as error:
+                show_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("已记录：%(child)s，%(kind)s。")
+                    % {"child": child.name, "kind": record.get_kind_display()},
+                )
+                return _back(child, back)
+    else:
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in dict(kinds) else kinds[0][0]
+        initial: dict[str, Any] = {"kind": kind, "method": _default_method(kind)}
+        if corrects is not None:
+            initial = {f: getattr(corrects, f) for f in services.RECORD_FIELDS}
+            initial["occurred_on"] = corrects.occurred_on
+        form = RecordForm(initial=initial, kinds=kinds)
+    return render(
+        request,
+        "care/record_form.html",
+        {"child": child, "form": form, "back": back, "corrects": corrects, "editing": None},
+    )
+
+
+def _default_method(kind: str) -> str:
+    return Method.PHONE if kind == RecordKind.PARENT_CONTACT else Method.IN_PERSON
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _notes_shown(request: AuthedRequest, record: CareRecord) -> bool:
+    """May the viewer read the record's notes? Counselling notes read are logged."""
+    if not record.is_confidential:
+        return True
+    if not selectors.notes_visible(request.user, record.child):
+        return False
+    access_record(
+        user=request.user,
+        action=AccessEvent.Action.VIEW,
+        target=f"child:{record.child_id}",
+        field="counselling",
+        request=request,
+    )
+    return True
+
+
+def _changes(sealed: str) -> list[dict[str, str]]:
+    """The changes a history entry holds (written by the services as a JSON list)."""
+    try:
+        changes = json.loads(sealed or "[]")
+    except ValueError:
+        return []
+    return [c for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+
+
+def _history(record_id: int, child: Child, shown: bool) -> list[dict[str, Any]]:
+    entries = []
+    for change in CareRecordChange.objects.filter(record_id=record_id, child=child).select_related(
+        "by"
+    ):
+        changes = _changes(change.changes) if shown else []
+        entries.append(
+            {
+                "change": change,
+                "changes": [
+                    {**c, "label": FIELD_LABELS.get(c["field"], c["field"])} for c in changes
+                ],
+            }
+        )
+    return entries
+
+
+def record_detail(request: AuthedRequest, record_id: int) -> HttpResponse:
+    record = selectors.record_get_for_user(request.user, record_id)
+    shown = _notes_shown(request, record)
+    return render(
+        request,
+        "care/record_detail.html",
+        {
+            "record": record,
+            "child": record.child,
+            "shown": shown,
+            "history": _history(record.pk, record.child, shown),
+            "correctable": selectors.correctable(record, request.user),
+            "can_correct_anew": record.kind in dict(_kinds(request, record.child)),
+            "corrections": record.corrections.all() if shown else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
+    record = selectors.record_get_for_user(request.user, record_id)
+    if not selectors.correctable(record, request.user):
+        raise Http404
+    kinds = _kinds(request, record.child)
+    if record.kind not in dict(kinds):
+        raise Http404
+    if request.method == "POST":
+        form = RecordForm(request.POST, kinds=kinds, correcting=True)
+        if form.is_valid():
+            try:
+                services.record_correct(
+                    user=request.user, record_id=record.pk, values=form.values()
+                )
+            except services.RecordInvalid as error:
+                form.show_invalid(error)
+            except ApplicationError as error:
+                show_error(form, error)
+            else:
+                messages.success(request, _("记录已更正。"))
+                return redirect("care:record_detail", record.pk)
+    else:
+        form = RecordForm(
+            initial={f: getattr(record, f) for f in services.RECORD_FIELDS},
+            kinds=kinds,
+            correcting=True,
+        )
+    return render(
+        request,
+        "care/record_form.html",
+        {"child": record.child, "form": form, "back": "child", "corrects": None, "editing": record},
+    )
+
+
+@require_POST
+def record_delete_view(request: AuthedRequest, record_id: int) -> HttpResponse:
+    record = selectors.record_get_for_user(request.user, record_id)
+    try:
+        services.record_delete(user=request.user, record_id=record.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("care:record_detail", record.pk)
+    messages.success(request, _("记录已删除（变动记录中保留）。"))
+    return _back(record.child, "child")
+
+
+@require_POST
+def follow_up_done_view(request: AuthedRequest, record_id: int) -> HttpResponse:
+    record = selectors.record_get_for_user(request.user, record_id)
+    try:
+        services.follow_up_done(user=request.user, record_id=record.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("跟进事项已完成。"))
+    back = request.POST.get("next", "record")
+    if back == "tasks":
+        return redirect("care:my_tasks")
+    return redirect("care:record_detail", record.pk)
+
+
+def my_tasks(request: AuthedRequest) -> HttpResponse:
+    """我的待办: what the user has to do, nearest first, one tap to record."""
+    if not selectors.has_tasks(request.user):
+        raise Http404
+    today = timezone.localdate()
+    tasks = selectors.my_tasks(request.user, today)
+    return render(
+        request,
+        "care/my_tasks.html",
+        {
+            "tasks": tasks,
+            "today": today,
+            "paired": list(selectors.paired_children(request.user, on=today)),
+            "limit": selectors.TASK_LIMIT,
+        },
+    )
+
+
+# --- supervisors ---------------------------------------------------------------------------
+
+
+def _place_filter(
+    request: AuthedRequest, children: QuerySet[Child]
+) -> tuple[QuerySet[Child], Area | None, School | None]:
+    """Narrow to ?area=CODE (an area the user sees) or ?school=ID (a school among the
+    children's); 404 for anything else."""
+    area = school = None
+    code = request.GET.get("area", "")
+    if code:
+        scope = scope_for(request.user)
+        area = Area.objects.filter(code=code).first()
+        if area is None or not scope.covers_area(area.code):
+            raise Http404
+        children = children.filter(prefix_q("village_id", frozenset({area.prefix})))
+    school_id = request.GET.get("school", "")
+    if school_id:
+        school = School.objects.filter(pk=_int(school_id)).first()
+        if school is None or not children.filter(school=school).exists():
+            raise Http404
+        children = children.filter(school=school)
+    return children, area, school
+
+
+def overview(request: AuthedRequest) -> HttpResponse:
+    """关爱督导: per village (or per school) the active children and how many are overdue for
+    a visit, a parent contact or a follow-up, and are without a director or teacher; each
+    count opens its list."""
+    children = selectors.supervised_children(request.user)
+    children, area, _school = _place_filter(request, children)
+    today = timezone.localdate()
+    scope = scope_for(request.user)
+    by = request.GET.get("by") or (
+        "school" if scope.school_ids and not scope.area_prefixes else "village"
+    )
+    if by not in ("village", "school"):
+        raise Http404
+    counts = selectors.counts_by(children, f"{by}_id", today)
+    if by == "village":
+        places = {
+            a.code: a for a in Area.objects.filter(code__in=list(counts)).select_related("parent")
+        }
+        rows = [
+            {
+                "counts": c,
+                "name": places[c.key].name,
+                "parent": places[c.key].parent,
+                "param": f"area={c.key}",
+            }
+            for c in counts.values()
+            if c.key in places
+        ]
+        rows.sort(key=lambda r: (r["parent"].code if r["parent"] else "", r["name"]))
+    else:
+        schools = {str(s.pk): s for s in School.objects.filter(pk__in=[int(k) for k in counts])}
+        rows = [
+            {"counts": c, "name": schools[c.key].name, "parent": None, "param": f"school={c.key}"}
+            for c in counts.values()
+            if c.key in schools
+        ]
+        rows.sort(key=lambda r: r["name"])
+    totals = {
+        field: sum(getattr(r["counts"], field) for r in rows)
+        for field in (
+            "active",
+            "visit_overdue",
+            "contact_overdue",
+            "follow_up_overdue",
+            "without_director",
+            "without_teacher",
+        )
+    }
+    return render(
+        request,
+        "care/overview.html",
+        {"rows": rows, "totals": totals, "by": by, "area": area, "today": today},
+    )
+
+
+DUE_LISTS = {
+    "visit": _("走访逾期"),
+    "contact": _("亲情联系超过计划"),
+    "follow_up": _("跟进逾期"),
+    "no_teacher": _("无责任教师"),
+    "no_director": _("无儿童主任"),
+}
+
+
+def due_list_view(request: AuthedRequest) -> HttpResponse:
+    children = selectors.supervised_children(request.user)
+    what = request.GET.get("what", "visit")
+    if what not in DUE_LISTS:
+        raise Http404
+    children, area, school = _place_filter(request, children)
+    today = timezone.localdate()
+    listed = selectors.due_list(children, what, today).select_related(
+        "village", "school", "responsible_teacher"
+    )
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    plans = {}
+    for child in page:
+        county = child.village_id[:6]
+        plan = plans.setdefault(county, selectors.plan_for(county))
+        child.visit_due = plan.visit[child.risk_level].after(child.visit_base)  # type: ignore[attr-defined]
+    teachers = []
+    if (
+        what == "no_teacher"
+        and school is not None
+        and selectors.holds_role(request.user, selectors.ASSIGNING_ROLES)
+    ):
+        teachers = services.staff_of_school(school.pk, ("teacher", "counsellor"))
+    return render(
+        request,
+        "care/due_list.html",
+        {
+            "page": page,
+            "what": what,
+            "title": DUE_LISTS[what],
+            "area": area,
+            "school": school,
+            "teachers": teachers,
+            "today": today,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_POST
+def teacher_assign(request: AuthedRequest) -> HttpResponse:
+    """Name one teacher responsible for the children ticked on the list of a school's
+    children without one."""
+    if not selectors.holds_role(request.user, selectors.ASSIGNING_ROLES):
+        raise Http404
+    ids = [_int(v) for v in request.POST.getlist("child")]
+    teacher = _int(request.POST.get("teacher", "0"))
+    school = _int(request.POST.get("school", "0"))
+    try:
+        changed = services.responsible_teacher_set(
+            user=request.user, child_ids=ids, teacher_id=teacher
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已为 %(n)s 名儿童指定责任教师。") % {"n": changed})
+    return redirect(reverse("care:due_list") + f"?what=no_teacher&school={school}")
+
+
+# --- the county's plan ---------------------------------------------------------------------
+
+
+def _administered_county(request: AuthedRequest) -> Area:
+    for membership in scope_for(request.user).memberships:
+        if membership.role.code == "county_admin" and membership.area is not None:
+            return membership.area
     raise Http404
 
 
-def record_new(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def plan_view(request: AuthedRequest) -> HttpResponse:
+    """联系计划: the county admin sets how often children are visited and parents in touch."""
+    county = _administered_county(request)
+    plan = selectors.plan_for(county.code)
+    if request.method == "POST":
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            try:
+                services.plan_save(user=request.user, county=county, values=form.cleaned_data)
+            except services.RecordInvalid as error:
+                for field, message in error.errors.items():
+                    form.add_error(field, message)
+            else:
+                messages.success(request, _("联系计划已保存，待办和逾期按新计划计算。"))
+                return redirect("care:plan")
+    else:
+        initial: dict[str, Any] = {"parent_contact_days": plan.parent_contact.every}
+        for risk, period in plan.visit.items():
+            initial[f"{risk}_every"], initial[f"{risk}_unit"] = period.every, period.unit
+        form = PlanForm(initial=initial)
+    return render(
+        request,
+        "care/plan.html",
+        {"form": form, "county": county, "defaults": DEFAULTS, "is_default": plan == DEFAULTS},
+    )
 
 
-def record_detail(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+# --- responsibility ------------------------------------------------------------------------
 
 
-def record_edit(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def assign(request: AuthedRequest, child_id: int) -> HttpResponse:
+    """A child's responsible teacher, mentors and counsellors (管理教育责任, 导师)."""
+    if not selectors.holds_role(request.user, selectors.ASSIGNING_ROLES):
+        raise Http404
+    child = selectors.child_for_care(request.user, child_id)
+    if not selectors.sees_whole_file(request.user, child):
+        raise Http404
+    staff = services.staff_of_school(child.school_id, ("teacher", "counsellor"))
+    form = AssignForm(request.POST or None)
+    form.fields["user"].choices = [(u.pk, u.full_name or u.username) for u in staff]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        what, user_id = form.cleaned_data["what"], form.cleaned_data["user"]
+        try:
+            if what == "teacher":
+                services.responsible_teacher_set(
+                    user=request.user, child_ids=[child.pk], teacher_id=user_id
+                )
+            else:
+                services.assignment_add(
+                    user=request.user, child_id=child.pk, assignee_id=user_id, kind=what
+                )
+        except ApplicationError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("care:assign", child.pk)
+    return render(
+        request,
+        "care/assign.html",
+        {
+            "child": child,
+            "form": form,
+            "staff": staff,
+            "assignments": selectors.assignments_of(child),
+            "kinds": AssignmentKind.choices,
+        },
+    )
 
 
-def record_delete_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def follow_up_done_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def overview(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def due_list_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def plan_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def assign(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def assignment_end_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def teacher_assign(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_POST
+def assignment_end_view(request: AuthedRequest, assignment_id: int) -> HttpResponse:
+    assignment = Assignment.objects.filter(pk=assignment_id, ended_on=None).first()
+    if assignment is None:
+        raise Http404
+    child = selectors.child_for_care(request.user, assignment.child_id)
+    services.assignment_end(user=request.user, assignment_id=assignment.pk)
+    messages.success(request, _("已取消指定。"))
+    return redirect("care:assign", child.pk)

@@ -54,6 +54,11 @@ def test_the_walk_finds_each_app_s_relations_to_a_child(registry):
 
     assert found == {
         "audit.AccessEvent.child",
+        "care.Assignment.child",
+        "care.CareRecord.child",
+        "care.CareRecordChange.child",
+        "care.CareState.child",
+        "care.Pairing.child",
         "children.ChildChange.child",
         "children.ChildConsent.child",
         "children.ChildPhoto.child",

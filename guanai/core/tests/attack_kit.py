@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, StringConverter
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
+from django.utils import timezone
 
 from conftest import (
     Kids,
@@ -36,6 +37,8 @@ from conftest import (
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.accounts.scope import scope_for
+from guanai.areas.models import Area
+from guanai.care.models import Assignment, BackgroundCheck, CareRecord, Helper, Pairing
 from guanai.children.choices import Subject
 from guanai.children.models import Child
 from guanai.children.selectors import Holder
@@ -75,6 +78,12 @@ class World:
     conflict_inside: int  # the insider typed the number of county B's child
     alert_inside: int  # about the insider
     export_inside: int  # the county admin's own export, made
+    # Care (guanai.care): a home visit to 长滩村's child, its counsellor's assignment, a
+    # proxy parent of the county paired with that child.
+    record_inside: int
+    assignment_inside: int
+    helper_inside: int
+    pairing_inside: int
     # 青川县 (county B), outside every persona's scope but the system admin's.
     outsider: User  # the village director of 城郊村
     # The county admin of 青川县, who also volunteers in 长滩村: their account is not county
@@ -86,6 +95,10 @@ class World:
     conflicts_outside: list[int]  # the outsider typed the number of 长滩村's child
     alerts_outside: list[int]
     exports_outside: list[int]  # the outsider's: one made (its file kept), one waiting
+    records_outside: list[int]  # a home visit to county B's child, by the outsider
+    assignments_outside: list[int]
+    helpers_outside: list[int]  # a proxy parent of county B
+    pairings_outside: list[int]  # paired with county B's child
     extra: dict[str, Any] = field(default_factory=dict)
 
     def membership(self, user: User) -> int:
@@ -138,6 +151,14 @@ PARAMETERS: dict[str, Parameter] = {
     ),
     "alert_id": Parameter(IntConverter, lambda w: [w.alert_inside], lambda w: w.alerts_outside),
     "export_id": Parameter(IntConverter, lambda w: [w.export_inside], lambda w: w.exports_outside),
+    "record_id": Parameter(IntConverter, lambda w: [w.record_inside], lambda w: w.records_outside),
+    "assignment_id": Parameter(
+        IntConverter, lambda w: [w.assignment_inside], lambda w: w.assignments_outside
+    ),
+    "helper_id": Parameter(IntConverter, lambda w: [w.helper_inside], lambda w: w.helpers_outside),
+    "pairing_id": Parameter(
+        IntConverter, lambda w: [w.pairing_inside], lambda w: w.pairings_outside
+    ),
 }
 
 
@@ -166,6 +187,20 @@ def conflict_and_alert(user: User, child: Child) -> tuple[int, int]:
     prefix = scope_for(user).editing_prefix
     alert = ConflictAlert.objects.create(user=user, area_prefix=prefix, conflicts=6)
     return IdentityConflict.objects.get(user=user).pk, alert.pk
+
+
+def care_of(child: Child, by: User, area: Area, counsellor: User) -> tuple[int, int, int, int]:
+    """A home visit to the child by `by`, a counsellor assigned, and a proxy parent of
+    `area` with a clear check paired with the child (ids, in that order)."""
+    today = timezone.localdate()
+    record = CareRecord.objects.create(
+        child=child, kind="home_visit", occurred_on=today, by=by, created_by=by, found="家访"
+    )
+    assignment = Assignment.objects.create(child=child, user=counsellor, kind="counsellor")
+    helper = Helper.objects.create(kind="proxy_parent", name="代理妈妈", area=area)
+    BackgroundCheck.objects.create(helper=helper, checked_on=today, result="clear")
+    pairing = Pairing.objects.create(helper=helper, child=child, started_on=today)
+    return record.pk, assignment.pk, helper.pk, pairing.pk
 
 
 def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
@@ -198,6 +233,10 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
     export_inside = _export(cast["county_admin"])
     export_outside = _export(outsider)
     run_jobs("exports")
+    record, assignment, helper, pairing = care_of(
+        kids.village, cast["village_director"], places.county, cast["counsellor"]
+    )
+    outside = care_of(kids.other_county, outsider, places.other_county, outsider)
     return World(
         places=places,
         cast=cast,
@@ -219,6 +258,14 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         conflicts_outside=[conflict_outside],
         alerts_outside=[alert_outside],
         exports_outside=[export_outside, _export(outsider)],
+        record_inside=record,
+        assignment_inside=assignment,
+        helper_inside=helper,
+        pairing_inside=pairing,
+        records_outside=[outside[0]],
+        assignments_outside=[outside[1]],
+        helpers_outside=[outside[2]],
+        pairings_outside=[outside[3]],
     )
 
 

@@ -7,8 +7,11 @@ the scope's doing.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import make_child, make_id_number
+from guanai.accounts.scope import ChildAccess
+from guanai.care.models import BackgroundCheck, Helper, Pairing
 from guanai.children.models import Child, Person
 from guanai.children.selectors import children_visible_to
 from guanai.core.tests.attack_kit import World, all_routes, attacker, body, snapshot
@@ -105,12 +108,20 @@ def test_the_attack_reports_a_child_the_user_may_open(world, client_for):
 
 @pytest.fixture
 def volunteer_children(world: World) -> list[int]:
-    """The children the cast's volunteer may open. None yet: a volunteer sees no child's
-    file. Pairing (issue 14) gives a volunteer the children paired with them: pair one here
-    and return it, and the test below checks that it opens and no other does."""
-    visible = list(children_visible_to(world.cast["volunteer"]).values_list("pk", flat=True))
-    assert visible == []
-    return visible
+    """The children the cast's volunteer may open: none but the one paired with them
+    (a helper whose login they are, with a clear background check). They see no child's
+    whole file."""
+    volunteer = world.cast["volunteer"]
+    assert not children_visible_to(volunteer).exists()
+    today = timezone.localdate()
+    helper = Helper.objects.create(
+        kind="volunteer", name="志愿者", area=world.places.village, user=volunteer
+    )
+    BackgroundCheck.objects.create(helper=helper, checked_on=today, result="clear")
+    Pairing.objects.create(helper=helper, child=world.kids.village, started_on=today)
+    paired = children_visible_to(volunteer, access=ChildAccess.PAIRED)
+    assert list(paired.values_list("pk", flat=True)) == [world.kids.village.pk]
+    return [world.kids.village.pk]
 
 
 def test_a_volunteer_reaches_no_child_but_their_own_by_any_id(

@@ -9,6 +9,7 @@ below is what one test requests.
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import Places, consent_and_photo, make_user
 from guanai.accounts.models import LoginEvent
@@ -36,6 +37,21 @@ ACCESS_LOG = {"system_admin", "county_admin"}
 RETENTION = {"system_admin", "county_admin"}
 # Who resolves the ID numbers held for the county to verify: the same.
 CONFLICTS = {"system_admin", "county_admin"}
+
+# The care work (guanai/care/selectors.py): who has My tasks, who oversees the care of their
+# places, who names teachers and counsellors, who sets the county's plan.
+CARING = {"village_director", "teacher", "counsellor", "volunteer", "school_admin"}
+SUPERVISING = {
+    "system_admin",
+    "county_admin",
+    "county_education",
+    "league",
+    "township_supervisor",
+    "school_admin",
+}
+ASSIGNING = {"system_admin", "county_admin", "county_education", "township_supervisor"} | {
+    "school_admin"
+}
 
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
@@ -72,6 +88,11 @@ MANAGER_ONLY_VIEWS = {
     "audit:access_log": ACCESS_LOG,
     # The county's held ID numbers; their scope is tested below and in conflicts/tests.
     "conflicts:conflict_list": CONFLICTS,
+    "care:my_tasks": CARING,
+    "care:overview": SUPERVISING,
+    "care:due_list": SUPERVISING,
+    # The county's contact plan: its county admin (the system admin has no county).
+    "care:plan": {"county_admin"},
 }
 # Actions without an object: POST only (GET is 405 for everyone); (roles, their status).
 POST_ONLY_VIEWS = {
@@ -85,6 +106,8 @@ POST_ONLY_VIEWS = {
     # (audit/tests/test_access_log_views.py).
     "roster:export": (CHILD_VIEW, 302),
     "audit:access_log_export": (ACCESS_LOG, 302),
+    # Naming a teacher for the children ticked; none ticked, it goes back to the list.
+    "care:teacher_assign": (ASSIGNING, 302),
 }
 
 
@@ -192,6 +215,10 @@ DETAIL_VIEWS = [
     ("children:child_complete", child_inside_outside, CHILD_EDIT),
     ("children:consent_record", child_inside_outside, CHILD_EDIT),
     ("retention:policy_edit", county_inside_outside, RETENTION),
+    # A care record is written for a child the user sees; a volunteer only for a child
+    # paired with them (the cast's volunteer has none: guanai/care/tests).
+    ("care:record_new", child_inside_outside, CHILD_VIEW - {"counsellor"}),
+    ("care:assign", child_inside_outside, ASSIGNING),
 ]
 
 # (view, POST data, the roles for which "inside" works, the status it gives them)
@@ -483,6 +510,71 @@ def test_import_batches_inside_and_outside(role, cast, places, directors, client
     assert set(states) == {"checked"}
 
 
+RECORD_VIEWS = ("care:record_detail", "care:record_edit")
+RECORD_ACTIONS = ("care:record_delete", "care:follow_up_done")
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_care_records_inside_and_outside(role, cast, places, kids, client_for):
+    """A record of the child inside the role's place, written by the role's user (only its
+    author corrects or deletes it), and one of the child outside; a record id no record
+    has."""
+    from guanai.care.models import CareRecord
+
+    inside, outside = child_inside_outside(role, places)
+    today = timezone.localdate()
+
+    def record(child_id: int) -> int:
+        if child_id == MISSING_ID:
+            return MISSING_ID
+        return CareRecord.objects.create(
+            child_id=child_id,
+            kind="home_visit",
+            occurred_on=today,
+            by=cast[role],
+            created_by=cast[role],
+            follow_up="再访",
+            follow_up_by=today,
+        ).pk
+
+    mine, theirs = record(inside), record(outside)
+    client = client_for(cast[role])
+    sees = role in CHILD_VIEW - {"counsellor"}
+    for name in RECORD_VIEWS:
+        assert client.get(reverse(name, args=[theirs])).status_code == 404, name
+        assert client.get(reverse(name, args=[mine])).status_code == (200 if sees else 404)
+    for name in RECORD_ACTIONS:
+        assert client.post(reverse(name, args=[theirs])).status_code == 404, name
+    assert CareRecord.objects.filter(pk=theirs).exists() or theirs == MISSING_ID
+    assert client.post(reverse("care:follow_up_done", args=[mine])).status_code == (
+        302 if sees else 404
+    )
+    assert client.post(reverse("care:record_delete", args=[mine])).status_code == (
+        302 if sees else 404
+    )
+    assert CareRecord.objects.filter(pk=mine).exists() is not sees
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_care_assignments_inside_and_outside(role, cast, places, kids, client_for):
+    from guanai.care.models import Assignment
+
+    inside, outside = child_inside_outside(role, places)
+
+    def assignment(child_id: int) -> int:
+        if child_id == MISSING_ID:
+            return MISSING_ID
+        return Assignment.objects.create(
+            child_id=child_id, user=cast["counsellor"], kind="counsellor"
+        ).pk
+
+    mine, theirs = assignment(inside), assignment(outside)
+    client = client_for(cast[role])
+    end = "care:assignment_end"
+    assert client.post(reverse(end, args=[theirs])).status_code == 404
+    assert client.post(reverse(end, args=[mine])).status_code == (302 if role in ASSIGNING else 404)
+
+
 def test_every_view_is_in_the_matrix():
     """The views the tests above request, each inside and outside every role's scope (or
     for every role, or for a visitor): a view only listed is in none of these."""
@@ -500,5 +592,6 @@ def test_every_view_is_in_the_matrix():
         | set(CONFLICT_ACTIONS)
         | {*EXPORT_VIEWS, EXPORT_CANCEL}
         | set(BATCH_VIEWS)
+        | {*RECORD_VIEWS, *RECORD_ACTIONS, "care:assignment_end"}
     )
     assert all_url_names() == requested
