@@ -32,7 +32,7 @@ import functools
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -198,9 +198,9 @@ COUNSELLING = (
     ("情绪较上次稳定，愿意说起父母。", "肯定进步，布置写给妈妈的信。"),
 )
 VOLUNTEER_RECORDS = (
-    (RecordKind.HOME_VISIT, Method.IN_PERSON, "陪孩子读书，帮奶奶收拾屋子。", ""),
-    (RecordKind.TUTORING, Method.IN_PERSON, "辅导数学作业。", ""),
-    (RecordKind.GUARDIAN_CONTACT, Method.PHONE, "电话问候，孩子近况良好。", ""),
+    (RecordKind.HOME_VISIT, Method.IN_PERSON, "陪孩子读书，帮奶奶收拾屋子。"),
+    (RecordKind.TUTORING, Method.IN_PERSON, "辅导数学作业。"),
+    (RecordKind.GUARDIAN_CONTACT, Method.PHONE, "电话问候，孩子近况良好。"),
 )
 
 _HELPERS, _CHECKS = Factory(Helper), Factory(BackgroundCheck)
@@ -343,7 +343,7 @@ class _Generator:
     today: date
     volume: CareVolume
     writer: _Writer
-    tz: object = field(default_factory=timezone.get_current_timezone)
+    tz: tzinfo = field(default_factory=timezone.get_current_timezone)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -356,7 +356,7 @@ class _Generator:
 
     def moment(self, day: date) -> datetime:
         minutes = self.between(8 * 60, 19 * 60 - 1)
-        return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.tz)  # type: ignore[arg-type]
+        return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.tz)
 
     def record(self, child: _Child, kind: str, day: date, by: int | None, **values: object) -> None:
         self.writer.add(
@@ -683,9 +683,7 @@ def _helpers_make(
     counts.helpers = len({id(h) for h, _c, _p in made})
     counts.pairings = len(pairings)
     for pairing, child in own:
-        for weeks_ago, (kind, method, text, _follow) in zip(
-            (4, 2, 0), VOLUNTEER_RECORDS, strict=True
-        ):
+        for weeks_ago, (kind, method, text) in zip((4, 2, 0), VOLUNTEER_RECORDS, strict=True):
             day = max(pairing.started_on, today - timedelta(weeks=weeks_ago, days=1))
             generator.record(
                 child,
