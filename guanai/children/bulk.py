@@ -89,6 +89,8 @@ class Table:
         prepared = [f for f in meta.concrete_fields if type(f) not in self._AS_IS]
         self.plain_values = _values_of([f.attname for f in plain])
         self.prepared_values = _values_of([f.attname for f in prepared])
+        # The columns in the order rows are sent (insert_rows takes rows in this order).
+        self.fields: list[models.Field] = plain + prepared
         self.converters = [self._converter(f) for f in prepared]
         self.foreign_keys = [f for f in plain if isinstance(f, models.ForeignKey)]
         self.auto_now = [
@@ -150,6 +152,17 @@ class Table:
             )
             for obj in objs
         ]
+        self.insert_rows(rows)
+
+    def keys(self, count: int) -> Sequence[int]:
+        """`count` new keys for rows given to insert_rows."""
+        return self._keys(count)
+
+    def insert_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Rows already holding the database's values, keys included, in `fields` order: for
+        a generator that makes so many rows that even Factory's instances cost too much."""
+        if not rows:
+            return
         with self.connection.cursor() as cursor:
             if self.connection.vendor == "postgresql":
                 # COPY: several times faster than INSERTs, even pipelined ones.

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from guanai.core.management.base import ServiceCommand
+from guanai.demo.care import LIGHT, CareVolume, demo_care_generate
 from guanai.demo.children import DEFAULT_SEED, demo_children_count, demo_children_generate
 from guanai.demo.services import DEMO_PASSWORD, demo_load
 
@@ -81,7 +82,17 @@ class Command(ServiceCommand):
             progress=progress,
         )
         self.stdout.write(
+            f"{places.root.name}：生成 {made} 名儿童，用时 {time.perf_counter() - started:.1f} 秒"
+        )
+        # A year of care for a county; a province or city gets a few weeks' (about 3 records
+        # a child rather than 20), or a million children would take half an hour more.
+        volume = CareVolume() if places.root == places.county else LIGHT
+        care = demo_care_generate(
+            root=places.root, places=places, users=users, seed=seed, volume=volume
+        )
+        self.stdout.write(
             self.style.SUCCESS(
-                f"{places.root.name}：生成 {made} 名儿童，用时 {time.perf_counter() - started:.1f} 秒"
+                f"关爱记录 {care.records} 条（{care.states} 名儿童），帮扶人 {care.helpers} 名，"
+                f"结对 {care.pairings} 对；共用时 {time.perf_counter() - started:.1f} 秒"
             )
         )
