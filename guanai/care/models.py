@@ -186,7 +186,7 @@ class CareRecordChange(models.Model):
 class CareState(models.Model):
     """The dates a child's plan counts from, kept by the care services in the transaction
     that changes a record (services.state_refresh): the last home visit and the last
-    parent–child contact. Due and overdue are computed from them, the child's risk level
+    parent–child contact, and the next follow-up needed. Due and overdue are computed from them, the child's risk level
     and status, the county's plan and today's date at each read (selectors.due_q), so a
     change of any of those is right at once."""
 
@@ -195,6 +195,11 @@ class CareState(models.Model):
     )
     last_visit_on = models.DateField(null=True)
     last_parent_contact_on = models.DateField(null=True)
+    # The earliest needed-by date of the child's open follow-ups (records not corrected by
+    # a later one), and of those other than counselling sessions' (what supervisors count:
+    # a session's follow-up is its counsellor's alone).
+    follow_up_by = models.DateField(null=True)
+    shared_follow_up_by = models.DateField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.child_id}"

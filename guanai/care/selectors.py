@@ -411,27 +411,33 @@ def my_tasks(user: User, today: date | None = None) -> MyTasks:
     return MyTasks(overdue, week, follow_ups, contacts, pairing_tasks(user, today))
 
 
-def follow_ups_due(user: User, today: date) -> QuerySet[CareRecord]:
+def follow_ups_due(user: User, today: date) -> list[CareRecord]:
     """Open follow-ups due within the week (or overdue) on the user's children, or written
     by the user on a child they still see; a counselling session's only for who may read
-    its notes (the task shows what to follow up)."""
-    mine = my_children(user).values("pk")
-    visible = Q(child__in=children_visible_to(user).values("pk")) | Q(
-        child__in=children_visible_to(user, access=ChildAccess.PAIRED).values("pk")
-    )
-    return (
+    its notes (the task shows what to follow up). The user's children with one are found
+    by their care state's next follow-up date, so only their records are read."""
+    soon = today + timedelta(days=WEEK)
+    open_ = (
         CareRecord.objects.filter(
             follow_up_done_on=None,
             corrections=None,
             follow_up_by__isnull=False,
-            follow_up_by__lt=today + timedelta(days=WEEK),
+            follow_up_by__lt=soon,
         )
-        .filter(Q(child__in=mine) | (Q(created_by=user) & visible))
         .filter(~Q(kind=RecordKind.COUNSELLING) | notes_visible_q(user))
         .filter(child__status=Status.ACTIVE)
         .select_related("child__village")
-        .order_by("follow_up_by", "pk")[:TASK_LIMIT]
+        .order_by("follow_up_by", "pk")
     )
+    mine = my_children(user).filter(care_state__follow_up_by__lt=soon).values("pk")
+    visible = Q(child__in=children_visible_to(user).values("pk")) | Q(
+        child__in=children_visible_to(user, access=ChildAccess.PAIRED).values("pk")
+    )
+    found = {r.pk: r for r in open_.filter(child__in=mine)[:TASK_LIMIT]}
+    for record in open_.filter(visible, created_by=user)[:TASK_LIMIT]:
+        found.setdefault(record.pk, record)
+    records = sorted(found.values(), key=lambda r: (r.follow_up_by, r.pk))
+    return records[:TASK_LIMIT]
 
 
 def pairing_tasks(user: User, today: date) -> list[Task]:
@@ -504,6 +510,10 @@ def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, P
                 "pk", filter=Q(school__isnull=False, responsible_teacher__isnull=True)
             ),
             without_director=Count("pk", filter=Q(director__isnull=True)),
+            # Children with a follow-up overdue; a counselling session's is its counsellor's
+            # alone (My tasks), not counted here: which children have one would say more
+            # than that a session took place.
+            follow_up_overdue=Count("pk", filter=Q(care_state__shared_follow_up_by__lt=today)),
         )
     )
     counts = {
@@ -514,28 +524,11 @@ def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, P
             contact_overdue=r["contact_overdue"],
             without_teacher=r["without_teacher"],
             without_director=r["without_director"],
+            follow_up_overdue=r["follow_up_overdue"],
         )
         for r in rows
         if r[group] is not None
     }
-    # A counselling session's follow-ups are its counsellor's (My tasks), not counted here:
-    # which children have one would say more than that a session took place.
-    follow_ups = (
-        CareRecord.objects.exclude(kind=RecordKind.COUNSELLING)
-        .filter(
-            child__in=children.filter(status=Status.ACTIVE).values("pk"),
-            follow_up_done_on=None,
-            corrections=None,
-            follow_up_by__lt=today,
-        )
-        .order_by()
-        .values(f"child__{group}")
-        .annotate(n=Count("pk"))
-    )
-    for row in follow_ups:
-        key = str(row[f"child__{group}"])
-        if key in counts:
-            counts[key].follow_up_overdue = row["n"]
     if group == "village_id":
         # A village with a child director: its children without a named one have theirs.
         held = set(
@@ -557,10 +550,9 @@ def due_list(children: QuerySet[Child], what: str, today: date) -> QuerySet[Chil
     if what == "contact":
         return active.filter(q.contact_overdue).order_by("contact_base", "name")
     if what == "follow_up":
-        open_ = CareRecord.objects.exclude(kind=RecordKind.COUNSELLING).filter(
-            follow_up_done_on=None, corrections=None, follow_up_by__lt=today
+        return active.filter(care_state__shared_follow_up_by__lt=today).order_by(
+            "care_state__shared_follow_up_by", "name"
         )
-        return active.filter(pk__in=open_.values("child_id")).order_by("name")
     if what == "no_teacher":
         return active.filter(school__isnull=False, responsible_teacher__isnull=True).order_by(
             "name"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,6 +198,7 @@ def state_refresh(child_ids: Iterable[int]) -> None:
     ids = sorted(set(child_ids))
     if not ids:
         return
+    open_follow_up = Q(follow_up_done_on=None, follow_up_by__isnull=False)
     last = {
         row["child_id"]: row
         for row in CareRecord.objects.filter(child_id__in=ids, corrections=None)
@@ -206,22 +207,30 @@ def state_refresh(child_ids: Iterable[int]) -> None:
         .annotate(
             visit=Max("occurred_on", filter=Q(kind=RecordKind.HOME_VISIT)),
             contact=Max("occurred_on", filter=Q(kind=RecordKind.PARENT_CONTACT)),
+            follow_up=Min("follow_up_by", filter=open_follow_up),
+            shared=Min("follow_up_by", filter=open_follow_up & ~Q(kind=RecordKind.COUNSELLING)),
         )
     }
+    fields = ("visit", "contact", "follow_up", "shared")
     states = [
         CareState(
             child_id=pk,
-            last_visit_on=last.get(pk, {}).get("visit"),
-            last_parent_contact_on=last.get(pk, {}).get("contact"),
+            **dict(
+                zip(
+                    STATE_FIELDS,
+                    (last.get(pk, {}).get(f) for f in fields),
+                    strict=True,
+                )
+            ),
         )
         for pk in ids
     ]
     CareState.objects.bulk_create(
-        states,
-        update_conflicts=True,
-        unique_fields=["child"],
-        update_fields=["last_visit_on", "last_parent_contact_on"],
+        states, update_conflicts=True, unique_fields=["child"], update_fields=STATE_FIELDS
     )
+
+
+STATE_FIELDS = ["last_visit_on", "last_parent_contact_on", "follow_up_by", "shared_follow_up_by"]
 
 
 def _check_active(child: Child) -> None:
@@ -363,6 +372,7 @@ def follow_up_done(*, user: User, record_id: int, on: date | None = None) -> Car
         raise ApplicationError(_("完成日期应在记录日期和今天之间。"))
     record.follow_up_done_on, record.follow_up_done_by = on, user
     record.save(update_fields=["follow_up_done_on", "follow_up_done_by", "updated_at"])
+    state_refresh([record.child_id])
     CareRecordChange.objects.create(
         child_id=record.child_id,
         record_id=record.pk,

@@ -488,7 +488,8 @@ class _Generator:
 
 def _states_fill(counts: CareCounts, root: Area) -> None:
     """CareState of every child under root with records and no state yet: the same dates
-    services.state_refresh sets, for all of them in one statement."""
+    services.state_refresh sets, for all of them in one statement (the demo corrects no
+    record, so every record counts)."""
     connection = connections[router.db_for_write(CareState)]
     quote = connection.ops.quote_name
     states, records, children = (
@@ -498,17 +499,24 @@ def _states_fill(counts: CareCounts, root: Area) -> None:
     )
     low, high = root.prefix, root.prefix + "\uffff"
     sql = f"""
-        INSERT INTO {states} (child_id, last_visit_on, last_parent_contact_on)
+        INSERT INTO {states}
+            (child_id, last_visit_on, last_parent_contact_on, follow_up_by, shared_follow_up_by)
         SELECT r.child_id,
                MAX(CASE WHEN r.kind = %s THEN r.occurred_on END),
-               MAX(CASE WHEN r.kind = %s THEN r.occurred_on END)
+               MAX(CASE WHEN r.kind = %s THEN r.occurred_on END),
+               MIN(CASE WHEN r.follow_up_done_on IS NULL THEN r.follow_up_by END),
+               MIN(CASE WHEN r.follow_up_done_on IS NULL AND r.kind <> %s
+                        THEN r.follow_up_by END)
         FROM {records} r JOIN {children} c ON c.id = r.child_id
         WHERE c.village_id >= %s AND c.village_id < %s
           AND NOT EXISTS (SELECT 1 FROM {states} s WHERE s.child_id = r.child_id)
         GROUP BY r.child_id
     """  # noqa: S608 - table names from the models
     with connection.cursor() as cursor:
-        cursor.execute(sql, [RecordKind.HOME_VISIT, RecordKind.PARENT_CONTACT, low, high])
+        cursor.execute(
+            sql,
+            [RecordKind.HOME_VISIT, RecordKind.PARENT_CONTACT, RecordKind.COUNSELLING, low, high],
+        )
         counts.states = cursor.rowcount
 
 

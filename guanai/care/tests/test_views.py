@@ -374,6 +374,46 @@ def test_a_follow_up_of_a_corrected_record_is_no_longer_due(kids, cast, client_f
     )
     assert correction.corrects == old
     assert my_tasks(director, TODAY).follow_ups == []
+    from guanai.care.models import CareState
+
+    assert CareState.objects.get(child=kids.village).shared_follow_up_by is None
+
+
+def test_the_next_follow_up_on_the_care_state_follows_every_change(kids, cast, client_for):
+    from guanai.care.models import CareState
+    from guanai.care.services import follow_up_done
+
+    director = cast["village_director"]
+    first = _visit(
+        director,
+        kids.village,
+        TODAY - timedelta(days=5),
+        follow_up="送棉衣",
+        follow_up_by=TODAY - timedelta(days=1),
+    )
+    _visit(
+        director,
+        kids.village,
+        TODAY - timedelta(days=4),
+        follow_up="问成绩",
+        follow_up_by=TODAY + timedelta(days=3),
+    )
+
+    def state():
+        row = CareState.objects.get(child=kids.village)
+        return row.follow_up_by, row.shared_follow_up_by
+
+    assert state() == (TODAY - timedelta(days=1), TODAY - timedelta(days=1))
+    overview = client_for(cast["township_supervisor"]).get(
+        reverse("care:due_list") + "?what=follow_up"
+    )
+    assert "张小明" in overview.content.decode()
+    follow_up_done(user=director, record_id=first.pk)
+    assert state() == (TODAY + timedelta(days=3), TODAY + timedelta(days=3))
+    overview = client_for(cast["township_supervisor"]).get(
+        reverse("care:due_list") + "?what=follow_up"
+    )
+    assert "张小明" not in overview.content.decode()
 
 
 def test_a_counselling_session_raises_the_risk_level_from_its_form(kids, cast, client_for):
