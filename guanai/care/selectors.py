@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DateField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -495,13 +495,26 @@ def supervised_children(user: User) -> QuerySet[Child]:
     return children_visible_to(user)
 
 
+# What the overview groups children by: their village, their township (a prefix of the
+# village's code) or their school.
+GROUPS = {
+    "village": F("village_id"),
+    "township": Substr("village_id", 1, 9),
+    "school": F("school_id"),
+}
+
+
 def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, PlaceCounts]:
-    """Per village (group="village_id") or school ("school_id"): active children, overdue
-    visits, parent contacts and follow-ups, children without a director or teacher."""
+    """Per village, township or school (`group`, a key of GROUPS): active children, and how
+    many are overdue for a visit, a parent contact or a follow-up, and without a director
+    (named on the file, or holding the role for their village) or a responsible teacher.
+    One pass over the children."""
     active, q = due_children(children, today)
+    directed = Membership.objects.filter(role__code="village_director").values("area_id")
     rows = (
         active.order_by()
-        .values(group)
+        .annotate(place=GROUPS[group])
+        .values("place")
         .annotate(
             active=Count("pk"),
             visit_overdue=Count("pk", filter=q.visit_overdue),
@@ -509,16 +522,18 @@ def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, P
             without_teacher=Count(
                 "pk", filter=Q(school__isnull=False, responsible_teacher__isnull=True)
             ),
-            without_director=Count("pk", filter=Q(director__isnull=True)),
+            without_director=Count(
+                "pk", filter=Q(director__isnull=True) & ~Q(village_id__in=directed)
+            ),
             # Children with a follow-up overdue; a counselling session's is its counsellor's
             # alone (My tasks), not counted here: which children have one would say more
             # than that a session took place.
             follow_up_overdue=Count("pk", filter=Q(care_state__shared_follow_up_by__lt=today)),
         )
     )
-    counts = {
-        str(r[group]): PlaceCounts(
-            key=str(r[group]),
+    return {
+        str(r["place"]): PlaceCounts(
+            key=str(r["place"]),
             active=r["active"],
             visit_overdue=r["visit_overdue"],
             contact_overdue=r["contact_overdue"],
@@ -527,18 +542,8 @@ def counts_by(children: QuerySet[Child], group: str, today: date) -> dict[str, P
             follow_up_overdue=r["follow_up_overdue"],
         )
         for r in rows
-        if r[group] is not None
+        if r["place"] is not None
     }
-    if group == "village_id":
-        # A village with a child director: its children without a named one have theirs.
-        held = set(
-            Membership.objects.filter(
-                role__code="village_director", area_id__in=list(counts)
-            ).values_list("area_id", flat=True)
-        )
-        for key in held:
-            counts[key].without_director = 0
-    return counts
 
 
 def due_list(children: QuerySet[Child], what: str, today: date) -> QuerySet[Child]:

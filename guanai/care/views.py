@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guanai.accounts.scope import prefix_q, scope_for
 from guanai.accounts.types import AuthedRequest
+from guanai.areas.codes import code_of, prefix_at
 from guanai.areas.models import Area, School
 from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
@@ -340,6 +341,22 @@ class OverviewRow:
     parent: Area | None
     # The list's query string for this place.
     param: str
+    # The overview of its parts (a township's villages), if any.
+    drill: str = ""
+
+
+def _default_grouping(request: AuthedRequest, area: Area | None) -> str:
+    """By school for a school's roles; by township over a county or more (a county's 257
+    villages are too many to read at once), each township opening on its villages; by
+    village below."""
+    scope = scope_for(request.user)
+    if area is None and scope.school_ids and not scope.area_prefixes and not scope.everything:
+        return "school"
+    if area is not None:
+        wide = len(area.prefix) <= len(prefix_at(area.code, "county"))
+    else:
+        wide = scope.everything or any(len(p) <= 6 for p in scope.area_prefixes)
+    return "township" if wide else "village"
 
 
 def overview(request: AuthedRequest) -> HttpResponse:
@@ -349,28 +366,34 @@ def overview(request: AuthedRequest) -> HttpResponse:
     children = selectors.supervised_children(request.user)
     children, area, _school = _place_filter(request, children)
     today = timezone.localdate()
-    scope = scope_for(request.user)
-    by = request.GET.get("by") or (
-        "school" if scope.school_ids and not scope.area_prefixes else "village"
-    )
-    if by not in ("village", "school"):
+    by = request.GET.get("by") or _default_grouping(request, area)
+    if by not in selectors.GROUPS:
         raise Http404
-    counts = selectors.counts_by(children, f"{by}_id", today)
-    if by == "village":
-        places = {
-            a.code: a for a in Area.objects.filter(code__in=list(counts)).select_related("parent")
-        }
-        rows = [
-            OverviewRow(c, places[c.key].name, places[c.key].parent, f"area={c.key}")
-            for c in counts.values()
-            if c.key in places
-        ]
-    else:
+    counts = selectors.counts_by(children, by, today)
+    if by == "school":
         schools = {str(s.pk): s for s in School.objects.filter(pk__in=[int(k) for k in counts])}
         rows = [
             OverviewRow(c, schools[c.key].name, None, f"school={c.key}")
             for c in counts.values()
             if c.key in schools
+        ]
+    else:
+        codes = {code_of(key): key for key in counts}
+        places = {
+            codes[a.code]: a
+            for a in Area.objects.filter(code__in=list(codes)).select_related("parent")
+        }
+        rows = [
+            OverviewRow(
+                c,
+                places[c.key].name,
+                places[c.key].parent,
+                f"area={places[c.key].code}",
+                # A township opens on its villages.
+                f"?by=village&area={places[c.key].code}" if by == "township" else "",
+            )
+            for c in counts.values()
+            if c.key in places
         ]
     rows.sort(key=lambda r: (r.parent.code if r.parent else "", r.name))
     totals = {
@@ -394,6 +417,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
             "area": area,
             "today": today,
             "can_plan": selectors.holds_role(request.user, ("county_admin",)),
+            "wide": _default_grouping(request, area) == "township",
         },
     )
 

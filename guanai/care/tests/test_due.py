@@ -63,7 +63,7 @@ def state(user, child: Child, today: date) -> str:
     overdue, week = child.pk in found["overdue"], child.pk in found["week"]
     assert not (overdue and week)
     children = Child.objects.filter(pk=child.pk)
-    counted = selectors.counts_by(children, "village_id", today)
+    counted = selectors.counts_by(children, "village", today)
     assert counted.get(child.village_id) is None or counted[child.village_id].visit_overdue == int(
         overdue
     )
@@ -183,10 +183,10 @@ def test_an_exit_takes_the_child_off_every_list(kids, cast):
         assert child.pk in found["contact"]
         assert child.pk in found["follow_up"]
     county = children_visible_to(cast["county_admin"])
-    before = selectors.counts_by(county, "village_id", today)[child.village_id]
+    before = selectors.counts_by(county, "village", today)[child.village_id]
     assert (before.active, before.visit_overdue, before.contact_overdue) == (1, 1, 1)
     assert before.follow_up_overdue == 1
-    assert selectors.counts_by(county, "school_id", today)[str(child.school_id)].active == 1
+    assert selectors.counts_by(county, "school", today)[str(child.school_id)].active == 1
 
     child_exit(user=director, child_id=child.pk, reason="moved", on=child_registered(child))
 
@@ -197,7 +197,7 @@ def test_an_exit_takes_the_child_off_every_list(kids, cast):
             "contact": set(),
             "follow_up": set(),
         }
-    assert child.village_id not in selectors.counts_by(county, "village_id", today)
+    assert child.village_id not in selectors.counts_by(county, "village", today)
     for what in ("visit", "contact", "follow_up", "no_director", "no_teacher"):
         assert not selectors.due_list(county, what, today).filter(pk=child.pk).exists()
 
@@ -226,7 +226,7 @@ def test_parents_away_must_have_been_in_touch_weekly(places, kids, cast):
     visit(director, child, date(2024, 3, 1))
     assert child.pk in lists(director, date(2024, 3, 7))["contact"]
     counts = selectors.counts_by(
-        Child.objects.filter(village=places.village), "village_id", date(2024, 3, 7)
+        Child.objects.filter(village=places.village), "village", date(2024, 3, 7)
     )
     assert counts[places.village.code].contact_overdue == 1
     # The year's end: a call on 29 December is due 5 January.
@@ -242,7 +242,7 @@ def test_the_contact_plan_of_each_county_applies_to_its_children(places, kids, c
     for c in (kids.village, kids.other_county):
         registered_on(c, date(2024, 12, 20))
     everyone = Child.objects.filter(pk__in=[kids.village.pk, kids.other_county.pk])
-    counts = selectors.counts_by(everyone, "village_id", date(2024, 12, 26))
+    counts = selectors.counts_by(everyone, "village", date(2024, 12, 26))
     assert counts[kids.village.village_id].visit_overdue == 0  # 旺苍县: monthly
     assert counts[kids.other_county.village_id].visit_overdue == 1  # 青川县: every 5 days
     assert list(selectors.due_list(everyone, "visit", date(2024, 12, 26))) == [kids.other_county]
@@ -266,13 +266,13 @@ def test_a_follow_up_is_due_until_it_is_done(kids, cast):
     assert child.pk in lists(director, date(2025, 3, 1))["follow_up"]  # long overdue: still
     children = Child.objects.filter(pk=child.pk)
     assert (
-        selectors.counts_by(children, "village_id", date(2024, 3, 1))[
+        selectors.counts_by(children, "village", date(2024, 3, 1))[
             child.village_id
         ].follow_up_overdue
         == 0
     )
     assert (
-        selectors.counts_by(children, "village_id", date(2024, 3, 2))[
+        selectors.counts_by(children, "village", date(2024, 3, 2))[
             child.village_id
         ].follow_up_overdue
         == 1
@@ -281,7 +281,7 @@ def test_a_follow_up_is_due_until_it_is_done(kids, cast):
     services.follow_up_done(user=director, record_id=record.pk, on=date(2024, 3, 4))
     assert child.pk not in lists(director, date(2024, 3, 5))["follow_up"]
     assert (
-        selectors.counts_by(children, "village_id", date(2024, 3, 5))[
+        selectors.counts_by(children, "village", date(2024, 3, 5))[
             child.village_id
         ].follow_up_overdue
         == 0
@@ -387,7 +387,7 @@ def test_the_lists_agree_with_each_childs_due_date_on_every_day_at_the_edges(pla
                 assert task.due_on == due_on[task.child.pk]
             listed = set(selectors.due_list(village, "visit", today).values_list("pk", flat=True))
             assert listed == overdue, today
-            assert selectors.counts_by(village, "village_id", today)[
+            assert selectors.counts_by(village, "village", today)[
                 places.village.code
             ].visit_overdue == len(overdue)
             today += timedelta(days=1)

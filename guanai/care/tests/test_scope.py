@@ -361,7 +361,7 @@ def test_a_counselling_follow_up_is_a_task_only_for_who_reads_its_notes(places, 
     assert follow_ups(cast["village_director"]) == {"送棉衣"}
     # The supervisors' counts leave it out: which children have a counselling follow-up
     # would say more than that a session took place. The counsellor has it in My tasks.
-    counts = selectors.counts_by(children_visible_to(cast["county_admin"]), "village_id", today)
+    counts = selectors.counts_by(children_visible_to(cast["county_admin"]), "village", today)
     assert counts[child.village_id].follow_up_overdue == 1
     # The filter says what notes_visible says, for each user.
     other_county_admin = make_user("qingchuan", role="county_admin", area=places.other_county)

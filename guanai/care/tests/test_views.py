@@ -191,7 +191,7 @@ def test_supervisors_see_overdue_counts_and_open_each_list(kids, cast, client_fo
     _backdate(kids.sibling_village, 3)
     for role in ("township_supervisor", "county_admin"):
         client = client_for(cast[role])
-        page = client.get(reverse("care:overview")).content.decode()
+        page = client.get(reverse("care:overview") + "?by=village").content.decode()
         assert "长滩村村民委员会" in page
         assert "四新村村民委员会" in page
         listed = client.get(reverse("care:due_list") + f"?what=visit&area={places.village.code}")
@@ -201,6 +201,26 @@ def test_supervisors_see_overdue_counts_and_open_each_list(kids, cast, client_fo
         assert ('data-testid="plan-link"' in page) is (role == "county_admin")
     school = client_for(cast["school_admin"]).get(reverse("care:overview"))
     assert "东河小学" in school.content.decode()
+
+
+def test_a_county_sees_its_townships_and_opens_each_on_its_villages(kids, cast, client_for, places):
+    _backdate(kids.village, 40)
+    client = client_for(cast["county_admin"])
+    page = client.get(reverse("care:overview")).content.decode()
+    assert "东河镇" in page
+    assert "嘉川镇" in page
+    assert "长滩村村民委员会" not in page
+    drill = f"?by=village&amp;area={places.township.code}"
+    assert drill in page
+    villages = client.get(reverse("care:overview") + drill.replace("&amp;", "&")).content.decode()
+    assert "长滩村村民委员会" in villages
+    assert "石桥村村民委员会" not in villages  # 嘉川镇's
+    # The township's count opens the township's list.
+    listed = client.get(reverse("care:due_list") + f"?what=visit&area={places.township.code}")
+    assert "张小明" in listed.content.decode()
+    # A township supervisor sees their villages at once.
+    supervisor = client_for(cast["township_supervisor"]).get(reverse("care:overview"))
+    assert "长滩村村民委员会" in supervisor.content.decode()
 
 
 def test_a_school_admin_names_a_teacher_for_pupils_without_one(kids, cast, client_for, places):

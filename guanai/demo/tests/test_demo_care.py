@@ -112,7 +112,7 @@ def test_some_children_are_overdue_for_a_visit_today_and_most_are_not(db, demo):
     contacts = active.filter(q.contact_overdue).count()
     assert 0.05 * active.count() < contacts < 0.3 * active.count()
     county_admin = User.objects.get(username="county_admin")
-    counts = selectors.counts_by(children_visible_to(county_admin), "village_id", today)
+    counts = selectors.counts_by(children_visible_to(county_admin), "village", today)
     assert sum(c.visit_overdue for c in counts.values()) == overdue
     assert sum(c.active for c in counts.values()) == active.count()
     assert any(c.follow_up_overdue for c in counts.values())
