@@ -101,18 +101,7 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
             _notes_shown(request, corrects)  # a counselling note shown again is logged
             initial = {f: getattr(corrects, f) for f in services.RECORD_FIELDS}
         form = RecordForm(initial=initial, kinds=kinds)
-    return render(
-        request,
-        "care/record_form.html",
-        {
-            "child": child,
-            "form": form,
-            "back": back,
-            "corrects": corrects,
-            "editing": None,
-            "methods_by_kind": METHODS_JSON,
-        },
-    )
+    return _form_page(request, child, form, back=back, corrects=corrects)
 
 
 @transaction.atomic
@@ -138,6 +127,21 @@ def _record_with_conclusions(
             concerns=record.concerns if apply_concerns else None,
         )
     return record
+
+
+def _form_page(
+    request: AuthedRequest,
+    child: Child,
+    form: RecordForm,
+    *,
+    back: str = "child",
+    corrects: CareRecord | None = None,
+    editing: CareRecord | None = None,
+) -> HttpResponse:
+    """The record form: a new record, a correction by a new record, or a record corrected."""
+    context = {"child": child, "form": form, "back": back, "corrects": corrects}
+    context |= {"editing": editing, "methods_by_kind": METHODS_JSON}
+    return render(request, "care/record_form.html", context)
 
 
 def _default_method(kind: str) -> str:
@@ -250,18 +254,7 @@ def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
             kinds=kinds,
             correcting=True,
         )
-    return render(
-        request,
-        "care/record_form.html",
-        {
-            "child": record.child,
-            "form": form,
-            "back": "child",
-            "corrects": None,
-            "editing": record,
-            "methods_by_kind": METHODS_JSON,
-        },
-    )
+    return _form_page(request, record.child, form, editing=record)
 
 
 @require_POST
