@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DateField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, DateField, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -645,10 +645,17 @@ def checks_valid_until_on_or_before(day: date) -> date:
     return checked
 
 
+def checks_telling(checks: QuerySet[BackgroundCheck]) -> QuerySet[BackgroundCheck]:
+    """A helper's checks, the one that tells their state first: a check that found a record
+    (it bars them for good, whatever came after), else the latest."""
+    found_first = Case(When(result=CheckResult.NOT_CLEAR, then=0), default=1)
+    return checks.order_by(found_first, "-checked_on", "-pk")
+
+
 def helper_rows(helpers: QuerySet[Helper], today: date) -> QuerySet[Helper]:
     """The helpers as their list shows them: area, the latest check's date and result
     (last_checked_on, last_result) and the number of pairings not ended (current_pairings)."""
-    latest = BackgroundCheck.objects.filter(helper=OuterRef("pk")).order_by("-checked_on", "-pk")
+    latest = checks_telling(BackgroundCheck.objects.filter(helper=OuterRef("pk")))
     return helpers.select_related("area__parent").annotate(
         last_checked_on=Subquery(latest.values("checked_on")[:1]),
         last_result=Subquery(latest.values("result")[:1]),

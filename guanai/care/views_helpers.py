@@ -31,6 +31,7 @@ from guanai.care.plans import add_months
 from guanai.care.selectors import (
     CHECK_VALID_MONTHS,
     CHECK_WARNING_DAYS,
+    checks_telling,
     helper_get_for_user,
     helper_rows,
     helpers_check_due,
@@ -75,7 +76,7 @@ def check_state(kind: str, checked_on: date | None, result: str | None, today: d
 
 
 def _state_of(helper: Helper, today: date) -> CheckState:
-    latest = helper.checks.order_by("-checked_on", "-pk").first()
+    latest = checks_telling(helper.checks.all()).first()
     return check_state(
         helper.kind,
         latest.checked_on if latest else None,

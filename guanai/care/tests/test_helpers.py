@@ -437,3 +437,18 @@ def test_checks_running_out_by_a_day_cover_29_february():
     # A check of 29 February 2024 runs out on 28 February 2025.
     assert checks_valid_until_on_or_before(date(2025, 2, 28)) == date(2024, 2, 29)
     assert checks_valid_until_on_or_before(date(2025, 3, 1)) == date(2024, 3, 1)
+
+
+def test_a_check_that_found_a_record_tells_the_state_whatever_came_after(places, cast, client_for):
+    """A record found bars the helper for good (art. 62): a clear check dated later does
+    not make them valid again, on the list, the helper's page or for a pairing."""
+    helper = make_helper(
+        places.village, checked_on=today() - timedelta(days=60), result="not_clear"
+    )
+    BackgroundCheck.objects.create(helper=helper, checked_on=today(), result="clear")
+    client = client_for(cast["village_director"])
+    listed = client.get(reverse("care:helper_list") + "?check=missing").content.decode()
+    assert "刘芳" in listed
+    page = client.get(reverse("care:helper_detail", args=[helper.pk])).content.decode()
+    assert "有不良记录" in page
+    assert "有效期至" not in page
