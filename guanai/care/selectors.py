@@ -706,7 +706,7 @@ def record_kinds_for(user: User, child: Child) -> list[tuple[str, str]]:
 
 # Roles with children of their own to care for (My tasks): directors, teachers, mentors,
 # counsellors, and helpers' logins.
-CARING_ROLES = frozenset({"village_director", "teacher", "counsellor", "volunteer", "school_admin"})
+CARING_ROLES = frozenset({"village_director", "teacher", "counsellor", "volunteer"})
 
 
 def has_tasks(user: User) -> bool:

@@ -48,7 +48,7 @@ HELPER_KEEPERS = {
 
 # The care work (guanai/care/selectors.py): who has My tasks, who oversees the care of their
 # places, who names teachers and counsellors, who sets the county's plan.
-CARING = {"village_director", "teacher", "counsellor", "volunteer", "school_admin"}
+CARING = {"village_director", "teacher", "counsellor", "volunteer"}
 SUPERVISING = {
     "system_admin",
     "county_admin",

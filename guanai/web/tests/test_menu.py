@@ -36,7 +36,7 @@ NO_FILES = ["工作台", "地区", "学校", "我的账号"]
 # The care work (guanai/care/shell.py): My tasks for those with children of their own to
 # care for; the overview of their places' care for supervisors; the helper register for its
 # keepers.
-CARING = {"village_director", "teacher", "counsellor", "volunteer", "school_admin"}
+CARING = {"village_director", "teacher", "counsellor", "volunteer"}
 SUPERVISING = {"system_admin", "county_admin", "county_education", "league"} | {
     "township_supervisor",
     "school_admin",
