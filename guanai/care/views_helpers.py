@@ -175,7 +175,10 @@ def _pairing_rows(request: AuthedRequest, helper: Helper) -> list[dict[str, Any]
         {
             "pairing": p,
             "child_visible": p.child_id in seen,
-            "end_form": PairingEndForm(auto_id=f"end{p.pk}_%s") if p.ended_on is None else None,
+            # Ended by whom may see the child (services.pairing_end).
+            "end_form": PairingEndForm(auto_id=f"end{p.pk}_%s")
+            if p.ended_on is None and p.child_id in seen
+            else None,
         }
         for p in pairings
     ]
