@@ -293,3 +293,58 @@ class Pairing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.helper_id} → {self.child_id}"
+
+
+class SupervisionVisit(models.Model):
+    """A township child supervisor's visit to a village or a school of their township (督导
+    日志, 民发〔2019〕34号): what was checked, what was found, what is to follow. The county
+    sees its townships' logs."""
+
+    township = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇")
+    )
+    village = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("村(社区)"),
+    )
+    school = models.ForeignKey(
+        "areas.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("学校"),
+    )
+    visited_on = models.DateField(_("督导日期"))
+    checked = models.TextField(_("督导内容"), max_length=2000)
+    findings = models.TextField(_("发现的问题"), max_length=2000, blank=True)
+    follow_up = models.TextField(_("整改要求"), max_length=1000, blank=True)
+    follow_up_by = models.DateField(_("整改期限"), null=True, blank=True)
+    by = models.ForeignKey(
+        _USER, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("督导员")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("督导日志")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [models.Index(fields=["township", "-visited_on"], name="care_supervision_place")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(village__isnull=False) & Q(school__isnull=True))
+                | (Q(village__isnull=True) & Q(school__isnull=False)),
+                name="care_supervision_one_place",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township_id} {self.visited_on}"
+
+    @property
+    def place(self) -> str:
+        return str(self.village.name if self.village else self.school.name if self.school else "")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanai.accounts.models import User
 from guanai.accounts.scope import Scope
+from guanai.care import supervision
 from guanai.care.selectors import HELPER_ROLES, SUPERVISING_ROLES, has_tasks, my_tasks, timeline
 from guanai.children import sections
 from guanai.children.models import Child
@@ -68,5 +69,21 @@ menu.register(
         order=26,
         visible=_keeps_helpers,
         active_prefix="care:helper",
+    )
+)
+
+
+def _reads_supervision(_user: User, scope: Scope) -> bool:
+    return any(m.role.code in supervision.READING_ROLES for m in scope.memberships)
+
+
+menu.register(
+    menu.MenuEntry(
+        "care:supervision_list",
+        _("督导日志"),
+        "bi-journal-check",
+        order=27,
+        visible=_reads_supervision,
+        active_prefix="care:supervision",
     )
 )

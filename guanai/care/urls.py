@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanai.care import urls_helpers, views
+from guanai.care import urls_helpers, views, views_supervision
 
 app_name = "care"
 urlpatterns = [
@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("care/teachers/assign/", views.teacher_assign, name="teacher_assign"),
     *urls_helpers.urlpatterns,
+    *views_supervision.urlpatterns,
 ]

@@ -37,8 +37,16 @@ from conftest import (
 from guanai.accounts.models import Membership, Role, User
 from guanai.accounts.roles import ROLES as ROLE_SPECS
 from guanai.accounts.scope import scope_for
+from guanai.areas.codes import code_of, prefix_at
 from guanai.areas.models import Area
-from guanai.care.models import Assignment, BackgroundCheck, CareRecord, Helper, Pairing
+from guanai.care.models import (
+    Assignment,
+    BackgroundCheck,
+    CareRecord,
+    Helper,
+    Pairing,
+    SupervisionVisit,
+)
 from guanai.children.choices import Subject
 from guanai.children.models import Child
 from guanai.children.selectors import Holder
@@ -82,6 +90,7 @@ class World:
     # proxy parent of the county paired with that child.
     record_inside: int
     assignment_inside: int
+    visit_inside: int  # the township supervisor's log of a visit to 长滩村
     helper_inside: int
     pairing_inside: int
     # 青川县 (county B), outside every persona's scope but the system admin's.
@@ -99,6 +108,7 @@ class World:
     assignments_outside: list[int]
     helpers_outside: list[int]  # a proxy parent of county B
     pairings_outside: list[int]  # paired with county B's child
+    visits_outside: list[int]  # a visit to 城郊村 logged by county B's supervisor
     extra: dict[str, Any] = field(default_factory=dict)
 
     def membership(self, user: User) -> int:
@@ -155,6 +165,7 @@ PARAMETERS: dict[str, Parameter] = {
     "assignment_id": Parameter(
         IntConverter, lambda w: [w.assignment_inside], lambda w: w.assignments_outside
     ),
+    "visit_id": Parameter(IntConverter, lambda w: [w.visit_inside], lambda w: w.visits_outside),
     "helper_id": Parameter(IntConverter, lambda w: [w.helper_inside], lambda w: w.helpers_outside),
     "pairing_id": Parameter(
         IntConverter, lambda w: [w.pairing_inside], lambda w: w.pairings_outside
@@ -201,6 +212,17 @@ def care_of(child: Child, by: User, area: Area, counsellor: User) -> tuple[int, 
     BackgroundCheck.objects.create(helper=helper, checked_on=today, result="clear")
     pairing = Pairing.objects.create(helper=helper, child=child, started_on=today)
     return record.pk, assignment.pk, helper.pk, pairing.pk
+
+
+def _visit(supervisor: User, village: Area) -> int:
+    """A visit to the village in the supervisor's log."""
+    return SupervisionVisit.objects.create(
+        township_id=code_of(prefix_at(village.code, "township")),
+        village=village,
+        visited_on=timezone.localdate(),
+        checked="检查走访记录",
+        by=supervisor,
+    ).pk
 
 
 def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
@@ -266,6 +288,17 @@ def build_world(places: Places, cast: dict[str, User], kids: Kids) -> World:
         assignments_outside=[outside[1]],
         helpers_outside=[outside[2]],
         pairings_outside=[outside[3]],
+        visit_inside=_visit(cast["township_supervisor"], places.village),
+        visits_outside=[
+            _visit(
+                make_user(
+                    "qiaozhuang_supervisor",
+                    role="township_supervisor",
+                    area=places.other_county_township,
+                ),
+                b_village,
+            )
+        ],
     )
 
 

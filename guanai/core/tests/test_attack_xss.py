@@ -545,8 +545,14 @@ def test_every_text_field_of_every_table_holds_a_payload(poisoned):
 # Routes that carry no typed text, and which the payload children do not have.
 PAYLOAD_FREE = {"children:child_photo"}
 # Pages the county admin does not have, seen by whom they are for: the village director's
-# own tasks, and the record they wrote (only its author corrects it).
-SEEN_BY = {"care:my_tasks": "village_director", "care:record_edit": "village_director"}
+# own tasks, and the record they wrote (only its author corrects it); the supervisor's log.
+SEEN_BY = {
+    "care:my_tasks": "village_director",
+    "care:record_edit": "village_director",
+    # The township supervisor's own log: they write it and correct their visits.
+    "care:supervision_new": "township_supervisor",
+    "care:supervision_edit": "township_supervisor",
+}
 
 
 def test_payloads_are_text_on_every_page(poisoned, client_for):

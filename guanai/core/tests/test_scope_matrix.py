@@ -61,6 +61,9 @@ ASSIGNING = {"system_admin", "county_admin", "county_education", "township_super
     "school_admin"
 }
 
+# The township supervisors' log (guanai/care/supervision.py): they write it, their county reads.
+SUPERVISION_READERS = {"system_admin", "county_admin", "county_education", "township_supervisor"}
+
 MISSING_CODE = "999999999999"
 MISSING_ID = 987654321
 
@@ -101,6 +104,8 @@ MANAGER_ONLY_VIEWS = {
     "care:due_list": SUPERVISING,
     # The county's contact plan: its county admin (the system admin has no county).
     "care:plan": {"county_admin"},
+    "care:supervision_list": SUPERVISION_READERS,
+    "care:supervision_new": {"township_supervisor"},
     "care:helper_list": HELPER_KEEPERS,
     "care:helper_new": HELPER_KEEPERS,
 }
@@ -630,6 +635,43 @@ def test_helpers_and_pairings_inside_and_outside(role, cast, places, kids, clien
     assert (Pairing.objects.get(pk=pairing_in).ended_on is not None) == keeper
 
 
+SUPERVISION_PAGES = ("care:supervision_detail", "care:supervision_edit")
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_supervision_visits_inside_and_outside(role, cast, places, client_for):
+    """A visit to the role's village or township logged by the township's supervisor (who
+    wrote it: only they correct it), and one to a village of another county."""
+    from guanai.care.models import SupervisionVisit
+
+    def visit(village: Area, by) -> int:
+        return SupervisionVisit.objects.create(
+            township=village.parent,
+            village=village,
+            visited_on=timezone.localdate(),
+            checked="检查",
+            by=by,
+        ).pk
+
+    outsider = make_user(
+        "qz_supervisor", role="township_supervisor", area=places.other_county_township
+    )
+    inside = visit(places.village, cast["township_supervisor"])
+    # The system admin sees every county's: for them, an id no visit has.
+    outside = MISSING_ID if role == "system_admin" else visit(places.other_county_village, outsider)
+    client = client_for(cast[role])
+    for name in SUPERVISION_PAGES:
+        assert client.get(reverse(name, args=[outside])).status_code == 404, name
+    reads = role in SUPERVISION_READERS
+    assert client.get(reverse("care:supervision_detail", args=[inside])).status_code == (
+        200 if reads else 404
+    )
+    writes = role == "township_supervisor"
+    assert client.get(reverse("care:supervision_edit", args=[inside])).status_code == (
+        200 if writes else 404
+    )
+
+
 def test_every_view_is_in_the_matrix():
     """The views the tests above request, each inside and outside every role's scope (or
     for every role, or for a visitor): a view only listed is in none of these."""
@@ -648,6 +690,7 @@ def test_every_view_is_in_the_matrix():
         | {*EXPORT_VIEWS, EXPORT_CANCEL}
         | set(BATCH_VIEWS)
         | {*RECORD_VIEWS, *RECORD_ACTIONS, "care:assignment_end"}
+        | set(SUPERVISION_PAGES)
         | {*HELPER_PAGES, CHECK_NEW, PAIRING_END}
     )
     assert all_url_names() == requested

@@ -44,6 +44,7 @@ SUPERVISING = {"system_admin", "county_admin", "county_education", "league"} | {
 HELPER_KEEPERS = {"system_admin", "county_admin", "league", "township_supervisor"} | {
     "village_director"
 }
+SUPERVISION_READERS = {"system_admin", "county_admin", "county_education", "township_supervisor"}
 
 
 def with_care(role: str, base: list[str]) -> list[str]:
@@ -56,7 +57,11 @@ def with_care(role: str, base: list[str]) -> list[str]:
     )
     care = [
         label
-        for label, roles in (("关爱督导", SUPERVISING), ("帮扶人", HELPER_KEEPERS))
+        for label, roles in (
+            ("关爱督导", SUPERVISING),
+            ("帮扶人", HELPER_KEEPERS),
+            ("督导日志", SUPERVISION_READERS),
+        )
         if role in roles
     ]
     return menu[: after + 1] + care + menu[after + 1 :]
