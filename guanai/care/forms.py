@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from guanai.care.choices import Caller, Method, RecordKind, Unit
 from guanai.care.services import RecordInvalid
 from guanai.children.choices import Concern, RiskLevel
-from guanai.core.forms import StyledFormMixin
+from guanai.core.errors import ApplicationError
+from guanai.core.forms import StyledFormMixin, show_error
 
 # Fields shown only for some kinds of record (app.js: data-show-when).
 SHOW_WHEN = {
@@ -21,6 +22,16 @@ SHOW_WHEN = {
     "risk_level": "kind=counselling",
     "apply_concerns": "kind=counselling",
 }
+
+
+def show_refusal(form: forms.BaseForm, error: ApplicationError) -> None:
+    """A care service's refusal on the form that asked: each field's message beside it
+    (RecordInvalid), or the one message where core.forms.show_error puts it."""
+    if isinstance(error, RecordInvalid):
+        for field, message in error.errors.items():
+            form.add_error(field if field in form.fields else None, message)
+    else:
+        show_error(form, error)
 
 
 class DateInput(forms.DateInput):
@@ -103,10 +114,6 @@ class RecordForm(StyledFormMixin, forms.Form):
         data.pop("apply_concerns", None)
         data["caller"] = data.get("caller") or ""
         return data
-
-    def show_invalid(self, error: RecordInvalid) -> None:
-        for field, message in error.errors.items():
-            self.add_error(field if field in self.fields else None, message)
 
 
 class PlanForm(StyledFormMixin, forms.Form):

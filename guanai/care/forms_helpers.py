@@ -1,6 +1,6 @@
 """Forms of the helper register and pairing (结对帮扶). They parse what was typed; the rules
 (where a helper may be registered, which login may be linked, the background check a
-pairing needs) are the services' (guanai.care.services), shown here by show_service_error."""
+pairing needs) are the services' (guanai.care.services), shown by care.forms.show_refusal."""
 
 from datetime import date
 from typing import Any, cast
@@ -14,11 +14,9 @@ from guanai.areas.models import Area, AreaLevel
 from guanai.care.choices import CheckResult, EndReason, HelperKind
 from guanai.care.models import Helper
 from guanai.care.selectors import helper_areas_q, helper_logins_for
-from guanai.care.services import RecordInvalid
 from guanai.children.forms import DATE_INPUT, hide_secrets
 from guanai.core.crypto import mask_phone
-from guanai.core.errors import ApplicationError
-from guanai.core.forms import StyledFormMixin, show_error
+from guanai.core.forms import StyledFormMixin
 
 HELPER_LEVELS = (AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
 # Beyond this many places (a system admin's, a city's) the area is typed as its code
@@ -26,15 +24,6 @@ HELPER_LEVELS = (AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
 AREA_CHOICES_LIMIT = 1000
 AREA_REFUSED = _("请选择您负责的县、乡镇或村（社区）。")
 LOGIN_REFUSED = _("登录账号须是本地区的志愿者账号，且未关联其他帮扶人。")
-
-
-def show_service_error(form: forms.BaseForm, error: ApplicationError) -> None:
-    """A service's refusal on the form: each field's message beside it."""
-    if isinstance(error, RecordInvalid):
-        for field, message in error.errors.items():
-            form.add_error(field if field in form.fields else None, message)
-    else:
-        show_error(form, error)
 
 
 def helper_areas(user: User) -> Any:

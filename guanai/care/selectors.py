@@ -14,6 +14,7 @@ from django.utils import timezone
 from guanai.accounts.models import Membership, User
 from guanai.accounts.scope import ChildAccess, prefix_q, scope_for
 from guanai.areas.codes import code_of, code_range, prefix_at
+from guanai.areas.models import Area
 from guanai.care.choices import AssignmentKind, CheckResult, HelperKind, RecordKind
 from guanai.care.models import (
     Assignment,
@@ -24,7 +25,7 @@ from guanai.care.models import (
     Helper,
     Pairing,
 )
-from guanai.care.plans import DEFAULTS, WEEK, Period, Plan, add_months
+from guanai.care.plans import DEFAULTS, WEEK, Period, Plan, add_months, status
 from guanai.children.choices import Status
 from guanai.children.models import Child
 from guanai.children.selectors import children_visible_to
@@ -60,6 +61,30 @@ SUPERVISING_ROLES = frozenset(
 def holds_role(user: User, roles: Iterable[str]) -> bool:
     wanted = frozenset(roles)
     return any(m.role.code in wanted for m in scope_for(user).memberships)
+
+
+def role_prefixes(user: User, roles: Iterable[str]) -> frozenset[str] | None:
+    """The area prefixes where the user holds one of these roles (empty: nowhere); None
+    for everywhere (a role bound to no place, the system admin's)."""
+    wanted = frozenset(roles)
+    prefixes: set[str] = set()
+    for m in scope_for(user).memberships:
+        if m.role.code not in wanted:
+            continue
+        if m.role.scope_kind == "global":
+            return None
+        if m.area is not None:
+            prefixes.add(m.area.prefix)
+    return frozenset(prefixes)
+
+
+def administered_county(user: User) -> Area:
+    """The county whose contact plan the user sets: the county admin's; 404 for anyone
+    else."""
+    for m in scope_for(user).memberships:
+        if m.role.code == "county_admin" and m.area is not None:
+            return m.area
+    raise Http404
 
 
 # --- the children a user cares for ---------------------------------------------------------
@@ -181,10 +206,8 @@ def notes_visible(user: User, child: Child) -> bool:
 
 
 def _administers_county(user: User, village: str) -> bool:
-    return any(
-        m.role.code == "county_admin" and m.area is not None and village.startswith(m.area.prefix)
-        for m in scope_for(user).memberships
-    )
+    counties = role_prefixes(user, ("county_admin",)) or frozenset()
+    return any(village.startswith(county) for county in counties)
 
 
 def _counsels(user: User, child: Child) -> bool:
@@ -209,11 +232,7 @@ def notes_visible_q(user: User) -> Q:
         ).values("child_id"),
         child__school_id__in=schools,
     )
-    counties = frozenset(
-        m.area.prefix
-        for m in scope.memberships
-        if m.role.code == "county_admin" and m.area is not None
-    )
+    counties = role_prefixes(user, ("county_admin",)) or frozenset()
     return q | prefix_q("child__village_id", counties) if counties else q
 
 
@@ -574,31 +593,17 @@ def due_list(children: QuerySet[Child], what: str, today: date) -> QuerySet[Chil
 def helpers_visible_to(user: User) -> QuerySet[Helper]:
     """The helpers registered in the user's areas, if they keep the register; 404 for
     anyone else."""
-    scope = scope_for(user)
     if not holds_role(user, HELPER_ROLES):
         raise Http404
-    if scope.everything:
-        return Helper.objects.all()
-    prefixes = frozenset(
-        m.area.prefix
-        for m in scope.memberships
-        if m.role.code in HELPER_ROLES and m.area is not None
-    )
-    return Helper.objects.filter(prefix_q("area_id", prefixes))
+    where = helper_areas_q(user, "area_id")
+    return Helper.objects.all() if where is None else Helper.objects.filter(where)
 
 
 def helper_areas_q(user: User, lookup: str) -> Q | None:
     """The user's helper areas (where they keep the register) as a filter on `lookup`;
     None for everywhere."""
-    scope = scope_for(user)
-    if scope.everything:
-        return None
-    prefixes = frozenset(
-        m.area.prefix
-        for m in scope.memberships
-        if m.role.code in HELPER_ROLES and m.area is not None
-    )
-    return prefix_q(lookup, prefixes)
+    prefixes = role_prefixes(user, HELPER_ROLES)
+    return None if prefixes is None else prefix_q(lookup, prefixes)
 
 
 def helper_logins_for(user: User, helper: Helper | None = None) -> QuerySet[User]:
@@ -691,6 +696,38 @@ def pairings_of(user: User, child: Child) -> QuerySet[Pairing]:
     return pairings.order_by("ended_on", "-started_on")
 
 
+def pairing_get_for_user(user: User, pairing_id: int) -> Pairing:
+    """A current pairing of a helper the user's register holds, with a child the user sees
+    (who ends it must see both); 404 otherwise."""
+    pairing = (
+        Pairing.objects.filter(
+            pk=pairing_id,
+            ended_on=None,
+            helper__in=helpers_visible_to(user),
+            child__in=children_visible_to(user),
+        )
+        .select_related("helper", "child")
+        .first()
+    )
+    if pairing is None:
+        raise Http404
+    return pairing
+
+
+def assignment_get_for_user(user: User, assignment_id: int) -> Assignment:
+    """A current assignment of a child the user sees; 404 otherwise."""
+    assignment = (
+        Assignment.objects.filter(
+            pk=assignment_id, ended_on=None, child__in=children_visible_to(user)
+        )
+        .select_related("child")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
 def assignments_of(child: Child) -> QuerySet[Assignment]:
     return Assignment.objects.filter(child=child, ended_on=None).select_related("user")
 
@@ -748,11 +785,11 @@ def timeline(user: User, child: Child, *, whole_file: bool, today: date) -> dict
         contact_on = plan.parent_contact.after(last_contact or registered)
         context["due"] = {
             "visit_on": visit_on,
-            "visit_overdue": visit_on < today,
+            "visit_overdue": status(visit_on, today) == "overdue",
             "visit_period": period.label(),
             "last_contact": last_contact,
             "contact_on": contact_on if child.parent_away else None,
-            "contact_overdue": child.parent_away and contact_on < today,
+            "contact_overdue": child.parent_away and status(contact_on, today) == "overdue",
         }
     directors = [child.director] if child.director else _village_directors(child.village_id)
     context["responsible"] = {

@@ -43,6 +43,7 @@ from guanai.care.plans import add_months
 from guanai.care.selectors import (
     CHECK_VALID_MONTHS,
     HELPER_ROLES,
+    assignment_get_for_user,
     assigns_for,
     child_for_care,
     correctable,
@@ -52,7 +53,9 @@ from guanai.care.selectors import (
     holds_role,
     last_clear_check,
     notes_visible,
+    pairing_get_for_user,
     record_get_for_user,
+    role_prefixes,
     sees_whole_file,
 )
 from guanai.children.choices import Concern, RiskLevel, Status
@@ -491,9 +494,7 @@ def assignment_add(*, user: User, child_id: int, assignee_id: int, kind: str) ->
 
 @transaction.atomic
 def assignment_end(*, user: User, assignment_id: int) -> None:
-    assignment = Assignment.objects.filter(pk=assignment_id, ended_on=None).first()
-    if assignment is None:
-        raise Http404
+    assignment = assignment_get_for_user(user, assignment_id)
     _assigning(user, assignment.child_id)
     assignment.ended_on = timezone.localdate()
     assignment.save(update_fields=["ended_on"])
@@ -504,9 +505,8 @@ def assignment_end(*, user: User, assignment_id: int) -> None:
 
 def plan_save(*, user: User, county: Area, values: Mapping[str, Any]) -> ContactPlan:
     """Set a county's contact plan: its administrator (the county admin)."""
-    if not any(
-        m.role.code == "county_admin" and m.area_id == county.code for m in _memberships(user)
-    ) and not any(m.role.code == "system_admin" for m in _memberships(user)):
+    counties = role_prefixes(user, ("county_admin", "system_admin"))
+    if counties is not None and county.prefix not in counties:
         raise Http404
     errors = {}
     for risk in ("high", "medium", "low"):
@@ -544,12 +544,6 @@ def plan_save(*, user: User, county: Area, values: Mapping[str, Any]) -> Contact
     return plan
 
 
-def _memberships(user: User) -> list[Membership]:
-    from guanai.accounts.scope import scope_for
-
-    return list(scope_for(user).memberships)
-
-
 # --- helpers and pairing -------------------------------------------------------------------
 
 
@@ -561,17 +555,8 @@ def _helper_locked(user: User, helper_id: int) -> Helper:
 
 
 def _helper_area_check(user: User, area: Area) -> None:
-    from guanai.accounts.scope import scope_for
-
-    scope = scope_for(user)
-    if scope.everything:
-        return
-    prefixes = [
-        m.area.prefix
-        for m in scope.memberships
-        if m.role.code in HELPER_ROLES and m.area is not None
-    ]
-    if not any(area.code.startswith(p) for p in prefixes):
+    prefixes = role_prefixes(user, HELPER_ROLES)
+    if prefixes is not None and not any(area.code.startswith(p) for p in prefixes):
         raise ApplicationError(_("只能在自己负责的地区登记帮扶人。"))
 
 
@@ -723,11 +708,7 @@ def pairing_create(
 @transaction.atomic
 def pairing_end(*, user: User, pairing_id: int, on: date, reason: str) -> Pairing:
     """End a pairing: the helper's access to the child ends with it."""
-    pairing = Pairing.objects.filter(pk=pairing_id, ended_on=None).first()
-    if pairing is None:
-        raise Http404
-    helper_get_for_user(user, pairing.helper_id)
-    child_get_for_user(user=user, child_id=pairing.child_id)
+    pairing = pairing_get_for_user(user, pairing_id)
     if reason not in EndReason.values:
         raise RecordInvalid({"end_reason": _("请选择结束原因。")})
     if on < pairing.started_on or on > timezone.localdate():

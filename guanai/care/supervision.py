@@ -17,6 +17,7 @@ from guanai.accounts.scope import prefix_q, scope_for
 from guanai.areas.codes import code_of, prefix_at
 from guanai.areas.models import Area, AreaLevel, School
 from guanai.care.models import SupervisionVisit
+from guanai.care.selectors import role_prefixes
 from guanai.care.services import RecordInvalid
 
 # Who writes the log: the township supervisors, for their townships.
@@ -28,19 +29,6 @@ READING_ROLES = frozenset(
 # A visit may be corrected by its author for this long.
 CORRECTION_DAYS = 7
 FIELDS = ("visited_on", "checked", "findings", "follow_up", "follow_up_by")
-
-
-def _prefixes(user: User, roles: frozenset[str]) -> frozenset[str] | None:
-    """The area prefixes where the user holds one of these roles; None for everywhere."""
-    prefixes: set[str] = set()
-    for m in scope_for(user).memberships:
-        if m.role.code not in roles:
-            continue
-        if m.role.scope_kind == "global":
-            return None
-        if m.area is not None:
-            prefixes.add(m.area.prefix)
-    return frozenset(prefixes)
 
 
 def may_read(user: User) -> bool:
@@ -56,7 +44,7 @@ def visits_visible_to(user: User) -> QuerySet[SupervisionVisit]:
     if not may_read(user):
         raise Http404
     visits = SupervisionVisit.objects.select_related("township", "village", "school", "by")
-    prefixes = _prefixes(user, READING_ROLES)
+    prefixes = role_prefixes(user, READING_ROLES)
     return visits if prefixes is None else visits.filter(prefix_q("township_id", prefixes))
 
 
@@ -69,7 +57,7 @@ def visit_get_for_user(user: User, visit_id: int) -> SupervisionVisit:
 
 def townships_written_by(user: User) -> QuerySet[Area]:
     """The townships whose places the user logs visits to."""
-    prefixes = _prefixes(user, WRITING_ROLES) or frozenset()
+    prefixes = role_prefixes(user, WRITING_ROLES) or frozenset()
     return Area.objects.filter(level=AreaLevel.TOWNSHIP).filter(prefix_q("code", prefixes))
 
 

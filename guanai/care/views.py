@@ -25,12 +25,11 @@ from guanai.audit.models import AccessEvent
 from guanai.audit.services import access_record
 from guanai.care import selectors, services
 from guanai.care.choices import DEFAULT_METHODS, METHODS_BY_KIND, AssignmentKind, Method, RecordKind
-from guanai.care.forms import AssignForm, PlanForm, RecordForm
-from guanai.care.models import Assignment, CareRecord, CareRecordChange
+from guanai.care.forms import AssignForm, PlanForm, RecordForm, show_refusal
+from guanai.care.models import CareRecord, CareRecordChange
 from guanai.care.plans import DEFAULTS, Plan
 from guanai.children.models import Child
 from guanai.core.errors import ApplicationError
-from guanai.core.forms import show_error
 
 # Where a saved record goes back to: My tasks, or the child's file (never a URL from the
 # request).
@@ -77,10 +76,8 @@ def record_new(request: AuthedRequest, child_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 record = _record_with_conclusions(request, child, form, corrects)
-            except services.RecordInvalid as error:
-                form.show_invalid(error)
             except ApplicationError as error:
-                show_error(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(
                     request,
@@ -240,10 +237,8 @@ def record_edit(request: AuthedRequest, record_id: int) -> HttpResponse:
                 services.record_correct(
                     user=request.user, record_id=record.pk, values=form.values()
                 )
-            except services.RecordInvalid as error:
-                form.show_invalid(error)
             except ApplicationError as error:
-                show_error(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, _("记录已更正。"))
                 return redirect("care:record_detail", record.pk)
@@ -486,26 +481,18 @@ def teacher_assign(request: AuthedRequest) -> HttpResponse:
 # --- the county's plan ---------------------------------------------------------------------
 
 
-def _administered_county(request: AuthedRequest) -> Area:
-    for membership in scope_for(request.user).memberships:
-        if membership.role.code == "county_admin" and membership.area is not None:
-            return membership.area
-    raise Http404
-
-
 @require_http_methods(["GET", "POST"])
 def plan_view(request: AuthedRequest) -> HttpResponse:
     """联系计划: the county admin sets how often children are visited and parents in touch."""
-    county = _administered_county(request)
+    county = selectors.administered_county(request.user)
     plan = selectors.plan_for(county.code)
     if request.method == "POST":
         form = PlanForm(request.POST)
         if form.is_valid():
             try:
                 services.plan_save(user=request.user, county=county, values=form.cleaned_data)
-            except services.RecordInvalid as error:
-                for field, message in error.errors.items():
-                    form.add_error(field, message)
+            except ApplicationError as error:
+                show_refusal(form, error)
             else:
                 messages.success(request, _("联系计划已保存，待办和逾期按新计划计算。"))
                 return redirect("care:plan")
@@ -547,7 +534,7 @@ def assign(request: AuthedRequest, child_id: int) -> HttpResponse:
                     user=request.user, child_id=child.pk, assignee_id=user_id, kind=what
                 )
         except ApplicationError as error:
-            show_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("已保存。"))
             return redirect("care:assign", child.pk)
@@ -566,10 +553,7 @@ def assign(request: AuthedRequest, child_id: int) -> HttpResponse:
 
 @require_POST
 def assignment_end_view(request: AuthedRequest, assignment_id: int) -> HttpResponse:
-    assignment = Assignment.objects.filter(pk=assignment_id, ended_on=None).first()
-    if assignment is None:
-        raise Http404
-    child = selectors.child_for_care(request.user, assignment.child_id)
+    assignment = selectors.assignment_get_for_user(request.user, assignment_id)
     services.assignment_end(user=request.user, assignment_id=assignment.pk)
     messages.success(request, _("已取消指定。"))
-    return redirect("care:assign", child.pk)
+    return redirect("care:assign", assignment.child_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,15 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanai.accounts.scope import prefix_q
 from guanai.accounts.types import AuthedRequest
 from guanai.care.choices import CheckResult, HelperKind
+from guanai.care.forms import show_refusal
 from guanai.care.forms_helpers import (
     CheckForm,
     HelperFilterForm,
     HelperForm,
     PairingEndForm,
     PairingForm,
-    show_service_error,
 )
-from guanai.care.models import Helper, Pairing
+from guanai.care.models import Helper
 from guanai.care.plans import add_months
 from guanai.care.selectors import (
     CHECK_VALID_MONTHS,
@@ -37,6 +37,7 @@ from guanai.care.selectors import (
     helpers_check_due,
     helpers_check_missing,
     helpers_visible_to,
+    pairing_get_for_user,
 )
 from guanai.care.services import check_record, helper_save, pairing_create, pairing_end
 from guanai.children.choices import Status
@@ -141,7 +142,7 @@ def _helper_form(request: AuthedRequest, helper: Helper | None) -> HttpResponse:
                 helper_id=helper.pk if helper else None,
             )
         except ApplicationError as error:
-            show_service_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("已保存帮扶人“%(name)s”。") % {"name": saved.name})
             return redirect("care:helper_detail", helper_id=saved.pk)
@@ -214,7 +215,7 @@ def check_new(request: AuthedRequest, helper_id: int) -> HttpResponse:
         try:
             check = check_record(user=request.user, helper_id=helper.pk, **form.cleaned_data)
         except ApplicationError as error:
-            show_service_error(form, error)
+            show_refusal(form, error)
         else:
             if check.result == CheckResult.NOT_CLEAR:
                 messages.warning(
@@ -271,7 +272,7 @@ def pairing_new(request: AuthedRequest, helper_id: int) -> HttpResponse:
                 meet_every_months=values["meet_every_months"],
             )
         except ApplicationError as error:
-            show_service_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -295,23 +296,9 @@ def pairing_new(request: AuthedRequest, helper_id: int) -> HttpResponse:
     )
 
 
-def _pairing_for(request: AuthedRequest, pairing_id: int) -> Pairing:
-    """A current pairing of a helper the user's register holds; 404 otherwise."""
-    pairing = (
-        Pairing.objects.filter(
-            pk=pairing_id, ended_on=None, helper__in=helpers_visible_to(request.user)
-        )
-        .select_related("helper", "child")
-        .first()
-    )
-    if pairing is None:
-        raise Http404
-    return pairing
-
-
 @require_POST
 def pairing_end_view(request: AuthedRequest, pairing_id: int) -> HttpResponse:
-    pairing = _pairing_for(request, pairing_id)
+    pairing = pairing_get_for_user(request.user, pairing_id)
     form = PairingEndForm(request.POST)
     if form.is_valid():
         try:
@@ -322,7 +309,7 @@ def pairing_end_view(request: AuthedRequest, pairing_id: int) -> HttpResponse:
                 reason=form.cleaned_data["end_reason"],
             )
         except ApplicationError as error:
-            show_service_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(
                 request,

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from guanai.accounts.models import User
 from guanai.accounts.types import AuthedRequest
 from guanai.care import supervision
-from guanai.care.forms import DateInput
+from guanai.care.forms import DateInput, show_refusal
 from guanai.care.models import SupervisionVisit
-from guanai.care.services import RecordInvalid
+from guanai.core.errors import ApplicationError
 from guanai.core.forms import StyledFormMixin
 
 
@@ -62,10 +62,6 @@ class VisitForm(StyledFormMixin, forms.Form):
         ]
         self.initial.setdefault("visited_on", timezone.localdate())
 
-    def show_invalid(self, error: RecordInvalid) -> None:
-        for field, message in error.errors.items():
-            self.add_error(field if field in self.fields else None, message)
-
 
 @require_GET
 def visit_list(request: AuthedRequest) -> HttpResponse:
@@ -101,8 +97,8 @@ def _form(request: AuthedRequest, visit: SupervisionVisit | None) -> HttpRespons
                 values=form.cleaned_data,
                 visit_id=visit.pk if visit else None,
             )
-        except RecordInvalid as error:
-            form.show_invalid(error)
+        except ApplicationError as error:
+            show_refusal(form, error)
         else:
             messages.success(request, _("督导日志已保存。"))
             return redirect("care:supervision_detail", saved.pk)
