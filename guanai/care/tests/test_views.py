@@ -459,3 +459,22 @@ def test_a_counselling_session_raises_the_risk_level_from_its_form(kids, cast, c
     assert kids.village.concerns == ["academic", "psychological"]
     change = ChildChange.objects.filter(child=kids.village).latest("at")
     assert "心理辅导后更新" in change.comment
+
+
+def test_children_without_a_director_are_counted_per_village_and_listed(
+    kids, cast, client_for, places
+):
+    """石桥村 has no child director and its child names none; 长滩村's children have the
+    village's (the cast's director), named or not."""
+    from guanai.care.selectors import counts_by
+    from guanai.children.selectors import children_visible_to
+
+    counts = counts_by(children_visible_to(cast["county_admin"]), "village", TODAY)
+    assert counts[places.other_township_village.code].without_director == 1
+    assert counts[places.village.code].without_director == 0
+    township = counts_by(children_visible_to(cast["county_admin"]), "township", TODAY)
+    assert township[places.other_township.prefix].without_director == 1
+    listed = client_for(cast["county_admin"]).get(reverse("care:due_list") + "?what=no_director")
+    page = listed.content.decode()
+    assert "王五" in page
+    assert "张小明" not in page
