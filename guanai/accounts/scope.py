@@ -38,7 +38,7 @@ _C, _P = ChildAccess.COUNT, ChildAccess.PAIRED
 
 # Per role (DESIGN.md §1). The auditor sees aggregates only; the league works without
 # ID numbers; teachers and counsellors see the students assigned to them; volunteers see
-# the children paired with them (pairing comes with the care records) and nothing else.
+# the children paired with them (guanai.care's pairings: ChildAccess.PAIRED) and nothing else.
 CHILD_ACCESS: dict[str, frozenset[ChildAccess]] = {
     "system_admin": frozenset({_V, _E, _A, _C}),
     "county_admin": frozenset({_V, _E, _R, _A, _C}),
