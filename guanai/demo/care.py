@@ -71,7 +71,7 @@ from guanai.children.choices import (
 from guanai.children.models import Child, ChildConsent
 from guanai.core.crypto import encrypt
 from guanai.core.fields import EncryptedTextField
-from guanai.demo.population import MEN, MOBILE_PREFIXES, SURNAMES, WOMEN
+from guanai.demo.population import MEN, MOBILE_PREFIXES, SURNAMES, WOMEN, Draws
 from guanai.demo.services import DemoPlaces
 
 # The seeds: 478 proxy parents (代理家长) and 732 temporary mothers (临时妈妈), each paired.
@@ -338,21 +338,12 @@ class _Writer:
 
 
 @dataclass
-class _Generator:
+class _Generator(Draws):
     rng: random.Random
     today: date
     volume: CareVolume
     writer: _Writer
     tz: tzinfo = field(default_factory=timezone.get_current_timezone)
-
-    def chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
-    def between(self, low: int, high: int) -> int:
-        return low + int(self.rng.random() * (high - low + 1))
-
-    def one_of(self, items: Sequence[T]) -> T:
-        return items[int(self.rng.random() * len(items))]
 
     def moment(self, day: date) -> datetime:
         minutes = self.between(8 * 60, 19 * 60 - 1)

@@ -95,6 +95,7 @@ from guanai.demo.population import (
     UPDATED_SHARE,
     WOMEN,
     WORK_PLACES,
+    Draws,
     Weighted,
 )
 from guanai.demo.services import DemoPlaces
@@ -326,7 +327,7 @@ def names_pick(rng: random.Random) -> str:
 _PERSONS, _CHILDREN = Factory(Person), Factory(Child)
 
 
-class _Generator:
+class _Generator(Draws):
     def __init__(
         self,
         *,
@@ -350,16 +351,6 @@ class _Generator:
         self.now = timezone.now()
 
     # - small draws -
-
-    def chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
-    def between(self, low: int, high: int) -> int:
-        """randint's result, at a fraction of its cost (this runs millions of times)."""
-        return low + int(self.rng.random() * (high - low + 1))
-
-    def one_of(self, items: Sequence[T]) -> T:
-        return items[int(self.rng.random() * len(items))]
 
     def phone(self) -> str:
         return f"{self.one_of(MOBILE_PREFIXES)}{self.between(0, 10**8 - 1):08d}"

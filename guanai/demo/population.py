@@ -289,3 +289,20 @@ RETURNED_IN_DEMO_VILLAGE = 0.03
 # The share of entries waiting that are changes to a file approved before, rather than
 # new registrations.
 UPDATED_SHARE = 0.5
+
+
+class Draws:
+    """Small random draws from `self.rng`, at a fraction of random's own cost (the demo
+    draws millions of times): for the demo's generators."""
+
+    rng: random.Random
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def between(self, low: int, high: int) -> int:
+        """randint's result."""
+        return low + int(self.rng.random() * (high - low + 1))
+
+    def one_of(self, items: Sequence[T]) -> T:
+        return items[int(self.rng.random() * len(items))]
